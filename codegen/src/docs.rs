@@ -1,0 +1,69 @@
+//! Documentation text from the spec, made safe for rustdoc.
+//!
+//! Spec descriptions are Markdown written for a web page. In a doc comment, an indented block or
+//! an untagged code fence would become a Rust doctest that fails to compile, and Alibaba's
+//! `~~12345~~` link ids point nowhere. This module rewrites just those.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static DOC_LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"~~(\d+)~~").expect("valid regex"));
+
+/// Cleans one description for use in a doc comment.
+pub fn clean(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\t', "    ");
+    let text = DOC_LINK.replace_all(&text, "https://help.aliyun.com/document_detail/$1.html");
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            // Opening fences become `text` so rustdoc never compiles them; closing ones stay.
+            out.push(if in_fence { "```".to_owned() } else { "```text".to_owned() });
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            out.push(line.to_owned());
+        } else {
+            // Four spaces of indentation would start an (untagged, so Rust) code block.
+            let indent = (line.len() - trimmed.len()).min(3);
+            out.push(format!("{}{}", " ".repeat(indent), trimmed.trim_end()));
+        }
+    }
+    if in_fence {
+        out.push("```".to_owned());
+    }
+    out.join("\n").trim().to_owned()
+}
+
+/// Markdown inline code for any text (a fence of backticks longer than any run inside it).
+pub fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim() != text || text.is_empty() { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralizes_code_blocks_and_links() {
+        let cleaned = clean("See [ListRegions](~~189315~~).\n\n    indented\n```\nrun this\n```");
+        assert_eq!(
+            cleaned,
+            "See [ListRegions](https://help.aliyun.com/document_detail/189315.html).\n\n   indented\n```text\nrun this\n```"
+        );
+        assert_eq!(clean("```json\n{"), "```text\n{\n```");
+    }
+
+    #[test]
+    fn inline_code_survives_backticks_and_tabs() {
+        assert_eq!(code("test"), "`test`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("tab\t"), "` tab\t `");
+    }
+}

@@ -1,0 +1,889 @@
+//! Layer 3, emit: the IR as Rust tokens, one `syn::File` per generated source file.
+//!
+//! The emitted code is declarations plus one call per constraint and per wire parameter into
+//! `acs_runtime`; behaviour lives in the runtime, not here. Docs come from the spec.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::docs;
+use crate::ir::*;
+
+/// An identifier, raw when the IR name is `r#…`.
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// `#[doc]` attributes, one per line, so they print as `///` comments.
+fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// Inner `#![doc]` attributes (`//!`).
+fn inner_doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    quote! { #( #![doc = #lines] )* }
+}
+
+/// Joins paragraphs with blank lines, skipping empty ones.
+fn paragraphs(parts: impl IntoIterator<Item = String>) -> String {
+    parts.into_iter().filter(|p| !p.trim().is_empty()).collect::<Vec<_>>().join("\n\n")
+}
+
+fn style_path(style: Style) -> TokenStream {
+    match style {
+        Style::Plain => quote!(Style::Plain),
+        Style::RepeatList => quote!(Style::RepeatList),
+        Style::Flat => quote!(Style::Flat),
+        Style::Json => quote!(Style::Json),
+        Style::Simple => quote!(Style::Simple),
+    }
+}
+
+fn style_name(style: Style) -> &'static str {
+    match style {
+        Style::Plain => "plain",
+        Style::RepeatList => "repeatList",
+        Style::Flat => "flat",
+        Style::Json => "json",
+        Style::Simple => "simple",
+    }
+}
+
+/// The Rust type of a value (without `Option`).
+fn rust_type(ty: &Type) -> TokenStream {
+    match ty {
+        Type::String => quote!(String),
+        Type::StringBool => quote!(StringBool),
+        Type::I32 => quote!(i32),
+        Type::I64 => quote!(i64),
+        Type::F32 => quote!(f32),
+        Type::F64 => quote!(f64),
+        Type::Bool => quote!(bool),
+        Type::List(item) => {
+            let item = rust_type(item);
+            quote!(Vec<#item>)
+        }
+        Type::Object(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        Type::Map(value) => {
+            let value = rust_type(value);
+            quote!(BTreeMap<String, #value>)
+        }
+        Type::Any => quote!(Value),
+    }
+}
+
+/// The declared type of a field: required and collections as is, the rest in `Option`.
+fn field_type(field: &Field) -> TokenStream {
+    let ty = rust_type(&field.ty);
+    if field.required || field.ty.is_collection() || field.ty == Type::Any {
+        ty
+    } else {
+        quote!(Option<#ty>)
+    }
+}
+
+fn uses(ty: &Type, f: &dyn Fn(&Type) -> bool) -> bool {
+    f(ty)
+        || match ty {
+            Type::List(inner) | Type::Map(inner) => uses(inner, f),
+            _ => false,
+        }
+}
+
+/// What the code of one module needs imported.
+#[derive(Default)]
+struct Needs {
+    map: bool,
+    value: bool,
+    string_bool: bool,
+    lenient: bool,
+}
+
+impl Needs {
+    fn scan(&mut self, fields: &[Field]) {
+        for field in fields {
+            self.map |= uses(&field.ty, &|t| matches!(t, Type::Map(_)));
+            self.value |= uses(&field.ty, &|t| matches!(t, Type::Any));
+            self.string_bool |= uses(&field.ty, &|t| matches!(t, Type::StringBool));
+        }
+    }
+
+    fn scan_response(&mut self, fields: &[Field]) {
+        self.scan(fields);
+        self.lenient |= fields.iter().any(|f| lenient_kind(&f.ty).is_some());
+    }
+}
+
+/// The `acs_runtime::lenient` decoder of a response scalar.
+fn lenient_kind(ty: &Type) -> Option<&'static str> {
+    match ty {
+        Type::String => Some("string"),
+        Type::I32 => Some("i32"),
+        Type::I64 => Some("i64"),
+        Type::F32 => Some("f32"),
+        Type::F64 => Some("f64"),
+        Type::Bool => Some("bool"),
+        _ => None,
+    }
+}
+
+fn describe_number(n: Number) -> String {
+    match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => f.to_string(),
+    }
+}
+
+/// Human-readable constraints for a field's docs.
+fn describe_constraints(c: &Constraints) -> Vec<String> {
+    let mut out = Vec::new();
+    match (c.min_length, c.max_length) {
+        (Some(min), Some(max)) => out.push(format!("{min} to {max} characters")),
+        (Some(min), None) => out.push(format!("at least {min} characters")),
+        (None, Some(max)) => out.push(format!("at most {max} characters")),
+        (None, None) => {}
+    }
+    if c.ascii_only {
+        out.push("ASCII characters only".into());
+    }
+    if let Some(p) = &c.pattern {
+        out.push(format!("matches {}", docs::code(p)));
+    }
+    if !c.forbidden_prefixes.is_empty() {
+        let list: Vec<String> = c.forbidden_prefixes.iter().map(|p| docs::code(p)).collect();
+        out.push(format!("must not start with {}", list.join(" or ")));
+    }
+    if !c.allowed.is_empty() {
+        let list: Vec<String> = c.allowed.iter().map(|p| docs::code(p)).collect();
+        out.push(format!("one of {}", list.join(", ")));
+    }
+    let bound = |(n, exclusive): (Number, bool), word: &str, strict: &str| {
+        if exclusive {
+            format!("{strict} {}", describe_number(n))
+        } else {
+            format!("{word} {}", describe_number(n))
+        }
+    };
+    if let Some(min) = c.minimum {
+        out.push(bound(min, "at least", "greater than"));
+    }
+    if let Some(max) = c.maximum {
+        out.push(bound(max, "at most", "less than"));
+    }
+    match (c.min_items, c.max_items) {
+        (Some(min), Some(max)) => out.push(format!("{min} to {max} items")),
+        (Some(min), None) => out.push(format!("at least {min} items")),
+        (None, Some(max)) => out.push(format!("at most {max} items")),
+        (None, None) => {}
+    }
+    if let Some(items) = &c.items {
+        for rule in describe_constraints(items) {
+            out.push(format!("each item: {rule}"));
+        }
+    }
+    out
+}
+
+/// A field's doc comment: description, wire facts, constraints, example.
+fn field_doc(field: &Field, is_param: bool) -> String {
+    let d = &field.docs;
+    let mut facts = Vec::new();
+    let wire = match (field.style, &field.ty) {
+        (Style::RepeatList, Type::List(item)) if matches!(**item, Type::Object(_)) => format!("`{0}.N.<field>`", field.wire_name),
+        (Style::RepeatList, _) => format!("`{0}.1`, `{0}.2`, …", field.wire_name),
+        (Style::Flat, _) => format!("`{}.<field>`", field.wire_name),
+        _ => format!("`{}`", field.wire_name),
+    };
+    if is_param {
+        let location = match field.location {
+            Location::Query => "query",
+            Location::Body => "form body",
+        };
+        let style = if field.style == Style::Plain { String::new() } else { format!(", style `{}`", style_name(field.style)) };
+        facts.push(format!("Wire: {wire} ({location}{style})."));
+    } else {
+        facts.push(format!("Wire name: {wire}."));
+    }
+    if field.required {
+        facts.push("Required.".into());
+    }
+    let rules = describe_constraints(&field.constraints);
+    if !rules.is_empty() {
+        facts.push(format!("Constraints: {}.", rules.join("; ")));
+    }
+    if let Some(example) = &d.example {
+        facts.push(format!("Example: {}.", docs::code(example)));
+    }
+    if let Some(default) = &d.default {
+        facts.push(format!("Default: {}.", docs::code(default)));
+    }
+    if d.deprecated {
+        facts.push("Deprecated by the service.".into());
+    }
+    for note in &d.unenforced {
+        facts.push(format!("Not checked by this client: {note}."));
+    }
+    let description = d.description.clone().or_else(|| d.title.clone()).unwrap_or_else(|| format!("The `{}` field.", field.wire_name));
+    paragraphs([description, facts.join(" ")])
+}
+
+/// Emits the source files of a generated crate, as token streams keyed by path below `src/`.
+pub struct Emitter<'a> {
+    /// The service.
+    pub service: &'a Service,
+}
+
+impl Emitter<'_> {
+    /// `src/lib.rs`.
+    pub fn lib(&self) -> TokenStream {
+        let s = self.service;
+        let title = s.title.clone().unwrap_or_else(|| s.product.clone());
+        let mut text = format!(
+            "Typed, validated client types for Alibaba Cloud {title} (product `{}`, API version `{}`).\n\n\
+             Generated from the product's API metadata. Each operation has a module with its request type \
+             (required parameters are constructor arguments, optional ones have setters), its response type and \
+             the error codes it documents. Requests implement [`Operation`]: `validate` checks every constraint of \
+             the spec and reports all violations before anything is sent; `encode` validates and returns the wire \
+             parameters; `to_params` encodes without validating, for a caller who knows the service has relaxed a limit.\n\n\
+             Regional endpoints are in [`endpoints`].",
+            s.product, s.version
+        );
+        if !s.operations.is_empty() {
+            let list: Vec<String> = s.operations.iter().map(|o| format!("[`{}`]({})", o.name, o.module.trim_start_matches("r#"))).collect();
+            text.push_str(&format!("\n\nOperations: {}.", list.join(", ")));
+        }
+        let docs = inner_doc(&text);
+        let modules = s.operations.iter().map(|op| {
+            let m = ident(&op.module);
+            let summary = op.docs.summary.clone().or_else(|| op.docs.title.clone()).unwrap_or_else(|| format!("The `{}` operation.", op.name));
+            let d = doc(&format!("`{}`: {}", op.name, summary.lines().next().unwrap_or_default()));
+            quote! { #d pub mod #m; }
+        });
+        quote! {
+            #docs
+            #![warn(missing_docs)]
+
+            pub use acs_runtime::{Operation, Params, ServiceError, ValidationError, Violation, ViolationKind};
+            pub use endpoints::{endpoint, SERVICE};
+
+            pub mod endpoints;
+            #(#modules)*
+        }
+    }
+
+    /// `src/endpoints.rs`.
+    pub fn endpoints(&self) -> TokenStream {
+        let s = self.service;
+        let docs = inner_doc(&format!("Regional endpoints of `{}` `{}`, from the spec's `endpoints` list.", s.product, s.version));
+        let (product, version) = (&s.product, &s.version);
+        let entries = s.endpoints.iter().map(|(region, host)| quote! { RegionEndpoint { region: #region, host: #host } });
+        quote! {
+            #docs
+            use acs_runtime::{ApiStyle, RegionEndpoint, ServiceInfo};
+
+            /// The product, its API version and its endpoints.
+            pub static SERVICE: ServiceInfo = ServiceInfo {
+                product: #product,
+                version: #version,
+                style: ApiStyle::Rpc,
+                endpoints: ENDPOINTS,
+            };
+
+            /// Region → host, sorted by region id.
+            pub const ENDPOINTS: &[RegionEndpoint] = &[#(#entries),*];
+
+            /// The host serving `region`, if the spec lists one.
+            pub fn endpoint(region: &str) -> Option<&'static str> {
+                SERVICE.endpoint(region)
+            }
+        }
+    }
+
+    /// `src/<operation>.rs`.
+    pub fn operation(&self, op: &Operation) -> TokenStream {
+        let docs = inner_doc(&self.operation_doc(op));
+        let mut needs = Needs::default();
+        needs.scan(&op.params);
+        for t in &op.request_types {
+            needs.scan(&t.fields);
+        }
+        match &op.response {
+            ResponseShape::Typed { fields, types } => {
+                needs.scan_response(fields);
+                for t in types {
+                    needs.scan_response(&t.fields);
+                }
+            }
+            ResponseShape::Untyped => needs.value = true,
+        }
+        let mut imports = Vec::new();
+        if needs.map {
+            imports.push(quote!(use std::collections::BTreeMap;));
+        }
+        let mut runtime = vec![quote!(HttpMethod), quote!(Operation), quote!(Params), quote!(ServiceError), quote!(Validate), quote!(Validator)];
+        if !op.params.is_empty() {
+            runtime.push(quote!(Style));
+        }
+        if needs.string_bool {
+            runtime.push(quote!(StringBool));
+        }
+        if needs.lenient {
+            runtime.push(quote!(lenient));
+        }
+        runtime.sort_by_key(|t| t.to_string().to_ascii_lowercase());
+        imports.push(quote!(use acs_runtime::{#(#runtime),*};));
+        imports.push(quote!(use serde::{Deserialize, Serialize};));
+        if needs.value {
+            imports.push(quote!(use serde_json::Value;));
+        }
+
+        let request = self.request(op);
+        let request_types = op.request_types.iter().map(|t| self.request_object(t));
+        let response = self.response(op);
+        let errors = self.errors(op);
+        quote! {
+            #docs
+            #(#imports)*
+            #request
+            #(#request_types)*
+            #response
+            #errors
+        }
+    }
+
+    fn operation_doc(&self, op: &Operation) -> String {
+        let d = &op.docs;
+        let heading = d.title.clone().or_else(|| d.summary.clone()).unwrap_or_else(|| op.name.clone());
+        let mut facts = vec![format!(
+            "Action `{}`, `{}` `{}`. Sent as `{}`{}.",
+            op.name,
+            self.service.product,
+            self.service.version,
+            match op.method {
+                Method::Post => "POST",
+                Method::Get => "GET",
+            },
+            if op.https_only { " over HTTPS only" } else { "" }
+        )];
+        if let Some((action, level, resources)) = &d.ram_action {
+            let mut ram = format!("RAM action `{action}`");
+            if let Some(level) = level {
+                ram.push_str(&format!(", access level `{level}`"));
+            }
+            if let Some(resources) = resources {
+                ram.push_str(&format!(", resources `{resources}`"));
+            }
+            facts.push(format!("{ram}."));
+        }
+        if !op.security.is_empty() && op.security != ["AK"] {
+            facts.push(format!("Authentication: {}.", op.security.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+        }
+        if op.deprecated {
+            facts.push("Deprecated by the service.".into());
+        }
+        let summary = if d.title.is_some() { d.summary.clone() } else { None };
+        paragraphs([format!("# {}", heading.lines().next().unwrap_or_default()), summary.unwrap_or_default(), d.description.clone().unwrap_or_default(), facts.join(" ")])
+    }
+
+    /// Struct fields with docs and serde attributes (request side).
+    fn request_fields(&self, fields: &[Field], is_param: bool) -> Vec<TokenStream> {
+        fields
+            .iter()
+            .map(|f| {
+                let name = ident(&f.rust_name);
+                let wire = &f.wire_name;
+                let ty = field_type(f);
+                let d = doc(&field_doc(f, is_param));
+                let serde = if f.required {
+                    quote!(#[serde(rename = #wire)])
+                } else {
+                    let skip = match &f.ty {
+                        Type::List(_) => "Vec::is_empty",
+                        Type::Map(_) => "BTreeMap::is_empty",
+                        Type::Any => "Value::is_null",
+                        _ => "Option::is_none",
+                    };
+                    quote!(#[serde(rename = #wire, default, skip_serializing_if = #skip)])
+                };
+                quote! { #d #serde pub #name: #ty }
+            })
+            .collect()
+    }
+
+    /// `new(required…)` and one setter per optional field.
+    fn constructors(&self, type_name: &str, fields: &[Field]) -> TokenStream {
+        let mut args = Vec::new();
+        let mut inits = Vec::new();
+        let mut setters = Vec::new();
+        for f in fields {
+            let name = ident(&f.rust_name);
+            let (arg_ty, convert) = match &f.ty {
+                Type::String => (quote!(impl Into<String>), quote!(#name.into())),
+                Type::List(item) if **item == Type::String => (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(#name.into_iter().map(Into::into).collect())),
+                Type::List(item) => {
+                    let item = rust_type(item);
+                    (quote!(impl IntoIterator<Item = #item>), quote!(#name.into_iter().collect()))
+                }
+                other => (rust_type(other), quote!(#name)),
+            };
+            if f.required {
+                args.push(quote!(#name: #arg_ty));
+                inits.push(quote!(#name: #convert));
+            } else {
+                let value = if f.ty.is_collection() || f.ty == Type::Any { convert } else { quote!(Some(#convert)) };
+                let d = doc(&format!("Sets `{}`.", f.wire_name));
+                setters.push(quote! {
+                    #d
+                    pub fn #name(mut self, #name: #arg_ty) -> Self {
+                        self.#name = #value;
+                        self
+                    }
+                });
+                inits.push(if f.ty.is_collection() || f.ty == Type::Any { quote!(#name: Default::default()) } else { quote!(#name: None) });
+            }
+        }
+        let type_ident = ident(type_name);
+        let new_doc = if args.is_empty() { doc("Creates a value with every field unset.") } else { doc("Creates a value from the required fields; set optional ones with the methods below.") };
+        quote! {
+            impl #type_ident {
+                #new_doc
+                pub fn new(#(#args),*) -> Self {
+                    Self { #(#inits),* }
+                }
+                #(#setters)*
+            }
+        }
+    }
+
+    /// The checks of one field, as calls on the validator `v`.
+    fn checks(&self, f: &Field) -> TokenStream {
+        let wire = &f.wire_name;
+        let name = ident(&f.rust_name);
+        let c = &f.constraints;
+        let opt = |x: Option<u64>| match x {
+            Some(n) => {
+                let n = Literal::u64_unsuffixed(n);
+                quote!(Some(#n))
+            }
+            None => quote!(None),
+        };
+        // Checks on one scalar `value` (a reference), reported under `field`.
+        let scalar = |field: TokenStream, value: TokenStream, ty: &Type, c: &Constraints, required: bool| -> Vec<TokenStream> {
+            let mut out = Vec::new();
+            match ty {
+                Type::String => {
+                    if required && c.min_length.unwrap_or(0) == 0 {
+                        out.push(quote!(v.required_str(#field, #value);));
+                    }
+                    if c.min_length.is_some() || c.max_length.is_some() {
+                        let (min, max) = (opt(c.min_length), opt(c.max_length));
+                        out.push(quote!(v.length(#field, #value, #min, #max);));
+                    }
+                    if c.ascii_only {
+                        out.push(quote!(v.ascii(#field, #value);));
+                    }
+                    if let Some(pattern) = &c.pattern {
+                        out.push(quote!(v.pattern(#field, #value, #pattern);));
+                    }
+                    if !c.forbidden_prefixes.is_empty() {
+                        let prefixes = &c.forbidden_prefixes;
+                        out.push(quote!(v.forbidden_prefixes(#field, #value, &[#(#prefixes),*]);));
+                    }
+                    if !c.allowed.is_empty() {
+                        let allowed = &c.allowed;
+                        out.push(quote!(v.one_of(#field, #value, &[#(#allowed),*]);));
+                    }
+                }
+                Type::I32 | Type::I64 | Type::F32 | Type::F64 if c.minimum.is_some() || c.maximum.is_some() => {
+                    let integer = matches!(ty, Type::I32 | Type::I64);
+                    let bound = |b: Option<(Number, bool)>| match b {
+                        Some((n, e)) => {
+                            let literal = match (n, integer) {
+                                (Number::Int(n), true) => Literal::i64_unsuffixed(n),
+                                (Number::Int(n), false) => Literal::f64_unsuffixed(n as f64),
+                                (Number::Float(x), false) => Literal::f64_unsuffixed(x),
+                                (Number::Float(x), true) => Literal::i64_unsuffixed(x as i64),
+                            };
+                            quote!(Some((#literal, #e)))
+                        }
+                        None => quote!(None),
+                    };
+                    let (min, max) = (bound(c.minimum), bound(c.maximum));
+                    out.push(match ty {
+                        Type::I32 => quote!(v.int_range(#field, i64::from(*#value), #min, #max);),
+                        Type::I64 => quote!(v.int_range(#field, *#value, #min, #max);),
+                        Type::F32 => quote!(v.number_range(#field, f64::from(*#value), #min, #max);),
+                        _ => quote!(v.number_range(#field, *#value, #min, #max);),
+                    });
+                }
+                Type::Object(_) => out.push(quote!(v.object(#field, #value);)),
+                _ => {}
+            }
+            if matches!(ty, Type::I32 | Type::I64) && !c.allowed.is_empty() {
+                let allowed = &c.allowed;
+                out.push(quote!(v.one_of(#field, &#value.to_string(), &[#(#allowed),*]);));
+            }
+            out
+        };
+
+        let checks: Vec<TokenStream> = match &f.ty {
+            Type::List(item) => {
+                let mut out = Vec::new();
+                if f.required && c.min_items.unwrap_or(0) == 0 {
+                    out.push(quote!(v.required_items(#wire, self.#name.len());));
+                }
+                if c.min_items.is_some() || c.max_items.is_some() {
+                    let (min, max) = (opt(c.min_items), opt(c.max_items));
+                    out.push(quote!(v.items(#wire, self.#name.len(), #min, #max);));
+                }
+                match (&**item, &c.items) {
+                    (Type::Object(_), _) => out.push(quote!(v.each(#wire, &self.#name);)),
+                    (item_ty, Some(item_c)) => {
+                        let inner = scalar(quote!(&field), quote!(item), item_ty, item_c, false);
+                        if !inner.is_empty() {
+                            out.push(quote! {
+                                for (index, item) in self.#name.iter().enumerate() {
+                                    let field = format!("{}.{}", #wire, index + 1);
+                                    #(#inner)*
+                                }
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+                out
+            }
+            ty if f.required => scalar(quote!(#wire), quote!(&self.#name), ty, c, true),
+            ty if ty.is_collection() || *ty == Type::Any => Vec::new(),
+            ty => {
+                let inner = scalar(quote!(#wire), quote!(#name), ty, c, false);
+                if inner.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![quote! { if let Some(#name) = &self.#name { #(#inner)* } }]
+                }
+            }
+        };
+        quote!(#(#checks)*)
+    }
+
+    fn validate_impl(&self, type_name: &str, fields: &[Field]) -> TokenStream {
+        let type_ident = ident(type_name);
+        let checks: Vec<TokenStream> = fields.iter().map(|f| self.checks(f)).filter(|t| !t.is_empty()).collect();
+        let v = if checks.is_empty() { quote!(_v) } else { quote!(v) };
+        quote! {
+            impl Validate for #type_ident {
+                fn validate_into(&self, #v: &mut Validator) {
+                    #(#checks)*
+                }
+            }
+        }
+    }
+
+    fn request(&self, op: &Operation) -> TokenStream {
+        let name = ident(&op.request_type);
+        let response = ident(&op.response_type);
+        let fields = self.request_fields(&op.params, true);
+        let all_optional = op.params.iter().all(|p| !p.required);
+        let derive_default = if all_optional { quote!(Default,) } else { quote!() };
+        let request_doc = doc(&format!(
+            "Request of `{}`.\n\nBuild it with [`{}::new`], which takes the required parameters, and the setters for optional ones. \
+             [`Operation::validate`] checks it against every constraint of the spec.",
+            op.name, op.request_type
+        ));
+        let constructors = self.constructors(&op.request_type, &op.params);
+        let validate = self.validate_impl(&op.request_type, &op.params);
+        let action = &op.name;
+        let method = match op.method {
+            Method::Post => quote!(HttpMethod::Post),
+            Method::Get => quote!(HttpMethod::Get),
+        };
+        let https_only = op.https_only;
+        let put = |location: Location| -> Vec<TokenStream> {
+            op.params
+                .iter()
+                .filter(|p| p.location == location)
+                .map(|p| {
+                    let wire = &p.wire_name;
+                    let style = style_path(p.style);
+                    let field = ident(&p.rust_name);
+                    quote!(params.put(#wire, #style, &self.#field);)
+                })
+                .collect()
+        };
+        let query = put(Location::Query);
+        let body = put(Location::Body);
+        let params_binding = if query.is_empty() { quote!(let params = Params::new();) } else { quote!(let mut params = Params::new();) };
+        let body_fn = if body.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                fn to_body_params(&self) -> Params {
+                    let mut params = Params::new();
+                    #(#body)*
+                    params
+                }
+            }
+        };
+        let (token_const, token_fns) = match op.idempotency_token {
+            Some(i) => {
+                let wire = &op.params[i].wire_name;
+                let field = ident(&op.params[i].rust_name);
+                (
+                    quote!(Some(#wire)),
+                    quote! {
+                        fn idempotency_token(&self) -> Option<&str> {
+                            self.#field.as_deref()
+                        }
+
+                        fn set_idempotency_token(&mut self, token: String) {
+                            self.#field = Some(token);
+                        }
+                    },
+                )
+            }
+            None => (quote!(None), quote!()),
+        };
+        quote! {
+            #request_doc
+            #[derive(Clone, Debug, #derive_default PartialEq, Serialize, Deserialize)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields,)*
+            }
+
+            #constructors
+
+            #validate
+
+            impl Operation for #name {
+                const ACTION: &'static str = #action;
+                const METHOD: HttpMethod = #method;
+                const HTTPS_ONLY: bool = #https_only;
+                const IDEMPOTENCY_TOKEN: Option<&'static str> = #token_const;
+                type Response = #response;
+
+                fn to_params(&self) -> Params {
+                    #params_binding
+                    #(#query)*
+                    params
+                }
+
+                #body_fn
+                #token_fns
+            }
+        }
+    }
+
+    fn request_object(&self, t: &ObjectType) -> TokenStream {
+        let name = ident(&t.name);
+        let fields = self.request_fields(&t.fields, false);
+        let all_optional = t.fields.iter().all(|p| !p.required);
+        let derive_default = if all_optional { quote!(Default,) } else { quote!() };
+        let d = doc(&t.description.clone().unwrap_or_else(|| format!("A value of the request parameter at `{}`.", t.wire_path)));
+        let constructors = self.constructors(&t.name, &t.fields);
+        let validate = self.validate_impl(&t.name, &t.fields);
+        quote! {
+            #d
+            #[derive(Clone, Debug, #derive_default PartialEq, Serialize, Deserialize)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields,)*
+            }
+
+            #constructors
+
+            #validate
+        }
+    }
+
+    /// Fields of a response struct: everything optional, scalars decoded leniently.
+    fn response_fields(&self, fields: &[Field]) -> Vec<TokenStream> {
+        fields
+            .iter()
+            .map(|f| {
+                let name = ident(&f.rust_name);
+                let wire = &f.wire_name;
+                let ty = field_type(f);
+                let d = doc(&field_doc(f, false));
+                let lenient = lenient_kind(&f.ty);
+                let skip = match &f.ty {
+                    Type::List(_) => "Vec::is_empty",
+                    Type::Map(_) => "BTreeMap::is_empty",
+                    Type::Any => "Value::is_null",
+                    _ => "Option::is_none",
+                };
+                let serde = match lenient {
+                    Some(kind) => {
+                        let with = format!("lenient::{kind}");
+                        quote!(#[serde(rename = #wire, default, deserialize_with = #with, skip_serializing_if = #skip)])
+                    }
+                    None => quote!(#[serde(rename = #wire, default, skip_serializing_if = #skip)]),
+                };
+                quote! { #d #serde pub #name: #ty }
+            })
+            .collect()
+    }
+
+    fn response(&self, op: &Operation) -> TokenStream {
+        let name = ident(&op.response_type);
+        let demo = op.docs.response_demo.as_ref().map(|demo| format!("\n\nExample from the spec:\n\n```json\n{demo}\n```")).unwrap_or_default();
+        match &op.response {
+            ResponseShape::Untyped => {
+                let d = doc(&format!("Response of `{}`.\n\nThe spec describes no response fields, so every field is kept as JSON in `fields`.{demo}", op.name));
+                quote! {
+                    #d
+                    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+                    #[non_exhaustive]
+                    pub struct #name {
+                        /// The ID of the request. Wire name: `RequestId`.
+                        #[serde(rename = "RequestId", default, skip_serializing_if = "Option::is_none")]
+                        pub request_id: Option<String>,
+                        /// Every other field of the body, by wire name.
+                        #[serde(flatten)]
+                        pub fields: serde_json::Map<String, Value>,
+                    }
+                }
+            }
+            ResponseShape::Typed { fields, types } => {
+                let d = doc(&format!(
+                    "Response of `{}`.\n\nEvery field is optional, unknown fields are ignored, and scalars also decode from their string, number or boolean forms.{demo}",
+                    op.name
+                ));
+                let body = self.response_fields(fields);
+                let helpers = self.failure_helpers(fields, types);
+                let helpers = if helpers.is_empty() { quote!() } else { quote!(impl #name { #helpers }) };
+                let nested = types.iter().map(|t| {
+                    let n = ident(&t.name);
+                    let d = doc(&t.description.clone().unwrap_or_else(|| format!("An item of the response field at `{}`.", t.wire_path)));
+                    let fs = self.response_fields(&t.fields);
+                    quote! {
+                        #d
+                        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+                        #[non_exhaustive]
+                        pub struct #n {
+                            #(#fs,)*
+                        }
+                    }
+                });
+                quote! {
+                    #d
+                    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+                    #[non_exhaustive]
+                    pub struct #name {
+                        #(#body,)*
+                    }
+
+                    #helpers
+
+                    #(#nested)*
+                }
+            }
+        }
+    }
+
+    /// For each list of results that carry a `Success` flag, `failed_<list>()`: a 200 response
+    /// can still report per-item failures.
+    fn failure_helpers(&self, fields: &[Field], types: &[ObjectType]) -> TokenStream {
+        let mut helpers = Vec::new();
+        for f in fields {
+            let Type::List(item) = &f.ty else { continue };
+            let Type::Object(item_name) = &**item else { continue };
+            let Some(item_type) = types.iter().find(|t| &t.name == item_name) else { continue };
+            let Some(flag) = item_type.fields.iter().find(|x| x.wire_name.eq_ignore_ascii_case("Success")) else { continue };
+            let flag_name = ident(&flag.rust_name);
+            let test = match flag.ty {
+                Type::StringBool => quote!(item.#flag_name.is_some_and(|ok| !ok.get())),
+                Type::Bool => quote!(item.#flag_name == Some(false)),
+                _ => continue,
+            };
+            let list = ident(&f.rust_name);
+            let method = format_ident!("failed_{}", f.rust_name.trim_start_matches("r#"));
+            let item_ident = ident(item_name);
+            let d = doc(&format!(
+                "The entries of `{}` whose `{}` is false. The call as a whole can succeed (HTTP 200) while some entries fail; \
+                 entries without the flag are not counted as failed.",
+                f.wire_name, flag.wire_name
+            ));
+            helpers.push(quote! {
+                #d
+                pub fn #method(&self) -> impl Iterator<Item = &#item_ident> {
+                    self.#list.iter().filter(|item| #test)
+                }
+            });
+        }
+        if helpers.is_empty() {
+            return quote!();
+        }
+        quote!(#(#helpers)*)
+    }
+
+    fn errors(&self, op: &Operation) -> TokenStream {
+        let name = ident(&op.error_type);
+        let d = doc(&format!(
+            "Error codes that the spec documents for `{}`.\n\nConvert a [`ServiceError`] with `From` (or a code with [`{}::from_code`]) and match; \
+             codes the spec does not list for this operation, such as gateway errors like `Throttling`, are kept in `Other`.",
+            op.name, op.error_type
+        ));
+        let variants = op.errors.iter().map(|e| {
+            let v = ident(&e.variant);
+            let statuses = e.statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
+            let status = if statuses.is_empty() { String::new() } else { format!(" (HTTP {statuses})") };
+            let message = if e.messages.is_empty() { String::new() } else { format!(": {}", e.messages.join(" / ")) };
+            let d = doc(&format!("`{}`{status}{message}", e.code));
+            quote! { #d #v }
+        });
+        let from_arms = op.errors.iter().map(|e| {
+            let v = ident(&e.variant);
+            let code = &e.code;
+            quote!(#code => Self::#v,)
+        });
+        let as_str_arms = op.errors.iter().map(|e| {
+            let v = ident(&e.variant);
+            let code = &e.code;
+            quote!(Self::#v => #code,)
+        });
+        quote! {
+            #d
+            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#variants,)*
+                /// A code the spec does not document for this operation, as sent.
+                Other(String),
+            }
+
+            impl #name {
+                /// The variant for an error code.
+                pub fn from_code(code: &str) -> Self {
+                    match code {
+                        #(#from_arms)*
+                        other => Self::Other(other.to_owned()),
+                    }
+                }
+
+                /// The code as sent on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #(#as_str_arms)*
+                        Self::Other(code) => code,
+                    }
+                }
+            }
+
+            impl From<&ServiceError> for #name {
+                fn from(error: &ServiceError) -> Self {
+                    Self::from_code(&error.code)
+                }
+            }
+        }
+    }
+}

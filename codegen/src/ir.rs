@@ -1,0 +1,259 @@
+//! Layer 2, the intermediate representation: what the generator knows about a product once the
+//! spec's quirks are resolved. Every name here is final (sanitized, unique in its scope), every
+//! wire name is kept next to its Rust name, and every constraint is typed. The emitter reads only
+//! this; it never looks at the spec.
+
+/// A product version and everything generated for it.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Product code, e.g. `SWAS-OPEN`.
+    pub product: String,
+    /// API version, e.g. `2020-06-01`.
+    pub version: String,
+    /// Human-readable product name, if the spec has one.
+    pub title: Option<String>,
+    /// Region → host, sorted by region.
+    pub endpoints: Vec<(String, String)>,
+    /// Operations, sorted by name.
+    pub operations: Vec<Operation>,
+}
+
+/// One operation (`Action`).
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Wire name, e.g. `AttachKeyPair`.
+    pub name: String,
+    /// Module name, e.g. `attach_key_pair`.
+    pub module: String,
+    /// Request type, e.g. `AttachKeyPairRequest`.
+    pub request_type: String,
+    /// Response type.
+    pub response_type: String,
+    /// Error-code enum.
+    pub error_type: String,
+    /// Documentation.
+    pub docs: OperationDocs,
+    /// Method the client uses: POST when allowed, else GET (as the official SDKs do).
+    pub method: Method,
+    /// Methods the spec allows, as written.
+    pub methods: Vec<String>,
+    /// True when only HTTPS is allowed.
+    pub https_only: bool,
+    /// Authentication schemes (`AK`, `Anonymous`, …).
+    pub security: Vec<String>,
+    /// Deprecated by the spec.
+    pub deprecated: bool,
+    /// Request parameters, in spec order.
+    pub params: Vec<Field>,
+    /// Named object types used by parameters.
+    pub request_types: Vec<ObjectType>,
+    /// The 2xx response body.
+    pub response: ResponseShape,
+    /// Documented error codes, one entry per code.
+    pub errors: Vec<ErrorCase>,
+    /// Index into `params` of the idempotency token (`ClientToken`), if any.
+    pub idempotency_token: Option<usize>,
+}
+
+/// Text for an operation's docs.
+#[derive(Debug, Clone, Default)]
+pub struct OperationDocs {
+    /// Title.
+    pub title: Option<String>,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// RAM action, access level and resources.
+    pub ram_action: Option<(String, Option<String>, Option<String>)>,
+    /// Decoded JSON demo response, if any.
+    pub response_demo: Option<String>,
+}
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// URL query (`in: query`).
+    Query,
+    /// Form-encoded body (`in: formData`).
+    Body,
+}
+
+/// Wire form of a parameter (`style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// No style.
+    Plain,
+    /// `Name.N`.
+    RepeatList,
+    /// `Name.Prop`.
+    Flat,
+    /// One JSON string.
+    Json,
+    /// Comma-joined.
+    Simple,
+}
+
+/// A parameter, a property of a request object, or a response field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Wire name, verbatim.
+    pub wire_name: String,
+    /// Rust name (sanitized, unique in its struct; may be a raw identifier).
+    pub rust_name: String,
+    /// Location (parameters only; properties inherit their parameter's).
+    pub location: Location,
+    /// Wire style (parameters only).
+    pub style: Style,
+    /// Type.
+    pub ty: Type,
+    /// Required by the spec (`required`, not `docRequired`).
+    pub required: bool,
+    /// Checks to run before sending.
+    pub constraints: Constraints,
+    /// Documentation.
+    pub docs: FieldDocs,
+}
+
+/// Documentation of a field.
+#[derive(Debug, Clone, Default)]
+pub struct FieldDocs {
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Example value, as text.
+    pub example: Option<String>,
+    /// Default value, as text.
+    pub default: Option<String>,
+    /// Deprecated by the spec.
+    pub deprecated: bool,
+    /// Constraints the spec states that are not enforced, and why.
+    pub unenforced: Vec<String>,
+}
+
+/// A field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Type {
+    /// `String`
+    String,
+    /// A string holding `true`/`false` (`x-acs-value-type: boolean`; responses only).
+    StringBool,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+    /// `bool`
+    Bool,
+    /// `Vec<T>`
+    List(Box<Type>),
+    /// A named struct of this operation.
+    Object(String),
+    /// `BTreeMap<String, T>`
+    Map(Box<Type>),
+    /// Any JSON value (free-form object, untyped schema).
+    Any,
+}
+
+impl Type {
+    /// True for types whose empty value means "absent" (lists and maps are never `Option`).
+    pub fn is_collection(&self) -> bool {
+        matches!(self, Type::List(_) | Type::Map(_))
+    }
+}
+
+/// Constraints on a value (for lists: on the list; item constraints sit on `items`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// `minLength`
+    pub min_length: Option<u64>,
+    /// `maxLength`
+    pub max_length: Option<u64>,
+    /// `pattern` (checked to compile with the runtime's regex engine)
+    pub pattern: Option<String>,
+    /// `enum`
+    pub allowed: Vec<String>,
+    /// `x-acs-charset: ascii`
+    pub ascii_only: bool,
+    /// `x-acs-forbidden-prefixes`
+    pub forbidden_prefixes: Vec<String>,
+    /// `minimum` and whether it is exclusive
+    pub minimum: Option<(Number, bool)>,
+    /// `maximum` and whether it is exclusive
+    pub maximum: Option<(Number, bool)>,
+    /// `minItems`
+    pub min_items: Option<u64>,
+    /// `maxItems`
+    pub max_items: Option<u64>,
+    /// Constraints on each item of a list of scalars.
+    pub items: Option<Box<Constraints>>,
+}
+
+impl Constraints {
+    /// True when there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+/// A numeric bound, typed like the field it bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// For integer fields.
+    Int(i64),
+    /// For number fields.
+    Float(f64),
+}
+
+/// A named struct: a request object (`Tag`) or a response object (`Results[]`).
+#[derive(Debug, Clone)]
+pub struct ObjectType {
+    /// Rust name, unique in the operation's module.
+    pub name: String,
+    /// Wire path it was derived from (`Results[]`), for docs.
+    pub wire_path: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Fields, in spec order.
+    pub fields: Vec<Field>,
+}
+
+/// The 2xx response body.
+#[derive(Debug, Clone)]
+pub enum ResponseShape {
+    /// The spec describes the body's fields.
+    Typed {
+        /// Top-level fields.
+        fields: Vec<Field>,
+        /// Nested object types.
+        types: Vec<ObjectType>,
+    },
+    /// The spec has no response schema: fields are kept as JSON.
+    Untyped,
+}
+
+/// A documented error code.
+#[derive(Debug, Clone)]
+pub struct ErrorCase {
+    /// Code on the wire, e.g. `InvalidInstanceId.NotFound`.
+    pub code: String,
+    /// Variant name, e.g. `InvalidInstanceIdNotFound`.
+    pub variant: String,
+    /// HTTP statuses the spec lists it under.
+    pub statuses: Vec<u16>,
+    /// Documented messages.
+    pub messages: Vec<String>,
+}

@@ -1,0 +1,500 @@
+//! Layer 2, lower: from the spec model to the IR.
+//!
+//! All decisions about meaning are made here, once: which method the client uses, what Rust type
+//! a schema becomes, what each constraint checks, what every item is called. Anything the
+//! generator cannot represent faithfully is an error naming the operation, the parameter and the
+//! JSON path; anything it can represent but not enforce is kept as a documented note.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use regex::Regex;
+
+use crate::docs;
+use crate::ident::{self, Scope};
+use crate::ir::*;
+use crate::model::{self, AdditionalProperties, ApiDocs, Schema};
+
+/// A spec the generator cannot turn into a correct client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowerError {
+    /// JSON path of the offending value.
+    pub path: String,
+    /// The operation, if the problem is inside one.
+    pub operation: Option<String>,
+    /// The parameter, if the problem is inside one.
+    pub parameter: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for LowerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.operation, &self.parameter) {
+            (Some(op), Some(param)) => write!(f, "operation {op}, parameter {param}")?,
+            (Some(op), None) => write!(f, "operation {op}")?,
+            _ => f.write_str("spec")?,
+        }
+        write!(f, " (at {}): {}", self.path, self.message)
+    }
+}
+
+/// Lowers a parsed document. `only` restricts the operations (each must exist).
+/// Returns the IR and warnings about what the spec states but the client cannot enforce.
+pub fn lower(doc: &ApiDocs, only: Option<&[String]>) -> Result<(Service, Vec<String>), LowerError> {
+    if !doc.info.style.eq_ignore_ascii_case("RPC") {
+        return Err(LowerError {
+            path: "info.style".into(),
+            operation: None,
+            parameter: None,
+            message: format!("API style {:?} is not supported; only RPC products can be generated", doc.info.style),
+        });
+    }
+    let selected: Vec<&String> = match only {
+        None => doc.apis.keys().collect(),
+        Some(names) => {
+            let mut picked = BTreeSet::new();
+            for name in names {
+                if !doc.apis.contains_key(name) {
+                    return Err(LowerError {
+                        path: "apis".into(),
+                        operation: Some(name.clone()),
+                        parameter: None,
+                        message: format!(
+                            "no such operation in the spec (it has {}: {})",
+                            doc.apis.len(),
+                            doc.apis.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+                picked.insert(name);
+            }
+            picked.into_iter().collect()
+        }
+    };
+
+    let mut warnings = Vec::new();
+    let mut modules = Scope::with_reserved(&["endpoints", "client", "cli", "prelude", "error"]);
+    let mut operations = Vec::new();
+    for name in selected {
+        let lowering = OperationLowering { doc, op: name, warnings: RefCell::new(Vec::new()) };
+        let (operation, notes) = lowering.run(&mut modules)?;
+        operations.push(operation);
+        warnings.extend(notes);
+    }
+
+    let mut endpoints: BTreeMap<String, String> = BTreeMap::new();
+    for (i, e) in doc.endpoints.iter().enumerate() {
+        if let Some(previous) = endpoints.insert(e.region_id.clone(), e.endpoint.clone()) {
+            if previous != e.endpoint {
+                warnings.push(format!("endpoints[{i}]: region {} listed twice; keeping {}", e.region_id, e.endpoint));
+            }
+        }
+    }
+
+    let service = Service {
+        product: doc.info.product.clone(),
+        version: doc.info.version.clone(),
+        title: doc.info.title.clone(),
+        endpoints: endpoints.into_iter().collect(),
+        operations,
+    };
+    Ok((service, warnings))
+}
+
+/// Which side of the call a schema describes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Request,
+    Response,
+}
+
+/// Methods a request or object type has, which no field setter may shadow.
+const RESERVED_FIELD_NAMES: &[&str] = &["new", "validate", "validate_into", "to_params", "encode", "idempotency_token", "set_idempotency_token"];
+
+struct OperationLowering<'a> {
+    doc: &'a ApiDocs,
+    op: &'a str,
+    warnings: RefCell<Vec<String>>,
+}
+
+/// Per-operation state while lowering types.
+struct Types {
+    scope: Scope,
+    request: Vec<ObjectType>,
+    response: Vec<ObjectType>,
+    /// `$ref` name → Rust type, so one component becomes one type.
+    by_ref: BTreeMap<(String, bool), String>,
+    /// `$ref`s being lowered, to refuse recursion.
+    resolving: Vec<String>,
+}
+
+impl<'a> OperationLowering<'a> {
+    fn err(&self, path: String, parameter: Option<&str>, message: String) -> LowerError {
+        LowerError { path, operation: Some(self.op.to_owned()), parameter: parameter.map(str::to_owned), message }
+    }
+
+    fn run(self, modules: &mut Scope) -> Result<(Operation, Vec<String>), LowerError> {
+        let doc: &'a ApiDocs = self.doc;
+        let api = &doc.apis[self.op];
+        let base = format!("apis.{}", self.op);
+        let pascal = ident::pascal(self.op);
+        let request_type = format!("{pascal}Request");
+        let response_type = format!("{pascal}Response");
+        let error_type = format!("{pascal}ErrorCode");
+
+        let method = {
+            let methods: Vec<String> = api.methods.iter().map(|m| m.to_ascii_lowercase()).collect();
+            if methods.is_empty() || methods.iter().any(|m| m == "post") {
+                Method::Post
+            } else if methods.iter().any(|m| m == "get") {
+                Method::Get
+            } else {
+                return Err(self.err(format!("{base}.methods"), None, format!("no supported method in {:?} (need post or get)", api.methods)));
+            }
+        };
+        let https_only = !api.schemes.is_empty() && api.schemes.iter().all(|s| s.eq_ignore_ascii_case("https"));
+
+        let mut types = Types {
+            scope: Scope::with_reserved(&[&request_type, &response_type, &error_type, "Result", "Option", "Vec", "String", "Box", "Some", "None", "Ok", "Err", "BTreeMap", "Value", "Serialize", "Deserialize", "Params", "Style", "Validate", "Validator", "ValidationError", "Operation", "HttpMethod", "StringBool", "ServiceError"]),
+            request: Vec::new(),
+            response: Vec::new(),
+            by_ref: BTreeMap::new(),
+            resolving: Vec::new(),
+        };
+
+        let mut field_names = Scope::with_reserved(RESERVED_FIELD_NAMES);
+        let mut params: Vec<Field> = Vec::new();
+        for (i, p) in api.parameters.iter().enumerate() {
+            let path = format!("{base}.parameters[{i}]");
+            if p.name.is_empty() {
+                return Err(self.err(format!("{path}.name"), None, "parameter has an empty name".into()));
+            }
+            if let Some(first) = api.parameters[..i].iter().position(|q| q.name == p.name) {
+                // ECS lists `RegionId` twice in 84 operations, identically: merge such repeats.
+                let q = &api.parameters[first];
+                let same = q.location == p.location && q.style == p.style && q.schema.ty == p.schema.ty && q.schema.format == p.schema.format;
+                if !same {
+                    return Err(self.err(format!("{path}.name"), Some(&p.name), format!("parameter is declared twice with different types or locations (first at {base}.parameters[{first}])")));
+                }
+                if p.schema.required == Some(true) {
+                    if let Some(existing) = params.iter_mut().find(|f| f.wire_name == p.name) {
+                        existing.required = true;
+                    }
+                }
+                self.warnings.borrow_mut().push(format!("{path}: repeats parameter {} of {base}.parameters[{first}]; merged", p.name));
+                continue;
+            }
+            let location = match p.location.as_deref() {
+                None | Some("query") => Location::Query,
+                Some("formData") => Location::Body,
+                Some(other) => {
+                    return Err(self.err(format!("{path}.in"), Some(&p.name), format!("parameter location {other:?} is not supported for RPC operations (query and formData are)")))
+                }
+            };
+            let style = match p.style.as_deref() {
+                None => Style::Plain,
+                Some("repeatList") => Style::RepeatList,
+                Some("flat") => Style::Flat,
+                Some("json") => Style::Json,
+                Some("simple") => Style::Simple,
+                Some(other) => {
+                    return Err(self.err(format!("{path}.style"), Some(&p.name), format!("style {other:?} is not supported (repeatList, flat, json and simple are)")))
+                }
+            };
+            let mut field = self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
+            field.location = location;
+            field.style = style;
+            params.push(field);
+        }
+
+        // Only an optional token can be filled in by the client; a required one is the caller's.
+        let idempotency_token = params.iter().position(|p| p.wire_name == "ClientToken" && p.ty == Type::String && !p.required);
+
+        let response = match success_schema(api) {
+            Some((status, schema)) if !schema.properties.is_empty() || schema.reference.is_some() => {
+                let path = format!("{base}.responses.{status}.schema");
+                let schema = self.resolve(schema, &path)?;
+                let mut names = Scope::with_reserved(&[]);
+                let mut fields = Vec::new();
+                for (name, prop) in &schema.properties {
+                    fields.push(self.field(name, prop, &format!("{path}.properties.{name}"), Side::Response, &mut types, &mut names, None)?);
+                }
+                types.resolving.clear();
+                ResponseShape::Typed { fields, types: std::mem::take(&mut types.response) }
+            }
+            _ => ResponseShape::Untyped,
+        };
+
+        let errors = self.errors(api);
+
+        let response_demo = api.response_demo.as_deref().and_then(|raw| match model::decode_response_demo(raw) {
+            Ok(demos) => demos.into_iter().find(|d| d.kind.eq_ignore_ascii_case("json") && !d.example.trim().is_empty()).map(|d| d.example.trim().to_owned()),
+            Err(e) => {
+                self.warnings.borrow_mut().push(format!("{base}.responseDemo: not decodable ({e}); left out of the docs"));
+                None
+            }
+        });
+
+        let operation = Operation {
+            name: self.op.to_owned(),
+            module: modules.claim(ident::snake(self.op)),
+            request_type,
+            response_type,
+            error_type,
+            docs: OperationDocs {
+                title: api.title.as_deref().map(docs::clean),
+                summary: api.summary.as_deref().map(docs::clean),
+                description: api.description.as_deref().map(docs::clean),
+                ram_action: api.ram_action.as_ref().map(|r| (r.action.clone(), r.access_level.clone(), r.resources.clone())),
+                response_demo,
+            },
+            method,
+            methods: api.methods.clone(),
+            https_only,
+            security: api.security.iter().flat_map(|s| s.keys().cloned()).collect(),
+            deprecated: api.deprecated.unwrap_or(false),
+            params,
+            request_types: types.request,
+            response,
+            errors,
+            idempotency_token,
+        };
+        Ok((operation, self.warnings.into_inner()))
+    }
+
+    fn errors(&self, api: &model::Api) -> Vec<ErrorCase> {
+        let mut by_code: BTreeMap<String, (BTreeSet<u16>, Vec<String>)> = BTreeMap::new();
+        for (status, list) in &api.error_codes {
+            let status_code = status.trim().parse::<u16>().ok();
+            if status_code.is_none() {
+                self.warnings.borrow_mut().push(format!("apis.{}.errorCodes.{status}: not an HTTP status; codes kept without it", self.op));
+            }
+            for e in list {
+                let Some(code) = e.error_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else { continue };
+                let entry = by_code.entry(code.to_owned()).or_default();
+                entry.0.extend(status_code);
+                if let Some(message) = e.error_message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+                    if !entry.1.iter().any(|m| m == message) {
+                        entry.1.push(message.to_owned());
+                    }
+                }
+            }
+        }
+        let mut variants = Scope::with_reserved(&["Other"]);
+        by_code
+            .into_iter()
+            .map(|(code, (statuses, messages))| ErrorCase {
+                variant: variants.claim(ident::pascal(&code)),
+                code,
+                statuses: statuses.into_iter().collect(),
+                messages,
+            })
+            .collect()
+    }
+
+    /// Follows `$ref` to a component schema.
+    fn resolve(&self, schema: &'a Schema, path: &str) -> Result<&'a Schema, LowerError> {
+        let Some(reference) = &schema.reference else { return Ok(schema) };
+        let name = reference.strip_prefix("#/components/schemas/").ok_or_else(|| self.err(format!("{path}.$ref"), None, format!("unsupported $ref {reference:?} (only #/components/schemas/<Name>)")))?;
+        self.doc.components.schemas.get(name).ok_or_else(|| self.err(format!("{path}.$ref"), None, format!("$ref to {name:?}, which components.schemas does not define")))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn field(&self, wire_name: &str, schema: &'a Schema, path: &str, side: Side, types: &mut Types, names: &mut Scope, param: Option<&str>) -> Result<Field, LowerError> {
+        let ref_name = schema.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+        let resolved = self.resolve(schema, path)?;
+        let ty = self.ty(wire_name, resolved, ref_name, path, side, types, param)?;
+        let mut unenforced = Vec::new();
+        let constraints = if side == Side::Request { self.constraints(resolved, &ty, path, param, &mut unenforced)? } else { Constraints::default() };
+        for note in &unenforced {
+            self.warnings.borrow_mut().push(format!("{path}: {note}"));
+        }
+        Ok(Field {
+            wire_name: wire_name.to_owned(),
+            rust_name: names.claim(ident::snake(wire_name)),
+            location: Location::Query,
+            style: Style::Plain,
+            ty,
+            required: side == Side::Request && resolved.required.unwrap_or(false),
+            constraints,
+            docs: FieldDocs {
+                title: schema.title.as_deref().or(resolved.title.as_deref()).map(docs::clean),
+                description: schema.description.as_deref().or(resolved.description.as_deref()).map(docs::clean).filter(|d| !d.is_empty()),
+                example: resolved.example.clone().filter(|e| !e.is_empty()),
+                default: resolved.default.clone().filter(|d| !d.is_empty()),
+                deprecated: resolved.deprecated.unwrap_or(false),
+                unenforced,
+            },
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ty(&self, wire_name: &str, schema: &'a Schema, ref_name: Option<String>, path: &str, side: Side, types: &mut Types, param: Option<&str>) -> Result<Type, LowerError> {
+        let kind = match schema.ty.as_deref() {
+            Some(t) => t.to_ascii_lowercase(),
+            None if !schema.properties.is_empty() => "object".into(),
+            None if schema.items.is_some() => "array".into(),
+            None => return Ok(Type::Any),
+        };
+        Ok(match kind.as_str() {
+            "string" if side == Side::Response && schema.value_type.as_deref() == Some("boolean") => Type::StringBool,
+            "string" => Type::String,
+            "integer" | "long" => match schema.format.as_deref() {
+                Some("int32") => Type::I32,
+                _ => Type::I64,
+            },
+            "number" | "double" | "float" => match schema.format.as_deref() {
+                Some("float") => Type::F32,
+                _ => Type::F64,
+            },
+            "boolean" => Type::Bool,
+            "array" => {
+                let item_path = format!("{path}.items");
+                let item = match &schema.items {
+                    None => Type::Any,
+                    Some(items) => {
+                        let item_ref = items.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+                        let resolved = self.resolve(items, &item_path)?;
+                        self.ty(&ident::singular(wire_name), resolved, item_ref, &item_path, side, types, param)?
+                    }
+                };
+                Type::List(Box::new(item))
+            }
+            "object" if !schema.properties.is_empty() => {
+                if let Some(r) = &ref_name {
+                    if let Some(existing) = types.by_ref.get(&(r.clone(), side == Side::Request)) {
+                        return Ok(Type::Object(existing.clone()));
+                    }
+                    if types.resolving.contains(r) {
+                        return Err(self.err(path.to_owned(), param, format!("$ref {r:?} refers to itself; recursive types are not supported")));
+                    }
+                    types.resolving.push(r.clone());
+                }
+                let wanted = match &ref_name {
+                    Some(r) => ident::pascal(r),
+                    None => format!("{}{}", ident::pascal(self.op), ident::pascal(wire_name)),
+                };
+                let name = types.scope.claim(wanted);
+                if let Some(r) = &ref_name {
+                    types.by_ref.insert((r.clone(), side == Side::Request), name.clone());
+                }
+                let mut names = Scope::with_reserved(if side == Side::Request { RESERVED_FIELD_NAMES } else { &[] });
+                let mut fields = Vec::new();
+                for (prop_name, prop) in &schema.properties {
+                    let mut field = self.field(prop_name, prop, &format!("{path}.properties.{prop_name}"), side, types, &mut names, param)?;
+                    if side == Side::Response {
+                        field.required = false;
+                    }
+                    fields.push(field);
+                }
+                if ref_name.is_some() {
+                    types.resolving.pop();
+                }
+                let object = ObjectType {
+                    name: name.clone(),
+                    wire_path: path.to_owned(),
+                    description: schema.description.as_deref().map(docs::clean).filter(|d| !d.is_empty()),
+                    fields,
+                };
+                match side {
+                    Side::Request => types.request.push(object),
+                    Side::Response => types.response.push(object),
+                }
+                Type::Object(name)
+            }
+            "object" => match &schema.additional_properties {
+                Some(AdditionalProperties::Schema(values)) => {
+                    let values_path = format!("{path}.additionalProperties");
+                    let values_ref = values.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+                    let resolved = self.resolve(values, &values_path)?;
+                    Type::Map(Box::new(self.ty(&format!("{wire_name}Value"), resolved, values_ref, &values_path, side, types, param)?))
+                }
+                _ => Type::Map(Box::new(Type::Any)),
+            },
+            other => return Err(self.err(format!("{path}.type"), param, format!("type {other:?} is not supported (string, integer, number, boolean, array and object are)"))),
+        })
+    }
+
+    fn constraints(&self, schema: &Schema, ty: &Type, path: &str, param: Option<&str>, unenforced: &mut Vec<String>) -> Result<Constraints, LowerError> {
+        let count = |key: &str, raw: &Option<String>| -> Result<Option<u64>, LowerError> {
+            raw.as_deref()
+                .map(|text| {
+                    let text = text.trim();
+                    text.parse::<u64>()
+                        .or_else(|_| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64).ok_or(()))
+                        .map_err(|_| self.err(format!("{path}.{key}"), param, format!("{key} must be a non-negative integer, found {text:?}")))
+                })
+                .transpose()
+        };
+        let mut c = Constraints::default();
+        match ty {
+            Type::String => {
+                c.min_length = count("minLength", &schema.min_length)?;
+                c.max_length = count("maxLength", &schema.max_length)?;
+                if let Some(pattern) = &schema.pattern {
+                    match Regex::new(pattern) {
+                        Ok(_) => c.pattern = Some(pattern.clone()),
+                        Err(_) => unenforced.push(format!("pattern {pattern:?} is not enforced: the regex engine does not support it")),
+                    }
+                }
+                match schema.charset.as_deref() {
+                    None => {}
+                    Some(cs) if cs.eq_ignore_ascii_case("ascii") => c.ascii_only = true,
+                    Some(cs) => unenforced.push(format!("x-acs-charset {cs:?} is not enforced (only ascii is known)")),
+                }
+                c.forbidden_prefixes = schema.forbidden_prefixes.clone();
+                if let Some(values) = &schema.enum_values {
+                    c.allowed = values.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect();
+                }
+                if schema.minimum.is_some() || schema.maximum.is_some() {
+                    unenforced.push("minimum/maximum on a string is not enforced".into());
+                }
+            }
+            Type::I32 | Type::I64 | Type::F32 | Type::F64 => {
+                let integer = matches!(ty, Type::I32 | Type::I64);
+                let bound = |key: &str, raw: &Option<String>| -> Result<Option<Number>, LowerError> {
+                    raw.as_deref()
+                        .map(|text| {
+                            let text = text.trim();
+                            let bad = || self.err(format!("{path}.{key}"), param, format!("{key} must be a number, found {text:?}"));
+                            if integer {
+                                text.parse::<i64>().map(Number::Int).or_else(|_| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| Number::Int(f as i64)).ok_or_else(bad))
+                            } else {
+                                text.parse::<f64>().map(Number::Float).map_err(|_| bad())
+                            }
+                        })
+                        .transpose()
+                };
+                c.minimum = bound("minimum", &schema.minimum)?.map(|n| (n, schema.exclusive_minimum.unwrap_or(false)));
+                c.maximum = bound("maximum", &schema.maximum)?.map(|n| (n, schema.exclusive_maximum.unwrap_or(false)));
+                if let Some(values) = &schema.enum_values {
+                    // Integers compare by their canonical text; floats have none, so they are not checked.
+                    let canonical: Option<Vec<String>> = values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).map(|n: i64| n.to_string())).collect();
+                    match canonical {
+                        Some(allowed) if integer => c.allowed = allowed,
+                        _ => unenforced.push(format!("enum {} on a number is not enforced", serde_json::Value::Array(values.clone()))),
+                    }
+                }
+            }
+            Type::List(item) => {
+                c.min_items = count("minItems", &schema.min_items)?;
+                c.max_items = count("maxItems", &schema.max_items)?;
+                if let (Some(items), Type::String | Type::I32 | Type::I64 | Type::F32 | Type::F64) = (&schema.items, item.as_ref()) {
+                    let item_constraints = self.constraints(items, item, &format!("{path}.items"), param, unenforced)?;
+                    if !item_constraints.is_empty() {
+                        c.items = Some(Box::new(item_constraints));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(c)
+    }
+}
+
+/// The schema of the first 2xx response.
+fn success_schema(api: &model::Api) -> Option<(&str, &Schema)> {
+    api.responses.iter().find(|(status, _)| status.starts_with('2')).and_then(|(status, r)| r.schema.as_ref().map(|s| (status.as_str(), s)))
+}

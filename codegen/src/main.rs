@@ -1,0 +1,101 @@
+//! `acs-codegen`: generate a client crate from an `api-docs.json` file.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use acs_codegen::{generate_file, write, Error, Settings};
+use clap::Parser;
+
+/// Generate a typed, validated Rust client crate from Alibaba Cloud API metadata.
+#[derive(Parser, Debug)]
+#[command(name = "acs-codegen", version)]
+struct Args {
+    /// The api-docs.json file.
+    #[arg(long)]
+    spec: PathBuf,
+    /// Directory of the crate to write (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Package name (default: acs-<product>).
+    #[arg(long)]
+    crate_name: Option<String>,
+    /// Only these operations, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    operations: Option<Vec<String>>,
+    /// Path of the acs-runtime crate for the generated Cargo.toml (default: this build's runtime,
+    /// relative to --out).
+    #[arg(long)]
+    runtime_path: Option<String>,
+    /// Report what would change and exit 1 if anything would, writing nothing.
+    #[arg(long)]
+    check: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = args.runtime_path.clone().unwrap_or_else(|| default_runtime_path(&args.out));
+    let mut command = format!("acs-codegen --spec {}", args.spec.display());
+    if let Some(ops) = &args.operations {
+        command.push_str(&format!(" --operations {}", ops.join(",")));
+    }
+    let mut settings = Settings::new(runtime, command, args.spec.display().to_string());
+    if let Some(name) = &args.crate_name {
+        settings = settings.with_crate_name(name);
+    }
+    if let Some(ops) = args.operations.clone() {
+        settings = settings.with_operations(ops);
+    }
+    let generated = match generate_file(&args.spec, &settings) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(match e {
+                Error::Emit { .. } => 1,
+                _ => 2,
+            });
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("warning: {w}");
+    }
+    let changes = match write::plan(&args.out, &generated.files) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if args.check {
+        for (path, _) in &changes {
+            eprintln!("stale: {}", args.out.join(path).display());
+        }
+        return if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+    }
+    if let Err(e) = write::apply(&args.out, &generated.files, &changes) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    println!("{}: {} files, {} changed, in {}", generated.crate_name, generated.files.len(), changes.len(), args.out.display());
+    ExitCode::SUCCESS
+}
+
+/// The runtime crate of this source tree, relative to `out` when both are on the same tree.
+fn default_runtime_path(out: &Path) -> String {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    let runtime = runtime.canonicalize().unwrap_or(runtime);
+    let out_abs = if out.is_absolute() { out.to_path_buf() } else { std::env::current_dir().map(|d| d.join(out)).unwrap_or_else(|_| out.to_path_buf()) };
+    relative(&out_abs, &runtime).unwrap_or_else(|| runtime.display().to_string())
+}
+
+/// `to` relative to `from`, both absolute.
+fn relative(from: &Path, to: &Path) -> Option<String> {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(to[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    Some(parts.join("/"))
+}

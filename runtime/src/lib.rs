@@ -1,0 +1,23 @@
+//! Runtime for Rust clients generated from Alibaba Cloud API metadata.
+//!
+//! Generated crates are mostly declarations; the behaviour they share lives here once, as
+//! non-generic code: putting values on the wire ([`wire`]), checking constraints
+//! ([`validate`]), decoding weakly typed responses ([`lenient`], [`types`]), endpoints and
+//! the service's error body.
+
+#![warn(missing_docs)]
+
+pub mod endpoint;
+pub mod lenient;
+pub mod service;
+pub mod service_error;
+pub mod types;
+pub mod validate;
+pub mod wire;
+
+pub use endpoint::RegionEndpoint;
+pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
+pub use service_error::ServiceError;
+pub use types::StringBool;
+pub use validate::{Validate, ValidationError, Validator, Violation, ViolationKind};
+pub use wire::{Params, Style};

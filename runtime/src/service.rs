@@ -1,0 +1,101 @@
+//! What a generated crate tells the runtime about its product and operations.
+
+use crate::endpoint::RegionEndpoint;
+use crate::validate::{Validate, ValidationError};
+use crate::wire::Params;
+
+/// API style of a product, from the metadata's `info.style`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiStyle {
+    /// Action-based RPC: every call is `POST /` (or `GET /`) with its parameters in the query.
+    Rpc,
+}
+
+/// A product version (`SWAS-OPEN` `2020-06-01`) and its endpoints.
+#[derive(Debug)]
+pub struct ServiceInfo {
+    /// Product code, e.g. `SWAS-OPEN`.
+    pub product: &'static str,
+    /// API version, e.g. `2020-06-01`; sent as `Version` / `x-acs-version`.
+    pub version: &'static str,
+    /// API style.
+    pub style: ApiStyle,
+    /// Region → host, sorted by region id.
+    pub endpoints: &'static [RegionEndpoint],
+}
+
+impl ServiceInfo {
+    /// The host serving `region`, if the metadata lists one.
+    pub fn endpoint(&self, region: &str) -> Option<&'static str> {
+        crate::endpoint::lookup(self.endpoints, region)
+    }
+
+    /// The region ids the metadata lists, in order.
+    pub fn regions(&self) -> impl Iterator<Item = &'static str> {
+        self.endpoints.iter().map(|e| e.region)
+    }
+}
+
+/// HTTP method of an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+}
+
+impl HttpMethod {
+    /// The method's name, upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+/// A request of one operation: how to check it and put it on the wire.
+///
+/// Generated request types implement this; the client is written against it once.
+pub trait Operation: Validate + Sized {
+    /// The operation's name, sent as `Action` / `x-acs-action`.
+    const ACTION: &'static str;
+    /// The method the official SDKs use: `POST` when the spec allows it, else `GET`.
+    const METHOD: HttpMethod;
+    /// True when the spec allows only HTTPS.
+    const HTTPS_ONLY: bool;
+    /// Wire name of the idempotency-token parameter (`ClientToken`), if the operation has one.
+    const IDEMPOTENCY_TOKEN: Option<&'static str>;
+    /// The decoded 2xx response.
+    type Response: serde::de::DeserializeOwned;
+
+    /// Checks every constraint of the spec; `Err` lists all violations.
+    fn validate(&self) -> Result<(), ValidationError> {
+        crate::validate::check(Self::ACTION, self)
+    }
+
+    /// The query parameters, without validation.
+    ///
+    /// This is the documented opt-out for callers who know the service accepts a value the
+    /// spec forbids (a limit relaxed after the spec was written). Prefer [`Operation::encode`].
+    fn to_params(&self) -> Params;
+
+    /// The form-body parameters (`in: formData`), without validation; empty for most operations.
+    fn to_body_params(&self) -> Params {
+        Params::new()
+    }
+
+    /// Validates, then returns the query parameters.
+    fn encode(&self) -> Result<Params, ValidationError> {
+        self.validate()?;
+        Ok(self.to_params())
+    }
+    /// The idempotency token, for operations that have one.
+    fn idempotency_token(&self) -> Option<&str> {
+        None
+    }
+    /// Sets the idempotency token (no effect for operations without one).
+    fn set_idempotency_token(&mut self, _token: String) {}
+}

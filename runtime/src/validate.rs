@@ -1,0 +1,387 @@
+//! Client-side checks of the constraints a spec declares, run before any network I/O.
+//!
+//! Generated `validate` methods call one [`Validator`] method per constraint. The validator
+//! collects every violation instead of stopping at the first, and each [`Violation`] names the
+//! wire field, the rule and the offending value, so a caller can fix a request in one go.
+//!
+//! The service may relax a documented limit before the spec catches up. Callers who know that
+//! can skip validation: the generated `encode_unchecked` methods (and the client's
+//! `without_validation` switch) send a request as it is.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{LazyLock, RwLock};
+
+use regex::Regex;
+
+/// A field that breaks one constraint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Wire name of the field, with list positions for nested values (`Tag.2.Key`).
+    pub field: String,
+    /// The rule that was broken.
+    pub kind: ViolationKind,
+    /// The offending value, where there is one to show (not for lists).
+    pub value: Option<String>,
+}
+
+/// The constraint a [`Violation`] breaks, with its limit and what was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// A required field is absent or empty.
+    Missing,
+    /// Fewer characters than `minLength`.
+    TooShort {
+        /// The minimum.
+        min: u64,
+        /// Characters found.
+        actual: u64,
+    },
+    /// More characters than `maxLength`.
+    TooLong {
+        /// The maximum.
+        max: u64,
+        /// Characters found.
+        actual: u64,
+    },
+    /// Fewer items than `minItems`.
+    TooFewItems {
+        /// The minimum.
+        min: u64,
+        /// Items found.
+        actual: u64,
+    },
+    /// More items than `maxItems`.
+    TooManyItems {
+        /// The maximum.
+        max: u64,
+        /// Items found.
+        actual: u64,
+    },
+    /// The value does not match `pattern`.
+    PatternMismatch {
+        /// The regular expression.
+        pattern: &'static str,
+    },
+    /// The value starts with a forbidden prefix (`x-acs-forbidden-prefixes`).
+    ForbiddenPrefix {
+        /// The prefix found.
+        prefix: &'static str,
+    },
+    /// The value has a character outside ASCII (`x-acs-charset: ascii`).
+    NotAscii,
+    /// The number is below `minimum` (or equal to it, when exclusive).
+    BelowMinimum {
+        /// The bound, as written in the spec.
+        minimum: String,
+        /// Whether the bound itself is excluded.
+        exclusive: bool,
+    },
+    /// The number is above `maximum` (or equal to it, when exclusive).
+    AboveMaximum {
+        /// The bound, as written in the spec.
+        maximum: String,
+        /// Whether the bound itself is excluded.
+        exclusive: bool,
+    },
+    /// The value is not one of the `enum` values.
+    NotAllowed {
+        /// The allowed values.
+        allowed: &'static [&'static str],
+    },
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => write!(f, "is required"),
+            Self::TooShort { min, actual } => {
+                write!(f, "has {actual} characters, fewer than the minimum of {min}")
+            }
+            Self::TooLong { max, actual } => {
+                write!(f, "has {actual} characters, more than the maximum of {max}")
+            }
+            Self::TooFewItems { min, actual } => {
+                write!(f, "has {actual} items, fewer than the minimum of {min}")
+            }
+            Self::TooManyItems { max, actual } => {
+                write!(f, "has {actual} items, more than the maximum of {max}")
+            }
+            Self::PatternMismatch { pattern } => write!(f, "does not match the pattern {pattern}"),
+            Self::ForbiddenPrefix { prefix } => write!(f, "must not start with {prefix:?}"),
+            Self::NotAscii => write!(f, "must contain ASCII characters only"),
+            Self::BelowMinimum { minimum, exclusive: false } => {
+                write!(f, "is less than the minimum of {minimum}")
+            }
+            Self::BelowMinimum { minimum, exclusive: true } => {
+                write!(f, "must be greater than {minimum}")
+            }
+            Self::AboveMaximum { maximum, exclusive: false } => {
+                write!(f, "is greater than the maximum of {maximum}")
+            }
+            Self::AboveMaximum { maximum, exclusive: true } => {
+                write!(f, "must be less than {maximum}")
+            }
+            Self::NotAllowed { allowed } => write!(f, "must be one of {}", allowed.join(", ")),
+        }
+    }
+}
+
+/// Longest value shown in a message; longer ones are cut with `…`.
+const SHOWN_VALUE_CHARS: usize = 80;
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.kind)?;
+        if let Some(value) = &self.value {
+            if value.chars().count() > SHOWN_VALUE_CHARS {
+                let cut: String = value.chars().take(SHOWN_VALUE_CHARS).collect();
+                write!(f, " (value {cut:?}…)")?;
+            } else {
+                write!(f, " (value {value:?})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A request that breaks one or more of its operation's constraints. Nothing was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The operation (`Action`) whose request was checked.
+    pub operation: &'static str,
+    /// Every violation found, in the order of the operation's parameters.
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {} request: ", self.operation)?;
+        for (i, violation) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{violation}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Implemented by generated request and nested object types.
+pub trait Validate {
+    /// Checks every constraint of `self`, reporting violations to `v` under its current path.
+    fn validate_into(&self, v: &mut Validator);
+}
+
+/// Collects [`Violation`]s for one request.
+#[derive(Debug, Default)]
+pub struct Validator {
+    prefix: String,
+    violations: Vec<Violation>,
+}
+
+impl Validator {
+    /// A validator with no violations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn report(&mut self, field: &str, kind: ViolationKind, value: Option<&str>) {
+        let field = if self.prefix.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{}.{field}", self.prefix)
+        };
+        self.violations.push(Violation { field, kind, value: value.map(str::to_owned) });
+    }
+
+    /// Reports [`ViolationKind::Missing`] for `field`.
+    pub fn missing(&mut self, field: &str) {
+        self.report(field, ViolationKind::Missing, None);
+    }
+
+    /// A required string may not be empty (the service treats `Name=` as absent).
+    pub fn required_str(&mut self, field: &str, value: &str) {
+        if value.is_empty() {
+            self.missing(field);
+        }
+    }
+
+    /// A required list may not be empty (nothing would be sent for it).
+    pub fn required_items(&mut self, field: &str, count: usize) {
+        if count == 0 {
+            self.missing(field);
+        }
+    }
+
+    /// `minLength` / `maxLength`, counted in characters.
+    pub fn length(&mut self, field: &str, value: &str, min: Option<u64>, max: Option<u64>) {
+        let actual = value.chars().count() as u64;
+        if let Some(min) = min.filter(|&min| actual < min) {
+            self.report(field, ViolationKind::TooShort { min, actual }, Some(value));
+        }
+        if let Some(max) = max.filter(|&max| actual > max) {
+            self.report(field, ViolationKind::TooLong { max, actual }, Some(value));
+        }
+    }
+
+    /// `minItems` / `maxItems`.
+    pub fn items(&mut self, field: &str, count: usize, min: Option<u64>, max: Option<u64>) {
+        let actual = count as u64;
+        if let Some(min) = min.filter(|&min| actual < min) {
+            self.report(field, ViolationKind::TooFewItems { min, actual }, None);
+        }
+        if let Some(max) = max.filter(|&max| actual > max) {
+            self.report(field, ViolationKind::TooManyItems { max, actual }, None);
+        }
+    }
+
+    /// `pattern`, with JSON Schema semantics (a match anywhere; anchor with `^…$`).
+    pub fn pattern(&mut self, field: &str, value: &str, pattern: &'static str) {
+        if !pattern_matches(pattern, value) {
+            self.report(field, ViolationKind::PatternMismatch { pattern }, Some(value));
+        }
+    }
+
+    /// `x-acs-charset: ascii`.
+    pub fn ascii(&mut self, field: &str, value: &str) {
+        if !value.is_ascii() {
+            self.report(field, ViolationKind::NotAscii, Some(value));
+        }
+    }
+
+    /// `x-acs-forbidden-prefixes`.
+    pub fn forbidden_prefixes(&mut self, field: &str, value: &str, prefixes: &'static [&'static str]) {
+        if let Some(prefix) = prefixes.iter().find(|p| value.starts_with(**p)) {
+            self.report(field, ViolationKind::ForbiddenPrefix { prefix }, Some(value));
+        }
+    }
+
+    /// `enum`.
+    pub fn one_of(&mut self, field: &str, value: &str, allowed: &'static [&'static str]) {
+        if !allowed.contains(&value) {
+            self.report(field, ViolationKind::NotAllowed { allowed }, Some(value));
+        }
+    }
+
+    /// `minimum` / `maximum` for integers; each bound is `(limit, exclusive)`.
+    pub fn int_range(&mut self, field: &str, value: i64, min: Option<(i64, bool)>, max: Option<(i64, bool)>) {
+        self.range(field, value as f64, &value.to_string(), min.map(|(m, e)| (m as f64, m.to_string(), e)), max.map(|(m, e)| (m as f64, m.to_string(), e)));
+    }
+
+    /// `minimum` / `maximum` for numbers; each bound is `(limit, exclusive)`.
+    pub fn number_range(&mut self, field: &str, value: f64, min: Option<(f64, bool)>, max: Option<(f64, bool)>) {
+        self.range(field, value, &value.to_string(), min.map(|(m, e)| (m, m.to_string(), e)), max.map(|(m, e)| (m, m.to_string(), e)));
+    }
+
+    fn range(&mut self, field: &str, value: f64, shown: &str, min: Option<(f64, String, bool)>, max: Option<(f64, String, bool)>) {
+        if let Some((limit, minimum, exclusive)) = min {
+            if value < limit || (exclusive && value == limit) {
+                self.report(field, ViolationKind::BelowMinimum { minimum, exclusive }, Some(shown));
+            }
+        }
+        if let Some((limit, maximum, exclusive)) = max {
+            if value > limit || (exclusive && value == limit) {
+                self.report(field, ViolationKind::AboveMaximum { maximum, exclusive }, Some(shown));
+            }
+        }
+    }
+
+    /// Validates a nested object under `field` (a `flat` or `json` object).
+    pub fn object(&mut self, field: &str, value: &dyn Validate) {
+        let saved = self.enter(field);
+        value.validate_into(self);
+        self.prefix.truncate(saved);
+    }
+
+    /// Validates each item of a list of objects under `field.N` (1-based, as on the wire).
+    pub fn each<T: Validate>(&mut self, field: &str, items: &[T]) {
+        for (index, item) in items.iter().enumerate() {
+            self.object(&format!("{field}.{}", index + 1), item);
+        }
+    }
+
+    fn enter(&mut self, segment: &str) -> usize {
+        let saved = self.prefix.len();
+        if !self.prefix.is_empty() {
+            self.prefix.push('.');
+        }
+        self.prefix.push_str(segment);
+        saved
+    }
+
+    /// The violations so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// `Ok` when nothing was reported, else every violation for `operation`.
+    pub fn finish(self, operation: &'static str) -> Result<(), ValidationError> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError { operation, violations: self.violations })
+        }
+    }
+}
+
+/// Validates `request` as a whole and names `operation` in the error.
+pub fn check(operation: &'static str, request: &dyn Validate) -> Result<(), ValidationError> {
+    let mut v = Validator::new();
+    request.validate_into(&mut v);
+    v.finish(operation)
+}
+
+/// Compiled patterns, one per distinct pattern text, built on first use.
+static PATTERNS: LazyLock<RwLock<HashMap<&'static str, Regex>>> = LazyLock::new(Default::default);
+
+fn pattern_matches(pattern: &'static str, value: &str) -> bool {
+    if let Some(re) = PATTERNS.read().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return re.is_match(value);
+    }
+    // The generator only emits patterns that compile (it checks them with this same crate).
+    let re = Regex::new(pattern).expect("generated patterns are valid regular expressions");
+    let matched = re.is_match(value);
+    PATTERNS.write().unwrap_or_else(|e| e.into_inner()).insert(pattern, re);
+    matched
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_violation_with_paths() {
+        struct Tag(&'static str);
+        impl Validate for Tag {
+            fn validate_into(&self, v: &mut Validator) {
+                v.length("Key", self.0, Some(1), Some(3));
+            }
+        }
+        let mut v = Validator::new();
+        v.items("InstanceIds", 0, Some(1), Some(50));
+        v.each("Tag", &[Tag("ok"), Tag("long")]);
+        v.int_range("Period", 40, Some((1, false)), Some((36, false)));
+        v.number_range("Ratio", 0.0, Some((0.0, true)), None);
+        let err = v.finish("Op").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid Op request: InstanceIds has 0 items, fewer than the minimum of 1; \
+             Tag.2.Key has 4 characters, more than the maximum of 3 (value \"long\"); \
+             Period is greater than the maximum of 36 (value \"40\"); \
+             Ratio must be greater than 0 (value \"0\")"
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let mut v = Validator::new();
+        let long = "x".repeat(200);
+        v.length("Name", &long, None, Some(64));
+        let shown = v.finish("Op").unwrap_err().to_string();
+        assert!(shown.ends_with(&format!("(value \"{}\"…)", "x".repeat(80))), "{shown}");
+    }
+}
