@@ -377,9 +377,6 @@ impl<'a> OperationLowering<'a> {
                     None => format!("{}{}", ident::pascal(self.op), ident::pascal(wire_name)),
                 };
                 let name = types.scope.claim(wanted);
-                if let Some(r) = &ref_name {
-                    types.by_ref.insert((r.clone(), side == Side::Request), name.clone());
-                }
                 let mut names = Scope::with_reserved(if side == Side::Request { RESERVED_FIELD_NAMES } else { &[] });
                 let mut fields = Vec::new();
                 for (prop_name, prop) in &schema.properties {
@@ -389,8 +386,11 @@ impl<'a> OperationLowering<'a> {
                     }
                     fields.push(field);
                 }
-                if ref_name.is_some() {
+                if let Some(r) = &ref_name {
+                    // Registered only now, so a reference to itself inside its fields is caught
+                    // by `resolving` above instead of producing an infinitely sized struct.
                     types.resolving.pop();
+                    types.by_ref.insert((r.clone(), side == Side::Request), name.clone());
                 }
                 let object = ObjectType {
                     name: name.clone(),
