@@ -11,6 +11,7 @@ pub mod endpoint;
 pub mod lenient;
 pub mod service;
 pub mod service_error;
+pub mod sign;
 pub mod types;
 pub mod validate;
 pub mod wire;

@@ -1,6 +1,7 @@
-//! Project tasks: `cargo xtask codegen [--check]`.
+//! Project tasks: `cargo xtask codegen [--check]`, `cargo xtask vectors <file>...`.
 
 mod codegen;
+mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,12 +23,18 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Recompute signing test vectors (shared/vectors schema) with the runtime's signer.
+    Vectors {
+        /// Vector files.
+        files: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(check),
+        Task::Vectors { files } => vectors::run(&files),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
