@@ -7,16 +7,26 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
+pub mod credentials;
 pub mod endpoint;
+pub mod error;
 pub mod lenient;
 pub mod service;
 pub mod service_error;
 pub mod sign;
 pub mod types;
 pub mod validate;
+pub mod transport;
 pub mod wire;
 
+#[cfg(feature = "client")]
+pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion};
+pub use credentials::{Credentials, Secret};
 pub use endpoint::RegionEndpoint;
+pub use error::{Error, TransportErrorKind};
+pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::ServiceError;
 pub use types::StringBool;

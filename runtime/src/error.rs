@@ -1,0 +1,111 @@
+//! The one error type of a call.
+
+use std::fmt;
+
+use crate::credentials::CredentialsError;
+use crate::endpoint::EndpointError;
+use crate::service_error::ServiceError;
+use crate::validate::ValidationError;
+
+/// What went wrong in a transport attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection was made; the request never reached the service.
+    Connect,
+    /// Connecting or waiting for the response took longer than allowed.
+    Timeout,
+    /// The connection failed after the request may have been sent (reset, dropped, bad framing).
+    Io,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connection",
+            Self::Timeout => "timeout",
+            Self::Io => "I/O",
+        })
+    }
+}
+
+/// Every way a call can fail.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks the spec's constraints; nothing was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// No usable credentials.
+    #[error("credentials: {0}")]
+    Credentials(#[from] CredentialsError),
+    /// No usable endpoint.
+    #[error("endpoint: {0}")]
+    Endpoint(#[from] EndpointError),
+    /// The request could not be delivered or answered in time.
+    #[error("{operation}: {kind} error after {attempts} attempt(s): {message}")]
+    Transport {
+        /// The operation.
+        operation: &'static str,
+        /// What failed.
+        kind: TransportErrorKind,
+        /// Details from the HTTP layer.
+        message: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The service answered with an error.
+    #[error("{operation}: {error}")]
+    Service {
+        /// The operation.
+        operation: &'static str,
+        /// Status, code, message, request id, host id, recommendation.
+        error: ServiceError,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The service answered, but not with a body this client can read (an HTML error page from a
+    /// proxy, an empty body, JSON of the wrong shape).
+    #[error("{operation}: cannot decode the HTTP {status} response ({message}); body: {snippet:?}")]
+    Decode {
+        /// The operation.
+        operation: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// Why it could not be decoded.
+        message: String,
+        /// The start of the body (at most 200 characters).
+        snippet: String,
+    },
+}
+
+impl Error {
+    /// The service's error, if the service answered with one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The service's error code, if any.
+    pub fn code(&self) -> Option<&str> {
+        self.service_error().map(|e| e.code.as_str())
+    }
+
+    /// The request id, if the service sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.service_error().and_then(|e| e.request_id.as_deref())
+    }
+}
+
+/// At most `max` characters of a body, for messages.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
