@@ -39,3 +39,199 @@ pub fn assert_golden(path: &str, actual: &str) {
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+pub mod server {
+    //! A local HTTP endpoint for client and CLI tests: it checks each request's signature
+    //! (both versions) from the raw request it received, records it, and answers from a script.
+
+    use std::collections::VecDeque;
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use acs_runtime::sign;
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+
+    /// The documented success body.
+    pub const SUCCESS: &str = include_str!("golden/attach_key_pair/response.json");
+
+    /// One scripted answer.
+    #[derive(Clone, Debug)]
+    pub struct Answer {
+        /// Status.
+        pub status: u16,
+        /// Extra headers.
+        pub headers: Vec<(&'static str, String)>,
+        /// Body.
+        pub body: String,
+        /// Wait before answering.
+        pub delay: Duration,
+    }
+
+    impl Answer {
+        /// A JSON answer.
+        pub fn json(status: u16, body: &str) -> Self {
+            Self { status, headers: vec![("content-type", "application/json".into())], body: body.into(), delay: Duration::ZERO }
+        }
+
+        /// A service error body in the real shape.
+        pub fn error(status: u16, code: &str, message: &str) -> Self {
+            Self::json(status, &format!(r#"{{"RequestId":"REQ-{code}","HostId":"swas.cn-hangzhou.aliyuncs.com","Code":"{code}","Message":"{message}","Recommend":"https://api.aliyun.com/troubleshoot?q={code}"}}"#))
+        }
+
+        /// Adds a header.
+        pub fn header(mut self, name: &'static str, value: &str) -> Self {
+            self.headers.push((name, value.into()));
+            self
+        }
+
+        /// Waits before answering.
+        pub fn after(mut self, delay: Duration) -> Self {
+            self.delay = delay;
+            self
+        }
+    }
+
+    /// A request as the server saw it.
+    #[derive(Clone, Debug)]
+    pub struct Seen {
+        /// Method.
+        pub method: String,
+        /// Decoded query pairs, in order.
+        pub query: Vec<(String, String)>,
+        /// Headers, names lower case.
+        pub headers: Vec<(String, String)>,
+        /// Whether the signature verified, or why not.
+        pub signature: Result<&'static str, String>,
+    }
+
+    impl Seen {
+        /// A query parameter.
+        pub fn param(&self, name: &str) -> Option<&str> {
+            self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        }
+
+        /// A header.
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        }
+    }
+
+    #[derive(Default)]
+    struct State {
+        script: Mutex<VecDeque<Answer>>,
+        seen: Mutex<Vec<Seen>>,
+    }
+
+    /// A running server; stops when dropped.
+    pub struct Server {
+        /// `http://127.0.0.1:PORT`.
+        pub url: String,
+        state: Arc<State>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    /// Access keys the server knows: id → (secret, security token).
+    pub const KEYS: &[(&str, &str, Option<&str>)] = &[("testid", "testsecret", None), ("STS.tmp", "stssecret", Some("tok+en/with=chars"))];
+
+    impl Server {
+        /// Starts a server on a free loopback port; answers `script` in order, then `SUCCESS`.
+        pub async fn start(script: Vec<Answer>) -> Self {
+            let state = Arc::new(State { script: Mutex::new(script.into()), seen: Mutex::default() });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr: SocketAddr = listener.local_addr().unwrap();
+            let shared = state.clone();
+            let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let state = shared.clone();
+                async move { handle(state, method, uri, headers, body).await }
+            });
+            let task = tokio::spawn(async move {
+                axum::serve(listener, app).await.unwrap();
+            });
+            Self { url: format!("http://{addr}"), state, task }
+        }
+
+        /// Requests received so far.
+        pub fn seen(&self) -> Vec<Seen> {
+            self.state.seen.lock().unwrap().clone()
+        }
+    }
+
+    fn decode_query(raw: &str) -> Vec<(String, String)> {
+        raw.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (n, v) = p.split_once('=').unwrap_or((p, ""));
+                let d = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+                (d(n), d(v))
+            })
+            .collect()
+    }
+
+    fn verify(method: &str, query: &[(String, String)], headers: &[(String, String)], body: &[u8]) -> Result<&'static str, String> {
+        let header = |n: &str| headers.iter().find(|(h, _)| h == n).map(|(_, v)| v.as_str());
+        if let Some(auth) = header("authorization") {
+            let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ").ok_or("not ACS3")?;
+            let mut id = "";
+            let mut signed = Vec::new();
+            let mut signature = "";
+            for part in rest.split(',') {
+                match part.split_once('=') {
+                    Some(("Credential", v)) => id = v,
+                    Some(("SignedHeaders", v)) => signed = v.split(';').map(str::to_owned).collect(),
+                    Some(("Signature", v)) => signature = v,
+                    _ => return Err(format!("bad Authorization part {part:?}")),
+                }
+            }
+            let (_, secret, token) = KEYS.iter().find(|k| k.0 == id).ok_or(format!("unknown key {id}"))?;
+            if token.is_some() && header("x-acs-security-token") != *token {
+                return Err("missing or wrong x-acs-security-token".into());
+            }
+            for required in ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"] {
+                if !signed.iter().any(|s| s == required) {
+                    return Err(format!("{required} is not signed"));
+                }
+            }
+            let computed = sign::sign_v3(&sign::V3Input { method, canonical_uri: "/", query, headers, signed_headers: &signed, body, access_key_id: id, access_key_secret: secret });
+            if computed.signature == signature { Ok("v3") } else { Err(format!("V3 mismatch; server string to sign {:?}", computed.string_to_sign)) }
+        } else {
+            let get = |n: &str| query.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            let id = get("AccessKeyId").ok_or("no Authorization and no AccessKeyId")?;
+            let (_, secret, token) = KEYS.iter().find(|k| k.0 == id).ok_or(format!("unknown key {id}"))?;
+            if token.is_some() && get("SecurityToken") != *token {
+                return Err("missing or wrong SecurityToken".into());
+            }
+            let signature = get("Signature").ok_or("no Signature")?;
+            let params: Vec<(String, String)> = query.iter().filter(|(n, _)| n != "Signature").cloned().collect();
+            let computed = sign::sign_rpc(method, "/", &params, secret);
+            if computed.signature == signature { Ok("rpc") } else { Err(format!("RPC mismatch; server string to sign {:?}", computed.string_to_sign)) }
+        }
+    }
+
+    async fn handle(state: Arc<State>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+        let query = decode_query(uri.query().unwrap_or(""));
+        let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+        let signature = verify(method.as_str(), &query, &headers, &body);
+        let verified = signature.is_ok();
+        state.seen.lock().unwrap().push(Seen { method: method.to_string(), query, headers, signature: signature.clone() });
+        let answer = if verified {
+            state.script.lock().unwrap().pop_front().unwrap_or_else(|| Answer::json(200, SUCCESS))
+        } else {
+            Answer::error(400, "SignatureDoesNotMatch", &signature.unwrap_err().replace('"', "'"))
+        };
+        tokio::time::sleep(answer.delay).await;
+        let mut response = (StatusCode::from_u16(answer.status).unwrap(), answer.body).into_response();
+        for (name, value) in answer.headers {
+            response.headers_mut().insert(name, value.parse().unwrap());
+        }
+        response
+    }
+}

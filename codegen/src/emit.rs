@@ -239,6 +239,8 @@ fn field_doc(field: &Field, is_param: bool) -> String {
 pub struct Emitter<'a> {
     /// The service.
     pub service: &'a Service,
+    /// The crate's name as a Rust identifier (`acs_swas_open`).
+    pub crate_ident: String,
 }
 
 impl Emitter<'_> {
@@ -253,7 +255,9 @@ impl Emitter<'_> {
              the error codes it documents. Requests implement [`Operation`]: `validate` checks every constraint of \
              the spec and reports all violations before anything is sent; `encode` validates and returns the wire \
              parameters; `to_params` encodes without validating, for a caller who knows the service has relaxed a limit.\n\n\
-             Regional endpoints are in [`endpoints`].",
+             [`Client`] sends them: it signs (ACS3-HMAC-SHA256 by default, or RPC HMAC-SHA1), retries \
+             throttling, server errors and failed connections, and decodes the response. Regional endpoints are in \
+             [`endpoints`]; the `cli` feature (on by default) adds the command-line front end.",
             s.product, s.version
         );
         if !s.operations.is_empty() {
@@ -271,9 +275,16 @@ impl Emitter<'_> {
             #docs
             #![warn(missing_docs)]
 
-            pub use acs_runtime::{Operation, Params, ServiceError, ValidationError, Violation, ViolationKind};
+            pub use acs_runtime::{
+                CallOptions, Config, Credentials, Error, Operation, Params, RetryPolicy, ServiceError, SignatureVersion,
+                Timeouts, ValidationError, Violation, ViolationKind,
+            };
+            pub use client::Client;
             pub use endpoints::{endpoint, SERVICE};
 
+            #[cfg(feature = "cli")]
+            pub mod cli;
+            pub mod client;
             pub mod endpoints;
             #(#modules)*
         }
@@ -883,6 +894,287 @@ impl Emitter<'_> {
                 fn from(error: &ServiceError) -> Self {
                     Self::from_code(&error.code)
                 }
+            }
+        }
+    }
+}
+
+/// A flag's value kind in the generated CLI.
+enum FlagKind {
+    /// A scalar flag of this type.
+    Scalar(TokenStream),
+    /// A repeated flag of this item type.
+    Repeated(TokenStream),
+    /// JSON text, parsed into the field's type.
+    Json,
+}
+
+fn flag_kind(ty: &Type) -> FlagKind {
+    let scalar = |t: &Type| match t {
+        Type::String => Some(quote!(String)),
+        Type::I32 => Some(quote!(i32)),
+        Type::I64 => Some(quote!(i64)),
+        Type::F32 => Some(quote!(f32)),
+        Type::F64 => Some(quote!(f64)),
+        Type::Bool => Some(quote!(bool)),
+        _ => None,
+    };
+    match ty {
+        Type::List(item) => match scalar(item) {
+            Some(t) => FlagKind::Repeated(t),
+            None => FlagKind::Json,
+        },
+        t => match scalar(t) {
+            Some(t) => FlagKind::Scalar(t),
+            None => FlagKind::Json,
+        },
+    }
+}
+
+/// The type of a field, with the operation's own types qualified by `module`.
+fn qualified_type(ty: &Type, module: &TokenStream) -> TokenStream {
+    match ty {
+        Type::Object(name) => {
+            let name = ident(name);
+            quote!(#module::#name)
+        }
+        Type::List(item) => {
+            let item = qualified_type(item, module);
+            quote!(Vec<#item>)
+        }
+        Type::Map(value) => {
+            let value = qualified_type(value, module);
+            quote!(std::collections::BTreeMap<String, #value>)
+        }
+        Type::Any => quote!(serde_json::Value),
+        other => rust_type(other),
+    }
+}
+
+/// The first line of a description, shortened, for `--help`.
+fn help_line(text: Option<&String>, fallback: &str) -> String {
+    let line = text.and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty())).unwrap_or(fallback);
+    // The first sentence, in English or Chinese punctuation.
+    let first = match line.find(". ").map(|i| i + 1).or_else(|| line.find('。').map(|i| i + '。'.len_utf8())) {
+        Some(end) => &line[..end],
+        None => line,
+    };
+    let mut line: String = first.chars().take(160).collect();
+    if first.chars().count() > 160 {
+        line.push('…');
+    }
+    line
+}
+
+impl Emitter<'_> {
+    /// `src/client.rs`.
+    pub fn client(&self) -> TokenStream {
+        let s = self.service;
+        let docs = inner_doc(&format!("The client for `{}` `{}`: one async method per operation.", s.product, s.version));
+        let methods = s.operations.iter().map(|op| {
+            let name = ident(&op.module);
+            let module = ident(&op.module);
+            let request = ident(&op.request_type);
+            let response = ident(&op.response_type);
+            let summary = help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name);
+            let d = doc(&format!("`{}`: {summary}\n\nValidates the request, signs it and sends it, retrying as configured. See [`crate::{}`].", op.name, op.module.trim_start_matches("r#")));
+            quote! {
+                #d
+                pub async fn #name(&self, request: crate::#module::#request) -> Result<crate::#module::#response, Error> {
+                    self.inner.call(request, &CallOptions::default()).await
+                }
+            }
+        });
+        quote! {
+            #docs
+            use acs_runtime::{CallOptions, Config, Error, HttpRequest, Operation};
+
+            /// A client for the product. Cheap to clone; clones share connections.
+            ///
+            /// Built from a [`Config`]: credentials (the provider chain by default), region or
+            /// endpoint, signature version, timeouts and retries.
+            #[derive(Clone, Debug)]
+            pub struct Client {
+                inner: acs_runtime::Client,
+            }
+
+            impl Client {
+                /// A client from `config`. Credentials are resolved here, so missing ones fail early.
+                pub fn new(config: Config) -> Result<Self, Error> {
+                    Ok(Self { inner: acs_runtime::Client::new(&crate::SERVICE, config)? })
+                }
+
+                /// A client with the default configuration: credentials from the environment or
+                /// the credentials files, endpoints from each request's `RegionId`.
+                pub fn from_env() -> Result<Self, Error> {
+                    Self::new(Config::new())
+                }
+
+                /// Calls any operation with options for this call only (timeouts, retries).
+                pub async fn call<O: Operation>(&self, request: O, options: &CallOptions) -> Result<O::Response, Error> {
+                    self.inner.call(request, options).await
+                }
+
+                /// The signed HTTP request the call would send, without sending it.
+                pub fn signed_request<O: Operation>(&self, request: O) -> Result<HttpRequest, Error> {
+                    self.inner.signed_request(request)
+                }
+
+                #(#methods)*
+            }
+        }
+    }
+
+    /// `src/bin/<binary>.rs`.
+    pub fn binary(&self, binary: &str) -> TokenStream {
+        let docs = inner_doc(&format!("The `{binary}` command; see the crate's `cli` module."));
+        let krate = ident(&self.crate_ident);
+        quote! {
+            #docs
+            fn main() -> std::process::ExitCode {
+                #krate::cli::main()
+            }
+        }
+    }
+
+    /// `src/cli.rs`.
+    pub fn cli(&self, binary: &str) -> TokenStream {
+        let s = self.service;
+        let title = s.title.clone().unwrap_or_else(|| s.product.clone());
+        let docs = inner_doc(&format!(
+            "The `{binary}` command: one subcommand per operation, one flag per parameter.\n\n\
+             Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON. \
+             Global flags: `--endpoint`, `--region`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. \
+             The response body goes to stdout; errors go to stderr with status 2 for invalid requests \
+             (nothing sent) and 1 for everything else."
+        ));
+        let about = format!("Alibaba Cloud {title} ({} {})", s.product, s.version);
+        let mut variants = Vec::new();
+        let mut arg_structs = Vec::new();
+        let mut arms = Vec::new();
+        for op in &s.operations {
+            let variant = ident(&crate::ident::pascal(&op.name));
+            let args_name = format_ident!("{}Args", crate::ident::pascal(&op.name).trim_start_matches("r#"));
+            let module = ident(&op.module);
+            let module_path = quote!(crate::#module);
+            let request = ident(&op.request_type);
+            let help = doc(&help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name));
+            variants.push(quote! { #help #variant(#args_name) });
+
+            let mut flags = crate::ident::Scope::with_reserved(acs_runtime::service::CLI_GLOBAL_FLAGS);
+            let mut fields = Vec::new();
+            let mut new_args = Vec::new();
+            let mut sets = Vec::new();
+            for p in &op.params {
+                let name = ident(&p.rust_name);
+                let flag = flags.claim(heck::ToKebabCase::to_kebab_case(p.wire_name.replace('.', "-").as_str()));
+                let mut help = help_line(p.docs.description.as_ref().or(p.docs.title.as_ref()), &p.wire_name);
+                help = format!("{help} [{}]", p.wire_name);
+                let kind = flag_kind(&p.ty);
+                let (field_ty, attrs) = match (&kind, p.required) {
+                    (FlagKind::Scalar(t), true) if p.ty == Type::Bool => (quote!(#t), quote!(#[arg(long = #flag, action = clap::ArgAction::Set)])),
+                    (FlagKind::Scalar(t), true) => (quote!(#t), quote!(#[arg(long = #flag)])),
+                    (FlagKind::Scalar(t), false) => (quote!(Option<#t>), quote!(#[arg(long = #flag)])),
+                    (FlagKind::Repeated(t), required) => (quote!(Vec<#t>), quote!(#[arg(long = #flag, required = #required)])),
+                    (FlagKind::Json, true) => (quote!(String), quote!(#[arg(long = #flag, value_name = "JSON")])),
+                    (FlagKind::Json, false) => (quote!(Option<String>), quote!(#[arg(long = #flag, value_name = "JSON")])),
+                };
+                let help_doc = doc(&help);
+                fields.push(quote! { #help_doc #attrs #name: #field_ty });
+                let ty = qualified_type(&p.ty, &module_path);
+                match (&kind, p.required) {
+                    (FlagKind::Json, true) => new_args.push(quote!(acs_runtime::cli::json_flag::<#ty>(#flag, &self.#name)?)),
+                    (_, true) => new_args.push(quote!(self.#name)),
+                    (FlagKind::Json, false) if p.ty.is_collection() || p.ty == Type::Any => sets.push(quote! {
+                        if let Some(text) = &self.#name {
+                            request.#name = acs_runtime::cli::json_flag::<#ty>(#flag, text)?;
+                        }
+                    }),
+                    (FlagKind::Json, false) => sets.push(quote! {
+                        if let Some(text) = &self.#name {
+                            request.#name = Some(acs_runtime::cli::json_flag::<#ty>(#flag, text)?);
+                        }
+                    }),
+                    (_, false) => sets.push(quote!(request.#name = self.#name;)),
+                }
+            }
+            let binding = if sets.is_empty() { quote!(let request) } else { quote!(let mut request) };
+            let struct_doc = doc(&format!("Flags of `{}`.", op.name));
+            arg_structs.push(quote! {
+                #struct_doc
+                #[derive(Debug, clap::Args)]
+                struct #args_name {
+                    #(#fields,)*
+                }
+
+                impl #args_name {
+                    fn into_request(self) -> Result<#module_path::#request, String> {
+                        #binding = #module_path::#request::new(#(#new_args),*);
+                        #(#sets)*
+                        Ok(request)
+                    }
+                }
+            });
+            arms.push(quote! {
+                Command::#variant(args) => match args.into_request() {
+                    Ok(request) => acs_runtime::cli::execute(global, &crate::SERVICE, environment, request, out, err).await,
+                    Err(message) => acs_runtime::cli::usage_error(&message, err),
+                },
+            });
+        }
+        quote! {
+            #docs
+            use std::ffi::OsString;
+            use std::io::Write;
+
+            use acs_runtime::cli::GlobalArgs;
+            use acs_runtime::credentials::Environment;
+            use clap::Parser;
+
+            #[derive(Debug, Parser)]
+            #[command(name = #binary, about = #about, version)]
+            struct Cli {
+                #[command(flatten)]
+                global: GlobalArgs,
+                #[command(subcommand)]
+                command: Command,
+            }
+
+            #[derive(Debug, clap::Subcommand)]
+            enum Command {
+                #(#variants,)*
+            }
+
+            #(#arg_structs)*
+
+            /// Runs the command with `args` (the first is the program name) against `environment`,
+            /// writing to `out` and `err`; returns the exit status.
+            pub async fn run<I, T>(args: I, environment: Environment, out: &mut dyn Write, err: &mut dyn Write) -> i32
+            where
+                I: IntoIterator<Item = T>,
+                T: Into<OsString> + Clone,
+            {
+                let cli = match Cli::try_parse_from(args) {
+                    Ok(cli) => cli,
+                    Err(e) => return acs_runtime::cli::parse_error(e, out, err),
+                };
+                let global = &cli.global;
+                match cli.command {
+                    #(#arms)*
+                }
+            }
+
+            /// The binary's entry point: process arguments, environment, stdout and stderr.
+            pub fn main() -> std::process::ExitCode {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        eprintln!("error: cannot start the async runtime: {e}");
+                        return std::process::ExitCode::from(1);
+                    }
+                };
+                let code = runtime.block_on(run(std::env::args_os(), Environment::process(), &mut std::io::stdout(), &mut std::io::stderr()));
+                std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
             }
         }
     }

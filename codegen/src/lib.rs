@@ -37,17 +37,25 @@ pub struct Settings {
     pub command: String,
     /// The spec as named in each file's `@generated` header.
     pub spec_label: String,
+    /// Name of the command-line binary; the product code in lower case when unset.
+    pub cli_name: Option<String>,
 }
 
 impl Settings {
     /// Settings with the given runtime path and header labels, all operations, default name.
     pub fn new(runtime_path: impl Into<String>, command: impl Into<String>, spec_label: impl Into<String>) -> Self {
-        Self { crate_name: None, operations: None, runtime_path: runtime_path.into(), command: command.into(), spec_label: spec_label.into() }
+        Self { crate_name: None, operations: None, runtime_path: runtime_path.into(), command: command.into(), spec_label: spec_label.into(), cli_name: None }
     }
 
     /// Sets the crate name.
     pub fn with_crate_name(mut self, name: impl Into<String>) -> Self {
         self.crate_name = Some(name.into());
+        self
+    }
+
+    /// Names the command-line binary.
+    pub fn with_cli_name(mut self, name: impl Into<String>) -> Self {
+        self.cli_name = Some(name.into());
         self
     }
 
@@ -133,12 +141,17 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
         Some(name) => name.clone(),
         None => format!("acs-{}", service.product.to_ascii_lowercase()),
     };
-    if crate_name.is_empty() || !crate_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || crate_name.starts_with(|c: char| c.is_ascii_digit()) {
+    let valid = |name: &str| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid(&crate_name) {
         return Err(Error::Settings(format!("crate name {crate_name:?} is not a valid package name (letters, digits, - and _)")));
+    }
+    let cli_name = settings.cli_name.clone().unwrap_or_else(|| service.product.to_ascii_lowercase());
+    if !valid(&cli_name) {
+        return Err(Error::Settings(format!("command name {cli_name:?} is not valid (letters, digits, - and _)")));
     }
 
     let header = format!("{} by `{}` from {}. Do not edit; regenerate instead.", write::MARKER, settings.command, settings.spec_label);
-    let emitter = emit::Emitter { service: &service };
+    let emitter = emit::Emitter { service: &service, crate_ident: crate_name.replace('-', "_") };
     let mut files = BTreeMap::new();
     let mut rust = |name: String, tokens: proc_macro2::TokenStream| -> Result<(), Error> {
         let text = write::format_rust(tokens, &header).map_err(|e| Error::Emit { file: name.clone(), message: e.to_string() })?;
@@ -147,14 +160,17 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     };
     rust("src/lib.rs".into(), emitter.lib())?;
     rust("src/endpoints.rs".into(), emitter.endpoints())?;
+    rust("src/client.rs".into(), emitter.client())?;
+    rust("src/cli.rs".into(), emitter.cli(&cli_name))?;
+    rust(format!("src/bin/{cli_name}.rs"), emitter.binary(&cli_name))?;
     for op in &service.operations {
         rust(format!("src/{}.rs", op.module.trim_start_matches("r#")), emitter.operation(op))?;
     }
-    files.insert(PathBuf::from("Cargo.toml"), cargo_toml(&crate_name, &service, settings, &header));
+    files.insert(PathBuf::from("Cargo.toml"), cargo_toml(&crate_name, &cli_name, &service, settings, &header));
     Ok(Generated { crate_name, files, warnings })
 }
 
-fn cargo_toml(name: &str, service: &ir::Service, settings: &Settings, header: &str) -> String {
+fn cargo_toml(name: &str, cli_name: &str, service: &ir::Service, settings: &Settings, header: &str) -> String {
     let title = service.title.clone().unwrap_or_else(|| service.product.clone());
     let description = format!("Typed, validated client types for Alibaba Cloud {title} ({} {})", service.product, service.version);
     format!(
@@ -167,10 +183,22 @@ fn cargo_toml(name: &str, service: &ir::Service, settings: &Settings, header: &s
          license = \"MIT OR Apache-2.0\"\n\
          publish = false\n\
          \n\
+         [features]\n\
+         default = [\"cli\"]\n\
+         # The `{cli_name}` command-line front end.\n\
+         cli = [\"acs-runtime/cli\", \"dep:clap\", \"dep:tokio\"]\n\
+         \n\
+         [[bin]]\n\
+         name = {cli_name:?}\n\
+         path = \"src/bin/{cli_name}.rs\"\n\
+         required-features = [\"cli\"]\n\
+         \n\
          [dependencies]\n\
          acs-runtime = {{ path = {runtime:?} }}\n\
+         clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\n",
+         serde_json = \"1\"\n\
+         tokio = {{ version = \"1\", features = [\"rt\"], optional = true }}\n",
         runtime = settings.runtime_path,
     )
 }

@@ -19,6 +19,9 @@ struct Args {
     /// Package name (default: acs-<product>).
     #[arg(long)]
     crate_name: Option<String>,
+    /// Name of the command-line binary (default: the product code in lower case).
+    #[arg(long)]
+    cli_name: Option<String>,
     /// Only these operations, comma-separated.
     #[arg(long, value_delimiter = ',')]
     operations: Option<Vec<String>>,
@@ -41,6 +44,9 @@ fn main() -> ExitCode {
     let mut settings = Settings::new(runtime, command, args.spec.display().to_string());
     if let Some(name) = &args.crate_name {
         settings = settings.with_crate_name(name);
+    }
+    if let Some(name) = &args.cli_name {
+        settings = settings.with_cli_name(name);
     }
     if let Some(ops) = args.operations.clone() {
         settings = settings.with_operations(ops);

@@ -263,11 +263,20 @@ impl Client {
     }
 
     /// Calls the operation and decodes its response.
-    pub async fn call<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<O::Response, Error> {
+    pub async fn call<O: Operation>(&self, request: O, options: &CallOptions) -> Result<O::Response, Error> {
+        Ok(self.call_with_body(request, options).await?.0)
+    }
+
+    /// Calls the operation; returns the decoded response and the body as received (which keeps
+    /// fields the spec does not describe).
+    pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
         let (query, body) = self.prepare_params(&mut request)?;
         let call = Call { action: O::ACTION, method: O::METHOD, query: &query, body: &body, idempotent: O::IDEMPOTENCY_TOKEN.is_some() };
         let response = self.execute(&call, options).await?;
-        serde_json::from_slice(&response.body).map_err(|e| Error::Decode { operation: O::ACTION, status: response.status, message: e.to_string(), snippet: snippet(&response.body, 200) })
+        match serde_json::from_slice(&response.body) {
+            Ok(decoded) => Ok((decoded, response.body)),
+            Err(e) => Err(Error::Decode { operation: O::ACTION, status: response.status, message: e.to_string(), snippet: snippet(&response.body, 200) }),
+        }
     }
 
     /// The signed request the first attempt would send, without sending it (`--dry-run`).

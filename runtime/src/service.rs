@@ -99,3 +99,6 @@ pub trait Operation: Validate + Sized {
     /// Sets the idempotency token (no effect for operations without one).
     fn set_idempotency_token(&mut self, _token: String) {}
 }
+
+/// Flags every generated command-line front end has; per-operation flags must take other names.
+pub const CLI_GLOBAL_FLAGS: &[&str] = &["endpoint", "region", "profile", "signature-version", "dry-run", "connect-timeout-ms", "read-timeout-ms", "max-attempts", "help", "version"];

@@ -3,18 +3,23 @@
 //!
 //! Generated from the product's API metadata. Each operation has a module with its request type (required parameters are constructor arguments, optional ones have setters), its response type and the error codes it documents. Requests implement [`Operation`]: `validate` checks every constraint of the spec and reports all violations before anything is sent; `encode` validates and returns the wire parameters; `to_params` encodes without validating, for a caller who knows the service has relaxed a limit.
 //!
-//! Regional endpoints are in [`endpoints`].
+//! [`Client`] sends them: it signs (ACS3-HMAC-SHA256 by default, or RPC HMAC-SHA1), retries throttling, server errors and failed connections, and decodes the response. Regional endpoints are in [`endpoints`]; the `cli` feature (on by default) adds the command-line front end.
 //!
 //! Operations: [`AttachKeyPair`](attach_key_pair).
 
 #![warn(missing_docs)]
 
 pub use acs_runtime::{
-    Operation, Params, ServiceError, ValidationError, Violation, ViolationKind,
+    CallOptions, Config, Credentials, Error, Operation, Params, RetryPolicy,
+    ServiceError, SignatureVersion, Timeouts, ValidationError, Violation, ViolationKind,
 };
 
+pub use client::Client;
 pub use endpoints::{endpoint, SERVICE};
 
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod client;
 pub mod endpoints;
 
 /// `AttachKeyPair`: Binds a key pair to one or more simple application servers.

@@ -1,0 +1,178 @@
+//! What every generated command-line front end shares: global flags, client setup, `--dry-run`,
+//! output and exit statuses. The generated part only declares one subcommand per operation and
+//! turns its flags into the typed request.
+//!
+//! Exit statuses: 0 success; 2 for requests that are invalid before anything is sent (bad flags,
+//! bad JSON in a flag, a broken constraint); 1 for everything else (credentials, endpoint,
+//! transport, service errors).
+
+use std::io::Write;
+
+use serde::de::DeserializeOwned;
+
+use crate::client::{CallOptions, Client, Config, SignatureVersion};
+use crate::credentials::Environment;
+use crate::error::Error;
+use crate::service::{Operation, ServiceInfo};
+
+/// Signature version flag values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignatureArg {
+    /// ACS3-HMAC-SHA256.
+    V3,
+    /// RPC HMAC-SHA1.
+    Rpc,
+}
+
+/// Flags every generated command has, before or after the subcommand.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Endpoint: host, host:port or URL (e.g. http://127.0.0.1:8080). Default: the region's.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Region whose endpoint to call (default: the request's RegionId).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Profile of ~/.alibabacloud/credentials.ini or ~/.aliyun/config.json.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Signature version.
+    #[arg(long, global = true, value_enum, default_value = "v3")]
+    pub signature_version: SignatureArg,
+    /// Validate and sign, print the HTTP request that would be sent, send nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Connect timeout in milliseconds.
+    #[arg(long, global = true, value_name = "MS")]
+    pub connect_timeout_ms: Option<u64>,
+    /// Read timeout in milliseconds.
+    #[arg(long, global = true, value_name = "MS")]
+    pub read_timeout_ms: Option<u64>,
+    /// Attempts in all, retries included.
+    #[arg(long, global = true, value_name = "N")]
+    pub max_attempts: Option<u32>,
+}
+
+pub use crate::service::CLI_GLOBAL_FLAGS;
+
+impl GlobalArgs {
+    /// The client configuration these flags describe.
+    pub fn config(&self, environment: Environment) -> Config {
+        let mut config = Config::new().environment(environment).signature_version(match self.signature_version {
+            SignatureArg::V3 => SignatureVersion::V3,
+            SignatureArg::Rpc => SignatureVersion::Rpc,
+        });
+        if let Some(e) = &self.endpoint {
+            config = config.endpoint(e);
+        }
+        if let Some(r) = &self.region {
+            config = config.region(r);
+        }
+        if let Some(p) = &self.profile {
+            config = config.profile(p);
+        }
+        let mut timeouts = crate::transport::Timeouts::default();
+        if let Some(ms) = self.connect_timeout_ms {
+            timeouts.connect = std::time::Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.read_timeout_ms {
+            timeouts.read = std::time::Duration::from_millis(ms);
+        }
+        config = config.timeouts(timeouts);
+        if let Some(n) = self.max_attempts {
+            config = config.retry(crate::client::RetryPolicy { max_attempts: n.max(1), ..Default::default() });
+        }
+        config
+    }
+}
+
+/// Parses a JSON flag value into `T`, naming the flag when it does not fit.
+pub fn json_flag<T: DeserializeOwned>(flag: &str, text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| format!("--{flag}: not valid JSON for this parameter: {e}"))
+}
+
+/// Prints a clap parse error (help and version go to `out` with status 0).
+pub fn parse_error(error: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let text = error.render().to_string();
+    if error.use_stderr() {
+        let _ = write!(err, "{text}");
+        2
+    } else {
+        let _ = write!(out, "{text}");
+        0
+    }
+}
+
+/// Reports a flag that could not become a request (status 2).
+pub fn usage_error(message: &str, err: &mut dyn Write) -> i32 {
+    let _ = writeln!(err, "error: {message}");
+    2
+}
+
+/// Runs one operation: sets up the client, then prints the signed request (`--dry-run`) or
+/// calls the service and prints the response body. Returns the exit status.
+pub async fn execute<O: Operation>(global: &GlobalArgs, service: &'static ServiceInfo, environment: Environment, request: O, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let client = match Client::new(service, global.config(environment)) {
+        Ok(c) => c,
+        Err(e) => return report(&e, err),
+    };
+    if global.dry_run {
+        return match client.signed_request(request) {
+            Ok(signed) => {
+                let _ = write!(out, "{}", signed.to_http_text());
+                0
+            }
+            Err(e) => report(&e, err),
+        };
+    }
+    match client.call_with_body(request, &CallOptions::default()).await {
+        Ok((_, body)) => {
+            let _ = out.write_all(&body);
+            if !body.ends_with(b"\n") {
+                let _ = writeln!(out);
+            }
+            0
+        }
+        Err(e) => report(&e, err),
+    }
+}
+
+/// Prints an error with its code and request id; returns 2 for validation errors, else 1.
+pub fn report(error: &Error, err: &mut dyn Write) -> i32 {
+    let _ = writeln!(err, "error: {error}");
+    if let Some(service) = error.service_error() {
+        let _ = writeln!(err, "code: {}", service.code);
+        let _ = writeln!(err, "http status: {}", service.status);
+        if let Some(id) = &service.request_id {
+            let _ = writeln!(err, "request id: {id}");
+        }
+        if let Some(link) = &service.recommend {
+            let _ = writeln!(err, "recommend: {link}");
+        }
+    }
+    match error {
+        Error::Validation(_) => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[derive(clap::Parser)]
+    struct Probe {
+        #[command(flatten)]
+        global: super::GlobalArgs,
+    }
+
+    #[test]
+    fn every_global_flag_is_reserved_for_the_generator() {
+        for arg in Probe::command().get_arguments() {
+            if let Some(long) = arg.get_long() {
+                assert!(super::CLI_GLOBAL_FLAGS.contains(&long), "--{long} is missing from CLI_GLOBAL_FLAGS");
+            }
+        }
+    }
+}

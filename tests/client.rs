@@ -1,0 +1,305 @@
+//! The generated client: exact signed requests under a fixed clock and nonce (compared with the
+//! official SDK vectors v3-02 and rpc-05), and every path against a local HTTP endpoint that
+//! verifies signatures: success, STS, per-instance failure, service errors, undecodable bodies,
+//! retries (5xx, throttling with x-acs-retry-after, timeouts, refused connections), validation,
+//! endpoint and credential errors.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use acs_runtime::credentials::Environment;
+use acs_runtime::transport::{BoxFuture, HttpResponse, TransportError};
+use acs_runtime::{HttpRequest, Transport, TransportErrorKind};
+use acs_swas_open::attach_key_pair::{AttachKeyPairErrorCode, AttachKeyPairRequest};
+use acs_swas_open::{CallOptions, Client, Config, Credentials, Error, RetryPolicy, SignatureVersion, Timeouts};
+use acs_tests::server::{Answer, Server};
+use acs_tests::shared_dir;
+use serde_json::Value;
+
+const NONCE: &str = "c6ab0a8e0f2d4a5b9e7f1a2b3c4d5e6f";
+
+/// The vector requests: the documented call with two instances.
+fn vector_request() -> AttachKeyPairRequest {
+    AttachKeyPairRequest::new("cn-hangzhou", ["2ad1ae67295445f598017499dc1", "i-abc"], "test").client_token("123e4567-e89b-12d3-a456-426655440000")
+}
+
+fn fixed(config: Config) -> Config {
+    config
+        .credentials(Credentials::new("testid", "testsecret"))
+        .environment(Environment::new(Vec::<(String, String)>::new(), None))
+        .clock(Arc::new(|| UNIX_EPOCH + Duration::from_secs(1_704_164_645)))
+        .nonce_source(Arc::new(|| NONCE.to_owned()))
+}
+
+fn vector(file: &str, id_prefix: &str) -> Option<Value> {
+    let shared = shared_dir("client vectors")?;
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(shared.join("vectors").join(file)).unwrap()).unwrap();
+    doc["vectors"].as_array().unwrap().iter().find(|v| v["id"].as_str().unwrap().starts_with(id_prefix)).cloned()
+}
+
+/// A transport that records what it is given and answers the documented success body.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<HttpRequest>>);
+
+impl Transport for Recorder {
+    fn send(&self, request: HttpRequest, _: Timeouts) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        self.0.lock().unwrap().push(request);
+        Box::pin(async { Ok(HttpResponse { status: 200, headers: vec![], body: acs_tests::server::SUCCESS.as_bytes().to_vec() }) })
+    }
+}
+
+#[tokio::test]
+async fn v3_signed_request_is_exactly_vector_v3_02() {
+    let recorder = Arc::new(Recorder::default());
+    let client = Client::new(fixed(Config::new()).transport(recorder.clone())).unwrap();
+    client.attach_key_pair(vector_request()).await.unwrap();
+    let sent = recorder.0.lock().unwrap().pop().unwrap();
+    assert_eq!(sent, client.signed_request(vector_request()).unwrap(), "dry run and send build the same request");
+    assert_eq!(sent.method.as_str(), "POST");
+    assert_eq!(sent.url, "https://swas.cn-hangzhou.aliyuncs.com/?ClientToken=123e4567-e89b-12d3-a456-426655440000&InstanceIds.1=2ad1ae67295445f598017499dc1&InstanceIds.2=i-abc&KeyPairName=test&RegionId=cn-hangzhou");
+    let expected_auth = "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=247a4bd05e97dbdd7936ff078607b8b7b11acf493f8ea972c39b75b7ba97f5b7";
+    let headers: Vec<(&str, &str)> = sent.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    assert_eq!(
+        headers,
+        [
+            ("host", "swas.cn-hangzhou.aliyuncs.com"),
+            ("x-acs-action", "AttachKeyPair"),
+            ("x-acs-version", "2020-06-01"),
+            ("x-acs-date", "2024-01-02T03:04:05Z"),
+            ("x-acs-signature-nonce", NONCE),
+            ("x-acs-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("authorization", expected_auth),
+            ("user-agent", "acs-rust/0.1.0"),
+            ("accept", "application/json"),
+        ]
+    );
+    assert!(sent.body.is_empty());
+    if let Some(v) = vector("v3.json", "v3-02") {
+        assert_eq!(expected_auth, v["expected"]["authorization"].as_str().unwrap(), "the official SDK's value");
+    }
+}
+
+#[tokio::test]
+async fn rpc_signed_request_is_exactly_vector_rpc_05() {
+    let client = Client::new(fixed(Config::new()).signature_version(SignatureVersion::Rpc)).unwrap();
+    let sent = client.signed_request(vector_request()).unwrap();
+    assert_eq!(sent.method.as_str(), "POST");
+    assert_eq!(
+        sent.url,
+        "https://swas.cn-hangzhou.aliyuncs.com/?Action=AttachKeyPair&Format=json&Version=2020-06-01&Timestamp=2024-01-02T03%3A04%3A05Z&SignatureNonce=c6ab0a8e0f2d4a5b9e7f1a2b3c4d5e6f&RegionId=cn-hangzhou&ClientToken=123e4567-e89b-12d3-a456-426655440000&InstanceIds.1=2ad1ae67295445f598017499dc1&InstanceIds.2=i-abc&KeyPairName=test&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&AccessKeyId=testid&Signature=tsw70dULnR4WeZ%2BLEB6%2BAQHJTkk%3D"
+    );
+    let names: Vec<&str> = sent.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["host", "x-acs-action", "x-acs-version", "user-agent", "accept"]);
+    assert!(sent.header("authorization").is_none());
+    if let Some(v) = vector("rpc_v1.json", "rpc-05") {
+        let expected = v["expected"]["signature_query_param_as_sent"].as_str().unwrap();
+        assert!(sent.url.ends_with(&format!("&{expected}")), "the official SDK's value {expected}");
+        let wire: Vec<(String, String)> = v["inputs"]["params"].as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned())).collect();
+        let mut ours: Vec<(String, String)> = sent.url.split_once('?').unwrap().1.split('&').filter(|p| !p.starts_with("Signature=")).map(|p| {
+            let (n, v) = p.split_once('=').unwrap();
+            (n.to_owned(), percent_encoding::percent_decode_str(v).decode_utf8().unwrap().into_owned())
+        }).collect();
+        let mut theirs = wire;
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs, "the same signed parameters as the official SDK");
+    }
+}
+
+#[tokio::test]
+async fn sts_tokens_are_sent_and_signed_in_both_versions() {
+    let server = Server::start(vec![]).await;
+    for version in [SignatureVersion::V3, SignatureVersion::Rpc] {
+        let client = Client::new(Config::new().endpoint(&server.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("tok+en/with=chars"))).unwrap();
+        client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    }
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|s| s.signature.is_ok()), "{seen:?}");
+    assert_eq!(seen[0].header("x-acs-security-token"), Some("tok+en/with=chars"));
+    assert!(seen[0].header("authorization").unwrap().contains("x-acs-security-token"), "the token header is signed");
+    assert_eq!(seen[1].param("SecurityToken"), Some("tok+en/with=chars"));
+}
+
+fn client_for(server: &Server, version: SignatureVersion) -> Client {
+    Client::new(
+        Config::new()
+            .endpoint(&server.url)
+            .signature_version(version)
+            .credentials(Credentials::new("testid", "testsecret"))
+            .retry(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(50) })
+            .timeouts(Timeouts { connect: Duration::from_secs(2), read: Duration::from_millis(500) }),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn success_over_real_http_in_both_versions() {
+    let server = Server::start(vec![]).await;
+    for version in [SignatureVersion::V3, SignatureVersion::Rpc] {
+        let response = client_for(&server, version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], "kp")).await.unwrap();
+        assert_eq!(response.request_id.as_deref(), Some("30637AD6-D977-4833-A54C-CC89483E****"));
+    }
+    let seen = server.seen();
+    assert_eq!(seen.iter().map(|s| s.signature.clone()).collect::<Vec<_>>(), [Ok("v3"), Ok("rpc")]);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!((s.param("InstanceIds.1"), s.param("InstanceIds.2"), s.param("KeyPairName")), (Some("i-1"), Some("i-2"), Some("kp")));
+        let token = s.param("ClientToken").expect("the client fills an unset ClientToken");
+        assert_eq!(token.len(), 36);
+        assert_eq!(s.header("host"), Some(server.url.trim_start_matches("http://")));
+    }
+    assert_ne!(seen[0].param("ClientToken"), seen[1].param("ClientToken"), "a fresh token per call");
+}
+
+#[tokio::test]
+async fn per_instance_failure_in_a_200() {
+    let server = Server::start(vec![Answer::json(200, r#"{"RequestId":"R2","TotalCount":2,"FailCount":1,"Results":[{"Code":"200","Message":"success","Success":"true","InstanceId":"i-1"},{"Code":"InvalidInstanceId.NotFound","Message":"no such server","Success":"false","InstanceId":"i-2"}]}"#)]).await;
+    let response = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], "kp")).await.unwrap();
+    assert_eq!(response.fail_count, Some(1));
+    let failed: Vec<_> = response.failed_results().map(|r| r.instance_id.clone().unwrap()).collect();
+    assert_eq!(failed, ["i-2"]);
+}
+
+#[tokio::test]
+async fn documented_404_is_a_typed_service_error() {
+    let server = Server::start(vec![Answer::error(404, "InvalidInstanceId.NotFound", "The specified Instance Id does not exist.")]).await;
+    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-x"], "kp")).await.unwrap_err();
+    let service = err.service_error().expect("a service error");
+    assert_eq!(AttachKeyPairErrorCode::from(service), AttachKeyPairErrorCode::InvalidInstanceIdNotFound);
+    assert_eq!((service.status, service.host_id.as_deref()), (404, Some("swas.cn-hangzhou.aliyuncs.com")));
+    assert_eq!(service.recommend.as_deref(), Some("https://api.aliyun.com/troubleshoot?q=InvalidInstanceId.NotFound"));
+    assert_eq!(err.to_string(), "AttachKeyPair: InvalidInstanceId.NotFound (HTTP 404): The specified Instance Id does not exist. [request id REQ-InvalidInstanceId.NotFound]");
+    assert_eq!(server.seen().len(), 1, "a 404 is not retried");
+}
+
+#[tokio::test]
+async fn wrong_secret_is_signature_does_not_match() {
+    let server = Server::start(vec![]).await;
+    let client = Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "not-the-secret"))).unwrap();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+    assert!(!err.to_string().contains("not-the-secret"));
+}
+
+#[tokio::test]
+async fn html_502_from_a_proxy_is_a_decode_error_with_status_and_snippet() {
+    let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let answers = vec![Answer::json(502, html), Answer::json(502, html), Answer::json(502, html)];
+    let server = Server::start(answers).await;
+    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    match &err {
+        Error::Decode { status, snippet, .. } => assert_eq!((*status, snippet.as_str()), (502, html)),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(server.seen().len(), 3, "a 5xx is retried up to the attempt limit");
+}
+
+#[tokio::test]
+async fn empty_200_body_is_a_decode_error() {
+    let server = Server::start(vec![Answer::json(200, "")]).await;
+    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(&err, Error::Decode { status: 200, snippet, .. } if snippet.is_empty()), "{err:?}");
+    assert!(err.to_string().contains("cannot decode the HTTP 200 response"), "{err}");
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_a_fresh_signature_and_the_same_token() {
+    let server = Server::start(vec![Answer::error(503, "ServiceUnavailable", "busy"), Answer::error(500, "InternalError", "oops")]).await;
+    client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    let nonces: std::collections::BTreeSet<_> = seen.iter().map(|s| s.header("x-acs-signature-nonce").unwrap().to_owned()).collect();
+    assert_eq!(nonces.len(), 3, "each attempt is signed anew");
+    let tokens: std::collections::BTreeSet<_> = seen.iter().map(|s| s.param("ClientToken").unwrap().to_owned()).collect();
+    assert_eq!(tokens.len(), 1, "one ClientToken for all attempts");
+    assert!(seen.iter().all(|s| s.signature.is_ok()));
+}
+
+#[tokio::test]
+async fn throttling_honours_retry_after() {
+    let server = Server::start(vec![Answer::error(400, "Throttling.User", "slow down").header("x-acs-retry-after", "300")]).await;
+    let client = Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_secs(5) })).unwrap();
+    let start = Instant::now();
+    client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    assert!(start.elapsed() >= Duration::from_millis(300), "waited {:?}", start.elapsed());
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn throttling_that_never_ends_surfaces_after_the_attempts() {
+    let answers = (0..3).map(|_| Answer::error(429, "Throttling", "slow down")).collect();
+    let server = Server::start(answers).await;
+    let err = client_for(&server, SignatureVersion::Rpc).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(&err, Error::Service { attempts: 3, .. }), "{err:?}");
+    assert_eq!(err.code(), Some("Throttling"));
+}
+
+#[tokio::test]
+async fn a_timeout_is_retried_when_the_client_token_makes_it_safe() {
+    let server = Server::start(vec![Answer::json(200, acs_tests::server::SUCCESS).after(Duration::from_secs(2))]).await;
+    let response = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp").client_token("my-token")).await.unwrap();
+    assert!(response.request_id.is_some());
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|s| s.param("ClientToken") == Some("my-token")), "the caller's token is kept on retries");
+}
+
+#[tokio::test]
+async fn per_call_timeouts_override_the_clients() {
+    let server = Server::start(vec![Answer::json(200, acs_tests::server::SUCCESS).after(Duration::from_millis(300))]).await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let options = CallOptions { timeouts: Some(Timeouts { connect: Duration::from_secs(1), read: Duration::from_millis(100) }), retry: Some(RetryPolicy::none()) };
+    let err = client.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"), &options).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { kind: TransportErrorKind::Timeout, attempts: 1, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn refused_connections_are_retried_then_reported() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = Client::new(Config::new().endpoint(format!("http://127.0.0.1:{port}")).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) })).unwrap();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(&err, Error::Transport { kind: TransportErrorKind::Connect, attempts: 3, .. }), "{err:?}");
+    assert!(err.to_string().starts_with("AttachKeyPair: connection error after 3 attempt(s):"), "{err}");
+}
+
+#[tokio::test]
+async fn invalid_requests_are_not_sent_unless_validation_is_off() {
+    let server = Server::start(vec![]).await;
+    let bad = || AttachKeyPairRequest::new("cn-hangzhou", (0..51).map(|i| format!("i-{i}")), "kp");
+    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(bad()).await.unwrap_err();
+    assert!(matches!(&err, Error::Validation(v) if v.violations.len() == 1), "{err:?}");
+    assert!(server.seen().is_empty(), "nothing was sent");
+    let relaxed = Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).without_validation()).unwrap();
+    relaxed.attach_key_pair(bad()).await.unwrap();
+    assert_eq!(server.seen()[0].param("InstanceIds.51"), Some("i-50"));
+}
+
+#[tokio::test]
+async fn endpoints_come_from_the_region_and_unknown_regions_list_the_known_ones() {
+    let client = Client::new(fixed(Config::new())).unwrap();
+    let sent = client.signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).unwrap();
+    assert!(sent.url.starts_with("https://swas.eu-central-1.aliyuncs.com/?"));
+    let by_config = Client::new(fixed(Config::new()).region("us-west-1")).unwrap().signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).unwrap();
+    assert!(by_config.url.starts_with("https://swas.us-west-1.aliyuncs.com/?"));
+    let err = client.signed_request(AttachKeyPairRequest::new("mars-north-1", ["i-1"], "kp")).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("endpoint: region \"mars-north-1\" has no known endpoint for SWAS-OPEN; known regions: ap-northeast-1, "), "{text}");
+    assert!(text.contains("cn-hangzhou") && text.ends_with("or set an explicit endpoint"), "{text}");
+}
+
+#[test]
+fn missing_credentials_fail_when_the_client_is_built() {
+    let home = tempfile::tempdir().unwrap();
+    let err = Client::new(Config::new().environment(Environment::new(Vec::<(String, String)>::new(), Some(home.path().into())))).unwrap_err();
+    assert!(matches!(err, Error::Credentials(_)));
+    assert!(err.to_string().starts_with("credentials: no credentials found; tried: environment"), "{err}");
+}
+
+#[test]
+fn client_debug_never_shows_secrets() {
+    let client = Client::new(fixed(Config::new()).credentials(Credentials::new("testid", "super-secret").with_security_token("sts-secret"))).unwrap();
+    let shown = format!("{client:?}");
+    assert!(shown.contains("testid"));
+    assert!(!shown.contains("super-secret") && !shown.contains("sts-secret"), "{shown}");
+}
