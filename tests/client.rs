@@ -303,3 +303,54 @@ fn client_debug_never_shows_secrets() {
     assert!(shown.contains("testid"));
     assert!(!shown.contains("super-secret") && !shown.contains("sts-secret"), "{shown}");
 }
+
+/// Records span names and the fields recorded on them.
+#[derive(Default)]
+struct SpanRecorder(Mutex<Vec<(String, Vec<(String, String)>)>>);
+
+struct FieldVisitor<'a>(&'a mut Vec<(String, String)>);
+
+impl tracing::field::Visit for FieldVisitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}").trim_matches('"').to_owned()));
+    }
+}
+
+impl tracing::Subscriber for SpanRecorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, attrs: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut spans = self.0.lock().unwrap();
+        let mut fields = Vec::new();
+        attrs.record(&mut FieldVisitor(&mut fields));
+        spans.push((attrs.metadata().name().to_owned(), fields));
+        tracing::span::Id::from_u64(spans.len() as u64)
+    }
+    fn record(&self, span: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut spans = self.0.lock().unwrap();
+        values.record(&mut FieldVisitor(&mut spans[span.into_u64() as usize - 1].1));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn each_call_has_a_span_with_operation_attempts_and_request_id() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let server = runtime.block_on(Server::start(vec![Answer::error(503, "ServiceUnavailable", "busy")]));
+    let recorder = Arc::new(SpanRecorder::default());
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))).unwrap();
+    });
+    let spans = recorder.0.lock().unwrap();
+    let call = spans.iter().find(|(name, _)| name == "acs.call").expect("an acs.call span");
+    let field = |name: &str| call.1.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(field("operation"), Some("AttachKeyPair"));
+    assert_eq!(field("attempts"), Some("2"));
+    assert_eq!(field("request_id"), Some("30637AD6-D977-4833-A54C-CC89483E****"));
+    let attempts: Vec<_> = spans.iter().filter(|(name, _)| name == "acs.attempt").map(|(_, f)| f[0].1.clone()).collect();
+    assert_eq!(attempts, ["1", "2"]);
+}

@@ -296,7 +296,8 @@ impl Client {
         let endpoint = self.endpoint(call)?;
         let retry = options.retry.unwrap_or(self.config.retry);
         let timeouts = options.timeouts.unwrap_or(self.config.timeouts);
-        let span = tracing::info_span!("acs.call", operation = call.action, product = self.service.product, host = %endpoint.host);
+        let span = tracing::info_span!("acs.call", operation = call.action, product = self.service.product, host = %endpoint.host, attempts = tracing::field::Empty, request_id = tracing::field::Empty);
+        let call_span = span.clone();
         async {
             let mut attempt = 0;
             loop {
@@ -305,6 +306,12 @@ impl Client {
                 let request = self.sign(call, &endpoint);
                 let outcome = self.transport.send(request, timeouts).instrument(tracing::debug_span!("acs.attempt", attempt)).await;
                 let last = attempt >= retry.max_attempts.max(1);
+                call_span.record("attempts", attempt);
+                if let Ok(response) = &outcome {
+                    if let Some(id) = request_id(response) {
+                        call_span.record("request_id", id.as_str());
+                    }
+                }
                 match outcome {
                     Ok(response) if (200..300).contains(&response.status) => {
                         tracing::debug!(attempt, status = response.status, request_id = request_id(&response).as_deref(), "acs call succeeded");
