@@ -149,20 +149,8 @@ async fn missing_credentials_exit_1() {
     assert!(run.err.starts_with("error: credentials: no credentials found"), "{}", run.err);
 }
 
-/// The `swas-open` binary. `cargo test` builds a package's binaries only for that package's own
-/// integration tests, so this test builds it (a no-op when it is up to date) into the same
-/// target directory as the test executables.
 fn binary() -> Option<std::path::PathBuf> {
-    let dir = std::env::current_exe().ok()?.parent()?.parent()?.to_path_buf();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "-p", "acs-swas-open", "--bin", "swas-open"])
-        .env("CARGO_TARGET_DIR", dir.parent()?)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .ok()?;
-    let path = dir.join(format!("swas-open{}", std::env::consts::EXE_SUFFIX));
-    (status.success() && path.is_file()).then_some(path)
+    acs_tests::built_binary("acs-swas-open", "swas-open")
 }
 
 #[tokio::test]

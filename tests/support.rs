@@ -35,6 +35,37 @@ pub fn assert_golden(path: &str, actual: &str) {
     }
 }
 
+/// A binary of a workspace package. `cargo test` builds a package's binaries only for that
+/// package's own integration tests, so this builds it (a no-op when it is up to date) into the
+/// target directory the running test lives in.
+pub fn built_binary(package: &str, bin: &str) -> Option<PathBuf> {
+    let dir = std::env::current_exe().ok()?.parent()?.parent()?.to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .env("CARGO_TARGET_DIR", dir.parent()?)
+        .current_dir(project_root())
+        .status()
+        .ok()?;
+    let path = dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    (status.success() && path.is_file()).then_some(path)
+}
+
+/// The Python with the official SDKs: `ACS_PYTHON`, else `.venv/bin/python` in the project (which
+/// `.ci/run` creates). Missing: the test says so, and fails when `CI` is set.
+pub fn sdk_python(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("ACS_PYTHON").map(PathBuf::from).unwrap_or_else(|| project_root().join(".venv/bin/python"));
+    if path.is_file() {
+        return Some(path);
+    }
+    let message = format!("{test}: {} is missing; create it with `python3 -m venv .venv && .venv/bin/pip install -r tests/interop/requirements.txt`", path.display());
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+        panic!("{message} (CI is set, so this is a failure)");
+    }
+    eprintln!("SKIPPED {message}");
+    None
+}
+
 /// The README's examples, compiled and run as doctests so the README stays true.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
@@ -233,5 +264,36 @@ pub mod server {
             response.headers_mut().insert(name, value.parse().unwrap());
         }
         response
+    }
+}
+
+pub mod emu {
+    //! Starting the emulator in-process for tests.
+
+    use acs_emulator::state::State;
+    use acs_emulator::{Emulator, Faults, Running};
+
+    /// Access keys every test state has: a plain key and an STS key.
+    pub const KEYS: &str = r#"[{"id":"testid","secret":"testsecret","security_token":null},{"id":"STS.tmp","secret":"stssecret","security_token":"tok+en/with=chars"}]"#;
+
+    /// A state with `instances` servers `i-1`… in cn-hangzhou, one in cn-beijing (`i-bj`), and the
+    /// key pairs `test` and `other` in cn-hangzhou.
+    pub fn state(instances: usize) -> State {
+        let mut list: Vec<String> = (1..=instances).map(|i| format!(r#"{{"id":"i-{i}","region":"cn-hangzhou","key_pair":null}}"#)).collect();
+        list.push(r#"{"id":"i-bj","region":"cn-beijing","key_pair":null}"#.into());
+        State::parse(&format!(
+            r#"{{"access_keys":{KEYS},"instances":[{}],"key_pairs":[{{"name":"test","region":"cn-hangzhou"}},{{"name":"other","region":"cn-hangzhou"}}]}}"#,
+            list.join(",")
+        ))
+        .unwrap()
+    }
+
+    /// Starts an emulator for the project's SWAS spec.
+    pub async fn start(state: State, faults: Option<Faults>) -> (Emulator, Running) {
+        let spec_path = crate::project_root().join("spec/swas-open/2020-06-01/api-docs.json");
+        let spec = std::fs::read_to_string(&spec_path).unwrap();
+        let emulator = Emulator::new(&spec, "spec/swas-open/2020-06-01/api-docs.json", state, faults).unwrap();
+        let running = emulator.start("127.0.0.1:0").await.unwrap();
+        (emulator, running)
     }
 }

@@ -1,0 +1,195 @@
+//! Authentication as the gateway does it: ACS3-HMAC-SHA256 (`Authorization` header) or RPC
+//! HMAC-SHA1 (`Signature` parameter), STS tokens, a 15-minute clock window, and nonces that
+//! may not be reused.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime};
+
+use acs_runtime::sign;
+
+use crate::reply::Fault;
+use crate::state::AccessKey;
+
+/// How far a request's date may be from the emulator's clock.
+pub const SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// What a verified request told us.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// AccessKeyId.
+    pub access_key_id: String,
+    /// `v3` or `rpc`.
+    pub signature: &'static str,
+}
+
+/// The raw request, as the handler received it.
+pub struct Incoming<'a> {
+    /// Method, upper case.
+    pub method: &'a str,
+    /// Query pairs, decoded (`+` and `%20` both a space).
+    pub query: &'a [(String, String)],
+    /// Headers, names lower case.
+    pub headers: &'a [(String, String)],
+    /// Form-body pairs, decoded.
+    pub form: &'a [(String, String)],
+    /// Body bytes.
+    pub body: &'a [u8],
+}
+
+impl Incoming<'_> {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter's value.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().chain(self.form).find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Nonces seen within the clock window, per key.
+#[derive(Default)]
+pub struct Nonces {
+    seen: HashMap<(String, String), SystemTime>,
+    order: VecDeque<(SystemTime, (String, String))>,
+}
+
+impl Nonces {
+    /// Records a nonce; false if it was already used within the window.
+    fn fresh(&mut self, key: &str, nonce: &str, now: SystemTime) -> bool {
+        while let Some((at, _)) = self.order.front() {
+            if now.duration_since(*at).unwrap_or_default() > SKEW * 2 {
+                let (_, k) = self.order.pop_front().expect("front exists");
+                self.seen.remove(&k);
+            } else {
+                break;
+            }
+        }
+        let k = (key.to_owned(), nonce.to_owned());
+        if self.seen.contains_key(&k) {
+            return false;
+        }
+        self.seen.insert(k.clone(), now);
+        self.order.push_back((now, k));
+        true
+    }
+}
+
+fn incomplete(message: impl Into<String>) -> Fault {
+    Fault::new(400, "IncompleteSignature", message)
+}
+
+fn check_time(text: Option<&str>, name: &str, now: SystemTime) -> Result<(), Fault> {
+    let text = text.ok_or_else(|| Fault::new(400, "MissingTimestamp", format!("{name} is mandatory for this action.")))?;
+    let at = sign::parse_timestamp(text).ok_or_else(|| Fault::new(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value is not well formatted: {text:?}.")))?;
+    let skew = now.duration_since(at).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
+    if skew > SKEW {
+        return Err(Fault::new(400, "InvalidTimeStamp.Expired", format!("Specified time stamp or date value is expired: {text} is more than 15 minutes from the server time {}.", sign::format_timestamp(now))));
+    }
+    Ok(())
+}
+
+fn find_key<'k>(keys: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, Fault> {
+    keys.iter().find(|k| k.id == id).ok_or_else(|| Fault::new(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))
+}
+
+fn check_token(key: &AccessKey, sent: Option<&str>) -> Result<(), Fault> {
+    match (&key.security_token, sent) {
+        (None, _) => Ok(()),
+        (Some(expected), Some(sent)) if expected == sent => Ok(()),
+        (Some(_), None) => Err(Fault::new(400, "MissingSecurityToken", "SecurityToken is mandatory for this temporary AccessKeyId.")),
+        (Some(_), Some(_)) => Err(Fault::new(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")),
+    }
+}
+
+/// Verifies the request's signature; the `Fault` is the gateway's answer when it fails.
+pub fn verify(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+    match req.header("authorization") {
+        Some(auth) => verify_v3(req, auth, keys, nonces, now),
+        None if req.param("Signature").is_some() => verify_rpc(req, keys, nonces, now),
+        None => Err(incomplete("The request has neither an Authorization header nor a Signature parameter.")),
+    }
+}
+
+fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+    let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ").ok_or_else(|| incomplete(format!("Unsupported signature algorithm in Authorization: {:?}.", auth.split(' ').next().unwrap_or(""))))?;
+    let (mut credential, mut signed, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        match part.trim().split_once('=') {
+            Some(("Credential", v)) => credential = Some(v),
+            Some(("SignedHeaders", v)) => signed = Some(v),
+            Some(("Signature", v)) => signature = Some(v),
+            _ => return Err(incomplete(format!("Malformed Authorization component {part:?}."))),
+        }
+    }
+    let (Some(id), Some(signed), Some(signature)) = (credential, signed, signature) else {
+        return Err(incomplete("Authorization must carry Credential, SignedHeaders and Signature."));
+    };
+    let signed: Vec<String> = signed.split(';').map(str::to_owned).collect();
+    let key = find_key(keys, id)?;
+    for name in ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"] {
+        if req.header(name).is_none() {
+            return Err(incomplete(format!("The required header {name} is missing.")));
+        }
+        if !signed.iter().any(|s| s == name) {
+            return Err(incomplete(format!("The header {name} must be signed.")));
+        }
+    }
+    for (name, _) in req.headers.iter().filter(|(n, _)| n.starts_with("x-acs-")) {
+        if !signed.iter().any(|s| s == name) {
+            return Err(incomplete(format!("The header {name} must be signed.")));
+        }
+    }
+    for name in &signed {
+        if req.header(name).is_none() {
+            return Err(incomplete(format!("The signed header {name} is not in the request.")));
+        }
+    }
+    if req.header("x-acs-content-sha256") != Some(sign::sha256_hex(req.body).as_str()) {
+        return Err(incomplete("x-acs-content-sha256 is not the SHA-256 of the body."));
+    }
+    check_time(req.header("x-acs-date"), "x-acs-date", now)?;
+    let computed = sign::sign_v3(&sign::V3Input {
+        method: req.method,
+        canonical_uri: "/",
+        query: req.query,
+        headers: req.headers,
+        signed_headers: &signed,
+        body: req.body,
+        access_key_id: id,
+        access_key_secret: &key.secret,
+    });
+    if computed.signature != signature {
+        return Err(Fault::new(400, "SignatureDoesNotMatch", format!("The request signature does not match our calculation. server StringToSign is [{}]", computed.string_to_sign)));
+    }
+    check_token(key, req.header("x-acs-security-token"))?;
+    if !nonces.fresh(id, req.header("x-acs-signature-nonce").unwrap_or(""), now) {
+        return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+    }
+    Ok(Caller { access_key_id: id.to_owned(), signature: "v3" })
+}
+
+fn verify_rpc(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+    let id = req.param("AccessKeyId").ok_or_else(|| Fault::new(400, "MissingAccessKeyId", "AccessKeyId is mandatory for this action."))?;
+    let key = find_key(keys, id)?;
+    match req.param("SignatureMethod") {
+        Some("HMAC-SHA1") => {}
+        other => return Err(incomplete(format!("Unsupported SignatureMethod {other:?}; HMAC-SHA1 is supported."))),
+    }
+    if req.param("SignatureVersion") != Some("1.0") {
+        return Err(incomplete("SignatureVersion must be 1.0."));
+    }
+    check_time(req.param("Timestamp"), "Timestamp", now)?;
+    let nonce = req.param("SignatureNonce").ok_or_else(|| Fault::new(400, "MissingSignatureNonce", "SignatureNonce is mandatory for this action."))?;
+    let params: Vec<(String, String)> = req.query.iter().chain(req.form).filter(|(n, _)| n != "Signature").cloned().collect();
+    let computed = sign::sign_rpc(req.method, "/", &params, &key.secret);
+    if Some(computed.signature.as_str()) != req.param("Signature") {
+        return Err(Fault::new(400, "SignatureDoesNotMatch", format!("Specified signature is not matched with our calculation. server string to sign is:{}", computed.string_to_sign)));
+    }
+    check_token(key, req.param("SecurityToken"))?;
+    if !nonces.fresh(id, nonce, now) {
+        return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+    }
+    Ok(Caller { access_key_id: id.to_owned(), signature: "rpc" })
+}

@@ -1,0 +1,299 @@
+//! A local endpoint that answers like Alibaba Cloud's RPC gateway, driven by a spec.
+//!
+//! For every request: optional fault injection, then authentication (ACS3-HMAC-SHA256 or RPC
+//! HMAC-SHA1, STS tokens, a 15-minute clock window, single-use nonces), then the operation and
+//! version, then the parameters against the spec (the same checks the generated clients run),
+//! then the operation itself: AttachKeyPair changes the state, with an idempotency ledger keyed by
+//! `ClientToken`; other operations answer their documented example. Errors use the service's
+//! body shape and codes.
+//!
+//! `GET /_emulator/state` shows the live state (secrets redacted) and the idempotency ledger.
+
+pub mod auth;
+pub mod ops;
+pub mod params;
+pub mod reply;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use acs_codegen::ir::Service;
+use axum::body::{Body, Bytes};
+use axum::extract::State as Shared;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::Value;
+
+use crate::auth::{Incoming, Nonces};
+use crate::reply::{new_request_id, Fault};
+use crate::state::{LedgerEntry, State};
+
+/// Fault injection settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Faults {
+    /// Fraction of API requests that get a fault (0 to 1).
+    pub rate: f64,
+    /// Seed of the fault sequence.
+    pub seed: u64,
+    /// How long a "slow" fault holds the response (meant to exceed the client's read timeout).
+    pub delay: Duration,
+}
+
+/// The faults a request can get. `Unavailable` and `Throttling` are answered before anything
+/// is done; `Delay` and `Drop` happen after the operation's change is committed (and recorded
+/// in the ledger), so a retry with the same ClientToken gets the stored answer: no fault ever
+/// leaves a change half-applied or applies it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// 503 ServiceUnavailable.
+    Unavailable,
+    /// 400 Throttling.User with `x-acs-retry-after`.
+    Throttling,
+    /// The answer comes after [`Faults::delay`].
+    Delay,
+    /// The connection is dropped instead of answering.
+    Drop,
+}
+
+struct World {
+    state: State,
+    ledger: BTreeMap<(String, String, String), LedgerEntry>,
+    nonces: Nonces,
+    /// API requests received (faults included).
+    requests: u64,
+    /// The latest error answers, newest last: what the emulator said, whatever an SDK made of it.
+    recent_errors: std::collections::VecDeque<Value>,
+}
+
+/// How many error answers `GET /_emulator/state` shows.
+const RECENT_ERRORS: usize = 100;
+
+impl World {
+    fn view(&self) -> Value {
+        let mut view = self.state.view(&self.ledger);
+        view["requests"] = Value::from(self.requests);
+        view["recent_errors"] = Value::Array(self.recent_errors.iter().cloned().collect());
+        view
+    }
+}
+
+struct Inner {
+    service: Service,
+    world: Mutex<World>,
+    faults: Option<(Faults, Mutex<fastrand::Rng>)>,
+}
+
+/// The emulator; cheap to clone.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+/// A running emulator; stops when [`Running::stop`] is called or it is dropped.
+pub struct Running {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops serving and waits for open connections to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+impl Emulator {
+    /// An emulator for the spec `spec_text` (named `spec_label` in errors) with `state`.
+    pub fn new(spec_text: &str, spec_label: &str, state: State, faults: Option<Faults>) -> Result<Self, String> {
+        let settings = acs_codegen::Settings::new("", "acs-emulator", spec_label);
+        let doc = acs_codegen::model::parse(spec_text).map_err(|e| format!("{spec_label}: not a valid api-docs.json {e}"))?;
+        let (service, _) = acs_codegen::lower::lower(&doc, settings.operations.as_deref()).map_err(|e| format!("{spec_label}: {e}"))?;
+        if let Some(f) = &faults {
+            if !(0.0..=1.0).contains(&f.rate) {
+                return Err(format!("fault rate {} is not between 0 and 1", f.rate));
+            }
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                service,
+                world: Mutex::new(World { state, ledger: BTreeMap::new(), nonces: Nonces::default(), requests: 0, recent_errors: Default::default() }),
+                faults: faults.map(|f| (f, Mutex::new(fastrand::Rng::with_seed(f.seed)))),
+            }),
+        })
+    }
+
+    /// The HTTP routes.
+    pub fn router(&self) -> Router {
+        Router::new().route("/_emulator/state", get(state_view)).fallback(api).with_state(self.inner.clone())
+    }
+
+    /// The live state as `GET /_emulator/state` shows it.
+    pub fn state(&self) -> Value {
+        self.inner.world.lock().unwrap_or_else(|e| e.into_inner()).view()
+    }
+
+    /// Serves on `addr` (e.g. `127.0.0.1:0`) until stopped.
+    pub async fn start(&self, addr: &str) -> std::io::Result<Running> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).with_graceful_shutdown(async { let _ = rx.await; }).await;
+        });
+        Ok(Running { url, shutdown: Some(tx), task: Some(task) })
+    }
+}
+
+async fn state_view(Shared(inner): Shared<Arc<Inner>>) -> Response {
+    let view = inner.world.lock().unwrap_or_else(|e| e.into_inner()).view();
+    json_response(200, &view, &[])
+}
+
+fn json_response(status: u16, body: &Value, headers: &[(&'static str, String)]) -> Response {
+    let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf-8"));
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            response.headers_mut().insert(*name, v);
+        }
+    }
+    response
+}
+
+fn decode_pairs(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (n, v) = p.split_once('=').unwrap_or((p, ""));
+            // Both encodings the SDKs send: `+` (form style) and `%20` mean a space.
+            let d = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+            (d(n), d(v))
+        })
+        .collect()
+}
+
+impl Inner {
+    fn draw_fault(&self) -> Option<FaultKind> {
+        let (settings, rng) = self.faults.as_ref()?;
+        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+        if rng.f64() >= settings.rate {
+            return None;
+        }
+        Some([FaultKind::Unavailable, FaultKind::Throttling, FaultKind::Delay, FaultKind::Drop][rng.usize(0..4)])
+    }
+
+    /// Authenticates, checks and carries out one API request.
+    fn handle(&self, method: &str, query: &[(String, String)], headers: &[(String, String)], form: &[(String, String)], body: &[u8], host: &str, request_id: &str) -> Result<Value, Fault> {
+        let incoming = Incoming { method, query, headers, form, body };
+        let caller = {
+            let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+            let World { state, nonces, .. } = &mut *world;
+            auth::verify(&incoming, &state.access_keys, nonces, SystemTime::now())?
+        };
+        let (action, version) = if caller.signature == "v3" { (incoming.header("x-acs-action"), incoming.header("x-acs-version")) } else { (incoming.param("Action"), incoming.param("Version")) };
+        let action = action.unwrap_or_default();
+        let op = self
+            .service
+            .operations
+            .iter()
+            .find(|o| o.name == action)
+            .filter(|_| version == Some(self.service.version.as_str()))
+            .ok_or_else(|| Fault::new(404, "InvalidApi.NotFound", format!("Specified api {action:?} of version {:?} is not found.", version.unwrap_or(""))))?;
+        let business: BTreeMap<String, String> = query.iter().chain(form).filter(|(n, _)| caller.signature == "v3" || !params::COMMON_RPC.contains(&n.as_str())).cloned().collect();
+        params::check(op, &business)?;
+        if let (Some(region), Some(host_region)) = (business.get("RegionId"), host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com"))) {
+            if region != host_region {
+                return Err(Fault::new(400, "RegionIdNotMatchHost", "The parameter regionId does not match the endpoint host."));
+            }
+        }
+        if op.name == "AttachKeyPair" && self.service.product == "SWAS-OPEN" {
+            let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+            let token = business.get("ClientToken").filter(|t| !t.is_empty()).cloned();
+            let fingerprint: String = business.iter().filter(|(n, _)| *n != "ClientToken").map(|(n, v)| format!("{n}={v}\n")).collect();
+            let key = token.as_ref().map(|t| (caller.access_key_id.clone(), op.name.clone(), t.clone()));
+            if let Some(entry) = key.as_ref().and_then(|k| world.ledger.get_mut(k)) {
+                if entry.fingerprint != fingerprint {
+                    return Err(Fault::new(400, "IdempotentParameterMismatch", "The request uses the same client token as a previous, but non-identical request."));
+                }
+                entry.replays += 1;
+                let (status, stored) = entry.response.clone();
+                let stored: Value = serde_json::from_str(&stored).expect("stored as JSON");
+                return if status == 200 { Ok(stored) } else { Err(Fault::new(status, stored["Code"].as_str().unwrap_or_default(), stored["Message"].as_str().unwrap_or_default())) };
+            }
+            let outcome = ops::attach_key_pair(&mut world.state, &business, request_id);
+            if let (Some(key), Some(token)) = (key, token) {
+                let response = match &outcome {
+                    Ok(body) => (200, body.to_string()),
+                    Err(f) => (f.status, serde_json::json!({"Code": f.code, "Message": f.message}).to_string()),
+                };
+                let applied = u32::from(outcome.is_ok());
+                world.ledger.insert(key, LedgerEntry { access_key_id: caller.access_key_id, action: op.name.clone(), client_token: token, fingerprint, applied, replays: 0, response });
+            }
+            return outcome;
+        }
+        Ok(ops::example(op.docs.response_demo.as_deref(), request_id))
+    }
+}
+
+async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let request_id = new_request_id();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_owned();
+    let error = |fault: Fault, extra: &[(&'static str, String)]| {
+        let mut world = inner.world.lock().unwrap_or_else(|e| e.into_inner());
+        if world.recent_errors.len() == RECENT_ERRORS {
+            world.recent_errors.pop_front();
+        }
+        world.recent_errors.push_back(serde_json::json!({"request_id": request_id, "status": fault.status, "code": fault.code}));
+        drop(world);
+        json_response(fault.status, &fault.body(&request_id, &host, &inner.service.product), extra)
+    };
+    inner.world.lock().unwrap_or_else(|e| e.into_inner()).requests += 1;
+    let fault = inner.draw_fault();
+    match fault {
+        Some(FaultKind::Unavailable) => return error(Fault::new(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."), &[]),
+        Some(FaultKind::Throttling) => return error(Fault::new(400, "Throttling.User", "Request was denied due to user flow control."), &[("x-acs-retry-after", "20".into())]),
+        _ => {}
+    }
+    let query = decode_pairs(uri.query().unwrap_or(""));
+    let header_pairs: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form { decode_pairs(&String::from_utf8_lossy(&body)) } else { Vec::new() };
+    let outcome = inner.handle(method.as_str(), &query, &header_pairs, &form, &body, &host, &request_id);
+    let response = match outcome {
+        Ok(body) => json_response(200, &body, &[]),
+        Err(fault) => error(fault, &[]),
+    };
+    match fault {
+        Some(FaultKind::Delay) => {
+            tokio::time::sleep(inner.faults.as_ref().map(|(f, _)| f.delay).unwrap_or_default()).await;
+            response
+        }
+        Some(FaultKind::Drop) => {
+            // Headers go out, then the body fails: the server closes the connection mid-answer.
+            let broken = futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault injection: connection dropped")) });
+            let (parts, _) = response.into_parts();
+            Response::from_parts(parts, Body::from_stream(broken))
+        }
+        _ => response,
+    }
+}

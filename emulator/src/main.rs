@@ -1,0 +1,91 @@
+//! `acs-emulator`: serve a spec's operations on loopback, verifying requests like the real
+//! service. Prints the base URL as the first line on stdout; stops on SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use acs_emulator::state::State;
+use acs_emulator::{Emulator, Faults};
+use clap::Parser;
+
+/// A local Alibaba Cloud RPC endpoint for tests.
+#[derive(Parser, Debug)]
+#[command(name = "acs-emulator", version)]
+struct Args {
+    /// The api-docs.json whose operations to serve.
+    #[arg(long, default_value = "spec/swas-open/2020-06-01/api-docs.json")]
+    spec: PathBuf,
+    /// Address to listen on (loopback; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: String,
+    /// The state file (access keys, servers, key pairs).
+    #[arg(long)]
+    state: PathBuf,
+    /// Fraction of requests that get a fault (503, throttling, a slow answer, a dropped connection).
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Seed of the fault sequence.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+    /// How long a slow answer is held, in milliseconds (beyond the SDKs' 10 s read timeout by default).
+    #[arg(long, default_value_t = 12_000)]
+    fault_delay_ms: u64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let spec = match std::fs::read_to_string(&args.spec) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {}: cannot read the spec: {e}", args.spec.display());
+            return ExitCode::from(2);
+        }
+    };
+    let state = match State::load(&args.state) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let faults = (args.fault_rate > 0.0).then_some(Faults { rate: args.fault_rate, seed: args.fault_seed, delay: Duration::from_millis(args.fault_delay_ms) });
+    let emulator = match Emulator::new(&spec, &args.spec.display().to_string(), state, faults) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let running = match emulator.start(&args.listen).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::from(1);
+        }
+    };
+    println!("{}", running.url);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    shutdown_signal().await;
+    eprintln!("acs-emulator: shutting down");
+    running.stop().await;
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

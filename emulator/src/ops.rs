@@ -1,0 +1,61 @@
+//! What operations do. AttachKeyPair has real semantics; every other operation of the spec
+//! answers with its documented example once authentication and validation pass.
+//!
+//! AttachKeyPair, as the emulator models it:
+//! - the key pair must exist in the request's region, else 404 `InvalidKeyPairName.NotFound`
+//!   and nothing changes (the documentation names no code; this follows the product's
+//!   `Invalid<Thing>.NotFound` pattern, like `InvalidInstanceId.NotFound`);
+//! - a server is looked up in the request's region, so a server of another region is "not found"
+//!   like an unknown one (the service scopes every call to its region);
+//! - if no server is found, 404 `InvalidInstanceId.NotFound` (documented) and nothing changes;
+//! - otherwise each found server gets the key pair (replacing any previous one) and each
+//!   missing one gets a failed entry: HTTP 200 with per-server `Results`, `TotalCount` and
+//!   `FailCount`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::reply::Fault;
+use crate::state::State;
+
+/// The request's `Name.1`, `Name.2`, … values in index order.
+pub fn repeat_list(params: &BTreeMap<String, String>, name: &str) -> Vec<String> {
+    let prefix = format!("{name}.");
+    let mut items: Vec<(usize, String)> = params.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).and_then(|i| i.parse().ok()).map(|i: usize| (i, v.clone()))).collect();
+    items.sort_by_key(|(i, _)| *i);
+    items.into_iter().map(|(_, v)| v).collect()
+}
+
+/// Applies AttachKeyPair to `state`; all or nothing for a given request.
+pub fn attach_key_pair(state: &mut State, params: &BTreeMap<String, String>, request_id: &str) -> Result<Value, Fault> {
+    let region = params.get("RegionId").map(String::as_str).unwrap_or_default();
+    let name = params.get("KeyPairName").map(String::as_str).unwrap_or_default();
+    let ids = repeat_list(params, "InstanceIds");
+    if !state.key_pairs.iter().any(|k| k.name == name && k.region == region) {
+        return Err(Fault::new(404, "InvalidKeyPairName.NotFound", "The specified key pair does not exist."));
+    }
+    let found: Vec<bool> = ids.iter().map(|id| state.instances.iter().any(|i| &i.id == id && i.region == region)).collect();
+    if !found.iter().any(|f| *f) {
+        return Err(Fault::new(404, "InvalidInstanceId.NotFound", "The specified Instance Id does not exist."));
+    }
+    let mut results = Vec::new();
+    for (id, found) in ids.iter().zip(found) {
+        if found {
+            let instance = state.instances.iter_mut().find(|i| &i.id == id && i.region == region).expect("found above");
+            instance.key_pair = Some(name.to_owned());
+            results.push(json!({"Code": "200", "Message": "success", "Success": "true", "InstanceId": id}));
+        } else {
+            results.push(json!({"Code": "InvalidInstanceId.NotFound", "Message": "The specified Instance Id does not exist.", "Success": "false", "InstanceId": id}));
+        }
+    }
+    let fail = results.iter().filter(|r| r["Success"] == "false").count();
+    Ok(json!({"RequestId": request_id, "TotalCount": ids.len(), "FailCount": fail, "Results": results}))
+}
+
+/// The documented example response of an operation, with a fresh `RequestId`.
+pub fn example(demo: Option<&str>, request_id: &str) -> Value {
+    let mut body = demo.and_then(|d| serde_json::from_str::<Value>(d).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
+    body["RequestId"] = Value::from(request_id);
+    body
+}

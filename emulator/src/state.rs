@@ -1,0 +1,201 @@
+//! The emulator's world: access keys, servers, key pairs, and the idempotency ledger.
+//!
+//! The state file is JSON in this shape (extra fields anywhere are kept and shown back):
+//!
+//! ```json
+//! {"access_keys": [{"id": "testid", "secret": "testsecret", "security_token": null}],
+//!  "instances": [{"id": "i-1", "region": "cn-hangzhou", "key_pair": null}],
+//!  "key_pairs": [{"name": "test", "region": "cn-hangzhou"}]}
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// An access key the emulator accepts. With a `security_token`, it is an STS key: every request
+/// must carry that token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessKey {
+    /// AccessKeyId.
+    pub id: String,
+    /// AccessKeySecret.
+    pub secret: String,
+    /// STS token, for temporary keys.
+    #[serde(default)]
+    pub security_token: Option<String>,
+    /// Other fields, kept.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A simple application server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Instance {
+    /// Server id.
+    pub id: String,
+    /// Region it lives in.
+    pub region: String,
+    /// The key pair bound to it.
+    #[serde(default)]
+    pub key_pair: Option<String>,
+    /// Other fields, kept.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A key pair.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyPair {
+    /// Name.
+    pub name: String,
+    /// Region it lives in.
+    pub region: String,
+    /// Other fields, kept.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The state file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    /// Accepted keys.
+    pub access_keys: Vec<AccessKey>,
+    /// Servers.
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+    /// Key pairs.
+    #[serde(default)]
+    pub key_pairs: Vec<KeyPair>,
+    /// Other fields, kept.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One idempotent change: the token that made it and how often it was applied and replayed.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerEntry {
+    /// AccessKeyId of the caller.
+    pub access_key_id: String,
+    /// Operation.
+    pub action: String,
+    /// The caller's ClientToken.
+    pub client_token: String,
+    /// Business parameters the token was first used with (sorted `name=value`).
+    #[serde(skip)]
+    pub fingerprint: String,
+    /// Times the change was applied: 1, or the emulator is wrong.
+    pub applied: u32,
+    /// Times the stored response was returned for a repeat of the same request.
+    pub replays: u32,
+    /// The stored response.
+    #[serde(skip)]
+    pub response: (u16, String),
+}
+
+impl State {
+    /// Reads and checks a state file; errors name the file and the problem.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the state file: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses and checks state JSON.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            if path == "." { format!("not a valid state file: {}", e.inner()) } else { format!("not a valid state file at {path}: {}", e.inner()) }
+        })?;
+        state.check()?;
+        Ok(state)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.access_keys.is_empty() {
+            return Err("access_keys is empty: no request could ever authenticate".into());
+        }
+        let mut ids = BTreeSet::new();
+        for (i, k) in self.access_keys.iter().enumerate() {
+            if k.id.is_empty() || k.secret.is_empty() {
+                return Err(format!("access_keys[{i}]: id and secret must not be empty"));
+            }
+            if !ids.insert(&k.id) {
+                return Err(format!("access_keys[{i}]: id {:?} appears twice", k.id));
+            }
+        }
+        let mut pairs = BTreeSet::new();
+        for (i, p) in self.key_pairs.iter().enumerate() {
+            if p.name.is_empty() || p.region.is_empty() {
+                return Err(format!("key_pairs[{i}]: name and region must not be empty"));
+            }
+            if !pairs.insert((&p.region, &p.name)) {
+                return Err(format!("key_pairs[{i}]: {:?} appears twice in {}", p.name, p.region));
+            }
+        }
+        let mut instances = BTreeSet::new();
+        for (i, inst) in self.instances.iter().enumerate() {
+            if inst.id.is_empty() || inst.region.is_empty() {
+                return Err(format!("instances[{i}]: id and region must not be empty"));
+            }
+            if !instances.insert(&inst.id) {
+                return Err(format!("instances[{i}]: id {:?} appears twice", inst.id));
+            }
+            if let Some(kp) = &inst.key_pair {
+                if !pairs.contains(&(&inst.region, kp)) {
+                    return Err(format!("instances[{i}]: key_pair {kp:?} is not a key pair of region {}", inst.region));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The state in the file's shape with live bindings, secrets and tokens redacted, plus the
+    /// idempotency ledger (`GET /_emulator/state` adds request counts and recent errors).
+    pub fn view(&self, ledger: &BTreeMap<(String, String, String), LedgerEntry>) -> Value {
+        let mut value = serde_json::to_value(self).expect("state is JSON");
+        if let Some(keys) = value["access_keys"].as_array_mut() {
+            for k in keys {
+                k["secret"] = Value::from("** redacted **");
+                if !k["security_token"].is_null() {
+                    k["security_token"] = Value::from("** redacted **");
+                }
+            }
+        }
+        value["idempotency_ledger"] = serde_json::to_value(ledger.values().collect::<Vec<_>>()).expect("ledger is JSON");
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_shape_and_keeps_extra_fields() {
+        let s = State::parse(r#"{"access_keys":[{"id":"testid","secret":"testsecret","security_token":null}],
+            "instances":[{"id":"i-1","region":"cn-hangzhou","key_pair":null,"name":"web"}],
+            "key_pairs":[{"name":"test","region":"cn-hangzhou"}],"note":"x"}"#).unwrap();
+        let view = s.view(&BTreeMap::new());
+        assert_eq!(view["instances"][0]["name"], "web");
+        assert_eq!(view["note"], "x");
+        assert_eq!(view["access_keys"][0]["secret"], "** redacted **");
+    }
+
+    #[test]
+    fn refuses_malformed_state_naming_the_problem() {
+        let cases = [
+            (r#"{"access_keys":[]}"#, "access_keys is empty"),
+            (r#"{"access_keys":[{"id":"a"}]}"#, "not a valid state file at access_keys[0]: missing field `secret`"),
+            (r#"{"access_keys":[{"id":"a","secret":"s"},{"id":"a","secret":"t"}]}"#, "access_keys[1]: id \"a\" appears twice"),
+            (r#"{"access_keys":[{"id":"a","secret":"s"}],"instances":[{"id":"i","region":"r","key_pair":"nope"}]}"#, "instances[0]: key_pair \"nope\" is not a key pair of region r"),
+            (r#"{"access_keys":[{"id":"a","secret":"s"}],"instances":[{"id":"i","region":7}]}"#, "at instances[0].region: invalid type: integer `7`, expected a string"),
+            ("[", "not a valid state file"),
+        ];
+        for (text, expected) in cases {
+            let err = State::parse(text).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Our client and CLI against the emulator, in both signature versions, and the emulator's own
+//! behaviour: authentication errors, validation from the spec, AttachKeyPair semantics,
+//! idempotency, documented examples for other operations, fault injection, the binary.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use acs_emulator::Faults;
+use acs_runtime::credentials::Environment;
+use acs_runtime::{HttpMethod, Operation, Params, Style, Validate, Validator};
+use acs_swas_open::attach_key_pair::{AttachKeyPairErrorCode, AttachKeyPairRequest};
+use acs_swas_open::{Client, Config, Credentials, Error, RetryPolicy, SignatureVersion, Timeouts};
+use acs_tests::emu;
+use serde_json::Value;
+
+const VERSIONS: [SignatureVersion; 2] = [SignatureVersion::V3, SignatureVersion::Rpc];
+
+fn client(url: &str, version: SignatureVersion) -> Client {
+    Client::new(Config::new().endpoint(url).signature_version(version).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy::none())).unwrap()
+}
+
+fn binding(state: &Value, id: &str) -> Option<String> {
+    state["instances"].as_array().unwrap().iter().find(|i| i["id"] == id).and_then(|i| i["key_pair"].as_str().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn attach_binds_and_overwrites_in_both_versions() {
+    let (emulator, running) = emu::start(emu::state(3), None).await;
+    for (version, name) in VERSIONS.into_iter().zip(["test", "other"]) {
+        let response = client(&running.url, version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], name)).await.unwrap();
+        assert_eq!((response.total_count, response.fail_count), (Some(2), Some(0)));
+        assert!(response.results.iter().all(|r| r.success.unwrap().get() && r.code.as_deref() == Some("200")));
+        let state = emulator.state();
+        assert_eq!(binding(&state, "i-1").as_deref(), Some(name), "a new key pair replaces the old one");
+        assert_eq!(binding(&state, "i-3"), None);
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_other_region_servers_fail_per_instance() {
+    let (emulator, running) = emu::start(emu::state(1), None).await;
+    let response = client(&running.url, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-9", "i-bj"], "test")).await.unwrap();
+    assert_eq!((response.total_count, response.fail_count), (Some(3), Some(2)));
+    let failed: Vec<_> = response.failed_results().map(|r| (r.instance_id.clone().unwrap(), r.code.clone().unwrap())).collect();
+    assert_eq!(failed, [("i-9".to_owned(), "InvalidInstanceId.NotFound".to_owned()), ("i-bj".to_owned(), "InvalidInstanceId.NotFound".to_owned())]);
+    assert_eq!(binding(&emulator.state(), "i-bj"), None);
+}
+
+#[tokio::test]
+async fn no_known_server_is_the_documented_404_and_an_unknown_key_pair_is_refused() {
+    let (emulator, running) = emu::start(emu::state(1), None).await;
+    for version in VERSIONS {
+        let err = client(&running.url, version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-404"], "test")).await.unwrap_err();
+        assert_eq!(err.service_error().map(AttachKeyPairErrorCode::from), Some(AttachKeyPairErrorCode::InvalidInstanceIdNotFound));
+        assert_eq!(err.service_error().unwrap().status, 404);
+        assert!(err.request_id().is_some());
+    }
+    let err = client(&running.url, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "nokey")).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidKeyPairName.NotFound"), 404));
+    assert_eq!(binding(&emulator.state(), "i-1"), None, "nothing changes");
+}
+
+#[tokio::test]
+async fn sts_credentials_work_and_a_wrong_token_is_refused() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    for version in VERSIONS {
+        let sts = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("tok+en/with=chars"))).unwrap();
+        sts.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap();
+        let wrong = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("stale"))).unwrap();
+        let err = wrong.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
+        assert_eq!(err.code(), Some("InvalidSecurityToken.MismatchWithAccessKey"));
+        let missing = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret"))).unwrap();
+        let err = missing.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
+        assert_eq!(err.code(), Some("MissingSecurityToken"));
+    }
+}
+
+#[tokio::test]
+async fn wrong_secret_gets_the_servers_string_to_sign_and_unknown_keys_are_not_found() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    for (version, marker) in VERSIONS.into_iter().zip(["server StringToSign is [ACS3-HMAC-SHA256\n", "server string to sign is:POST&%2F&AccessKeyId%3Dtestid%26Action%3DAttachKeyPair"]) {
+        let c = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("testid", "wrong"))).unwrap();
+        let err = c.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
+        let service = err.service_error().unwrap();
+        assert_eq!((service.code.as_str(), service.status), ("SignatureDoesNotMatch", 400));
+        assert!(service.message.contains(marker), "{}", service.message);
+        let c = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("nobody", "x"))).unwrap();
+        let err = c.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
+        assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidAccessKeyId.NotFound"), 404));
+    }
+}
+
+#[tokio::test]
+async fn stale_timestamps_and_reused_nonces_are_refused() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    for version in VERSIONS {
+        let old = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("testid", "testsecret")).clock(Arc::new(|| UNIX_EPOCH + Duration::from_secs(1_704_164_645)))).unwrap();
+        let err = old.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
+        assert_eq!(err.code(), Some("InvalidTimeStamp.Expired"), "{err}");
+        let nonce = format!("fixed-{version:?}");
+        let replaying = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy::none()).nonce_source(Arc::new(move || nonce.clone()))).unwrap();
+        replaying.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap();
+        let err = replaying.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
+        assert_eq!(err.code(), Some("SignatureNonceUsed"));
+    }
+}
+
+#[tokio::test]
+async fn unsigned_requests_are_incomplete() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    let http = bare_post(&running.url, "/?Action=AttachKeyPair&Version=2020-06-01").await;
+    assert_eq!(http.0, 400);
+    assert_eq!(http.1["Code"], "IncompleteSignature");
+    assert!(http.1["RequestId"].is_string() && http.1["HostId"].is_string() && http.1["Recommend"].is_string());
+}
+
+/// A bare HTTP POST, to send what no client of ours would.
+async fn bare_post(base: &str, path: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream.write_all(format!("POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).await.unwrap();
+    let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = raw.split("\r\n\r\n").nth(1).unwrap();
+    (status, serde_json::from_str(body).unwrap())
+}
+
+/// An operation the spec does not have (`Action=Raw`): a request our generated types would never
+/// produce, to see what the emulator answers.
+struct Raw {
+    params: Vec<(&'static str, &'static str)>,
+}
+
+impl Validate for Raw {
+    fn validate_into(&self, _: &mut Validator) {}
+}
+
+impl Operation for Raw {
+    const ACTION: &'static str = "Raw";
+    const METHOD: HttpMethod = HttpMethod::Post;
+    const HTTPS_ONLY: bool = false;
+    const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
+    type Response = Value;
+    fn to_params(&self) -> Params {
+        let mut p = Params::new();
+        for (n, v) in &self.params {
+            p.put(n, Style::Plain, v);
+        }
+        p
+    }
+}
+
+#[tokio::test]
+async fn unknown_operations_and_missing_parameters_answer_like_the_service() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    let c = client(&running.url, SignatureVersion::Rpc);
+    // The action travels as Action=Raw, which the spec lacks.
+    let err = c.call(Raw { params: vec![("RegionId", "cn-hangzhou")] }, &Default::default()).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidApi.NotFound"), 404));
+}
+
+#[tokio::test]
+async fn the_emulator_validates_with_the_clients_checks() {
+    let (emulator, running) = emu::start(emu::state(1), None).await;
+    let relaxed = |v| Client::new(Config::new().endpoint(&running.url).signature_version(v).credentials(Credentials::new("testid", "testsecret")).without_validation().retry(RetryPolicy::none())).unwrap();
+    let bad = AttachKeyPairRequest::new("cn-hangzhou", (1..=51).map(|i| format!("i-{i}")), "1").client_token("é");
+    let client_side = bad.validate().unwrap_err().to_string();
+    for version in VERSIONS {
+        let err = relaxed(version).attach_key_pair(bad.clone()).await.unwrap_err();
+        let service = err.service_error().unwrap();
+        assert_eq!((service.code.as_str(), service.status), ("InvalidParameter", 400));
+        let violations = client_side.trim_start_matches("invalid AttachKeyPair request: ");
+        assert_eq!(service.message, format!("The specified parameter is invalid: {violations}"), "the same words as the client");
+        let err = relaxed(version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "")).await.unwrap_err();
+        assert_eq!(err.code(), Some("InvalidParameter"));
+    }
+    let before = emulator.state()["requests"].as_u64().unwrap();
+    let strict = client(&running.url, SignatureVersion::V3);
+    assert!(matches!(strict.attach_key_pair(bad).await, Err(Error::Validation(_))));
+    assert_eq!(emulator.state()["requests"].as_u64().unwrap(), before, "a validation error sends nothing");
+}
+
+#[tokio::test]
+async fn missing_required_parameters_are_missing_param() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    // AttachKeyPair's wire form without KeyPairName, through the same signer.
+    struct NoName;
+    impl Validate for NoName {
+        fn validate_into(&self, _: &mut Validator) {}
+    }
+    impl Operation for NoName {
+        const ACTION: &'static str = "AttachKeyPair";
+        const METHOD: HttpMethod = HttpMethod::Post;
+        const HTTPS_ONLY: bool = false;
+        const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
+        type Response = Value;
+        fn to_params(&self) -> Params {
+            let mut p = Params::new();
+            p.push("RegionId", "cn-hangzhou");
+            p.push("InstanceIds.1", "i-1");
+            p
+        }
+    }
+    for version in VERSIONS {
+        let err = client(&running.url, version).call(NoName, &Default::default()).await.unwrap_err();
+        let service = err.service_error().unwrap();
+        assert_eq!((service.code.as_str(), service.status, service.message.as_str()), ("MissingKeyPairName", 400, "KeyPairName is mandatory for this action."));
+    }
+}
+
+#[tokio::test]
+async fn the_same_client_token_replays_and_a_changed_request_is_a_mismatch() {
+    let (emulator, running) = emu::start(emu::state(2), None).await;
+    let c = client(&running.url, SignatureVersion::V3);
+    let first = c.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test").client_token("tok-1")).await.unwrap();
+    let again = client(&running.url, SignatureVersion::Rpc).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test").client_token("tok-1")).await.unwrap();
+    assert_eq!(first, again, "the first response, request id included");
+    let err = c.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-2"], "test").client_token("tok-1")).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status), (Some("IdempotentParameterMismatch"), 400));
+    let state = emulator.state();
+    let ledger = state["idempotency_ledger"].as_array().unwrap();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!((ledger[0]["applied"].as_u64(), ledger[0]["replays"].as_u64(), ledger[0]["client_token"].as_str()), (Some(1), Some(1), Some("tok-1")));
+    assert_eq!(binding(&state, "i-2"), None, "the mismatched request changed nothing");
+}
+
+#[tokio::test]
+async fn operations_without_semantics_answer_their_documented_example() {
+    let Some(shared) = acs_tests::shared_dir("emulator examples") else { return };
+    let spec = std::fs::read_to_string(shared.join("meta/swas-open/2020-06-01/api-docs.json")).unwrap();
+    let emulator = acs_emulator::Emulator::new(&spec, "api-docs.json", emu::state(1), None).unwrap();
+    let running = emulator.start("127.0.0.1:0").await.unwrap();
+    struct ListKeyPairs;
+    impl Validate for ListKeyPairs {
+        fn validate_into(&self, _: &mut Validator) {}
+    }
+    impl Operation for ListKeyPairs {
+        const ACTION: &'static str = "ListKeyPairs";
+        const METHOD: HttpMethod = HttpMethod::Get;
+        const HTTPS_ONLY: bool = false;
+        const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
+        type Response = Value;
+        fn to_params(&self) -> Params {
+            let mut p = Params::new();
+            p.push("RegionId", "cn-hangzhou");
+            p
+        }
+    }
+    let body = client(&running.url, SignatureVersion::V3).call(ListKeyPairs, &Default::default()).await.unwrap();
+    let doc: Value = serde_json::from_str(&spec).unwrap();
+    let demos: Value = serde_json::from_str(doc["apis"]["ListKeyPairs"]["responseDemo"].as_str().unwrap()).unwrap();
+    let mut expected: Value = serde_json::from_str(demos[0]["example"].as_str().unwrap()).unwrap();
+    expected["RequestId"] = body["RequestId"].clone();
+    assert_eq!(body, expected);
+    assert_ne!(body["RequestId"], demos[0]["example"].as_str().unwrap(), "a fresh request id");
+}
+
+#[tokio::test]
+async fn the_cli_against_the_emulator() {
+    let (emulator, running) = emu::start(emu::state(2), None).await;
+    let env = Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")], None);
+    for (version, id) in [("v3", "i-1"), ("rpc", "i-2")] {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args = ["swas-open", "--endpoint", &running.url, "--signature-version", version, "attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", id, "--key-pair-name", "test"];
+        let code = acs_swas_open::cli::run(args, env.clone(), &mut out, &mut err).await;
+        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+        let body: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(body["Results"][0]["InstanceId"], id);
+        assert_eq!(binding(&emulator.state(), id).as_deref(), Some("test"));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args = ["swas-open", "--endpoint", &running.url, "--signature-version", version, "attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-404", "--key-pair-name", "test"];
+        assert_eq!(acs_swas_open::cli::run(args, env.clone(), &mut out, &mut err).await, 1);
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("code: InvalidInstanceId.NotFound") && err.contains("request id: "), "{err}");
+    }
+}
+
+/// 200 concurrent calls, 30% of requests faulted (503, throttling, answers past the client's
+/// timeout, dropped connections): every call succeeds, and every binding is applied exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_calls_through_faults_all_succeed_exactly_once() {
+    const CALLS: usize = 200;
+    let faults = Faults { rate: 0.3, seed: 7, delay: Duration::from_millis(800) };
+    let (emulator, running) = emu::start(emu::state(CALLS), Some(faults)).await;
+    let client = Client::new(
+        Config::new()
+            .endpoint(&running.url)
+            .credentials(Credentials::new("testid", "testsecret"))
+            .timeouts(Timeouts { connect: Duration::from_secs(2), read: Duration::from_millis(300) })
+            .retry(RetryPolicy { max_attempts: 12, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(200) }),
+    )
+    .unwrap();
+    let calls = (1..=CALLS).map(|i| {
+        let client = client.clone();
+        let version_client = if i % 2 == 0 { client } else { Client::new(Config::new().endpoint(&running.url).signature_version(SignatureVersion::Rpc).credentials(Credentials::new("testid", "testsecret")).timeouts(Timeouts { connect: Duration::from_secs(2), read: Duration::from_millis(300) }).retry(RetryPolicy { max_attempts: 12, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(200) })).unwrap() };
+        tokio::spawn(async move { version_client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", [format!("i-{i}")], "test")).await })
+    });
+    let results = futures_join(calls.collect()).await;
+    let failures: Vec<String> = results.iter().filter_map(|r| r.as_ref().err().map(ToString::to_string)).collect();
+    assert!(failures.is_empty(), "{} calls failed: {failures:?}", failures.len());
+    let state = emulator.state();
+    let ledger = state["idempotency_ledger"].as_array().unwrap();
+    assert_eq!(ledger.len(), CALLS, "one ledger entry per call: none lost");
+    assert!(ledger.iter().all(|e| e["applied"] == 1), "every change applied exactly once");
+    for i in 1..=CALLS {
+        assert_eq!(binding(&state, &format!("i-{i}")).as_deref(), Some("test"), "i-{i}");
+    }
+    let requests = state["requests"].as_u64().unwrap();
+    let replays: u64 = ledger.iter().map(|e| e["replays"].as_u64().unwrap()).sum();
+    assert!(requests > CALLS as u64, "faults forced retries ({requests} requests)");
+    eprintln!("{CALLS} calls, {requests} requests, {replays} answered from the ledger");
+}
+
+async fn futures_join<T: Send + 'static>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
