@@ -127,37 +127,34 @@ async fn bare_post(base: &str, path: &str) -> (u16, Value) {
     (status, serde_json::from_str(body).unwrap())
 }
 
-/// An operation the spec does not have (`Action=Raw`): a request our generated types would never
-/// produce, to see what the emulator answers.
-struct Raw {
-    params: Vec<(&'static str, &'static str)>,
-}
-
-impl Validate for Raw {
-    fn validate_into(&self, _: &mut Validator) {}
-}
-
-impl Operation for Raw {
-    const ACTION: &'static str = "Raw";
-    const METHOD: HttpMethod = HttpMethod::Post;
-    const HTTPS_ONLY: bool = false;
-    const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
-    type Response = Value;
-    fn to_params(&self) -> Params {
-        let mut p = Params::new();
-        for (n, v) in &self.params {
-            p.put(n, Style::Plain, v);
+/// Declares an operation by hand, for requests our generated types never produce: an action the
+/// spec lacks, or a required parameter left out. It signs and sends through the same client.
+macro_rules! raw_operation {
+    ($name:ident, $action:literal, $method:ident, [$(($param:literal, $value:literal)),*]) => {
+        struct $name;
+        impl Validate for $name {
+            fn validate_into(&self, _: &mut Validator) {}
         }
-        p
-    }
+        impl Operation for $name {
+            const ACTION: &'static str = $action;
+            const METHOD: HttpMethod = HttpMethod::$method;
+            const HTTPS_ONLY: bool = false;
+            const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
+            type Response = Value;
+            fn to_params(&self) -> Params {
+                let mut p = Params::new();
+                $(p.put($param, Style::Plain, $value);)*
+                p
+            }
+        }
+    };
 }
 
 #[tokio::test]
 async fn unknown_operations_and_missing_parameters_answer_like_the_service() {
     let (_emulator, running) = emu::start(emu::state(1), None).await;
-    let c = client(&running.url, SignatureVersion::Rpc);
-    // The action travels as Action=Raw, which the spec lacks.
-    let err = c.call(Raw { params: vec![("RegionId", "cn-hangzhou")] }, &Default::default()).await.unwrap_err();
+    raw_operation!(DescribeNothing, "DescribeNothing", Post, [("RegionId", "cn-hangzhou")]);
+    let err = client(&running.url, SignatureVersion::Rpc).call(DescribeNothing, &Default::default()).await.unwrap_err();
     assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidApi.NotFound"), 404));
 }
 
@@ -186,23 +183,7 @@ async fn the_emulator_validates_with_the_clients_checks() {
 async fn missing_required_parameters_are_missing_param() {
     let (_emulator, running) = emu::start(emu::state(1), None).await;
     // AttachKeyPair's wire form without KeyPairName, through the same signer.
-    struct NoName;
-    impl Validate for NoName {
-        fn validate_into(&self, _: &mut Validator) {}
-    }
-    impl Operation for NoName {
-        const ACTION: &'static str = "AttachKeyPair";
-        const METHOD: HttpMethod = HttpMethod::Post;
-        const HTTPS_ONLY: bool = false;
-        const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
-        type Response = Value;
-        fn to_params(&self) -> Params {
-            let mut p = Params::new();
-            p.push("RegionId", "cn-hangzhou");
-            p.push("InstanceIds.1", "i-1");
-            p
-        }
-    }
+    raw_operation!(NoName, "AttachKeyPair", Post, [("RegionId", "cn-hangzhou"), ("InstanceIds.1", "i-1")]);
     for version in VERSIONS {
         let err = client(&running.url, version).call(NoName, &Default::default()).await.unwrap_err();
         let service = err.service_error().unwrap();
@@ -232,22 +213,7 @@ async fn operations_without_semantics_answer_their_documented_example() {
     let spec = std::fs::read_to_string(shared.join("meta/swas-open/2020-06-01/api-docs.json")).unwrap();
     let emulator = acs_emulator::Emulator::new(&spec, "api-docs.json", emu::state(1), None).unwrap();
     let running = emulator.start("127.0.0.1:0").await.unwrap();
-    struct ListKeyPairs;
-    impl Validate for ListKeyPairs {
-        fn validate_into(&self, _: &mut Validator) {}
-    }
-    impl Operation for ListKeyPairs {
-        const ACTION: &'static str = "ListKeyPairs";
-        const METHOD: HttpMethod = HttpMethod::Get;
-        const HTTPS_ONLY: bool = false;
-        const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
-        type Response = Value;
-        fn to_params(&self) -> Params {
-            let mut p = Params::new();
-            p.push("RegionId", "cn-hangzhou");
-            p
-        }
-    }
+    raw_operation!(ListKeyPairs, "ListKeyPairs", Get, [("RegionId", "cn-hangzhou")]);
     let body = client(&running.url, SignatureVersion::V3).call(ListKeyPairs, &Default::default()).await.unwrap();
     let doc: Value = serde_json::from_str(&spec).unwrap();
     let demos: Value = serde_json::from_str(doc["apis"]["ListKeyPairs"]["responseDemo"].as_str().unwrap()).unwrap();
@@ -257,24 +223,78 @@ async fn operations_without_semantics_answer_their_documented_example() {
     assert_ne!(body["RequestId"], demos[0]["example"].as_str().unwrap(), "a fresh request id");
 }
 
-#[tokio::test]
-async fn the_cli_against_the_emulator() {
-    let (emulator, running) = emu::start(emu::state(2), None).await;
-    let env = Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")], None);
-    for (version, id) in [("v3", "i-1"), ("rpc", "i-2")] {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = ["swas-open", "--endpoint", &running.url, "--signature-version", version, "attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", id, "--key-pair-name", "test"];
-        let code = acs_swas_open::cli::run(args, env.clone(), &mut out, &mut err).await;
-        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
-        let body: Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(body["Results"][0]["InstanceId"], id);
-        assert_eq!(binding(&emulator.state(), id).as_deref(), Some("test"));
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = ["swas-open", "--endpoint", &running.url, "--signature-version", version, "attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-404", "--key-pair-name", "test"];
-        assert_eq!(acs_swas_open::cli::run(args, env.clone(), &mut out, &mut err).await, 1);
-        let err = String::from_utf8(err).unwrap();
-        assert!(err.contains("code: InvalidInstanceId.NotFound") && err.contains("request id: "), "{err}");
+async fn swas_open(args: &[&str], env: Environment) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = acs_swas_open::cli::run(std::iter::once("swas-open").chain(args.iter().copied()), env, &mut out, &mut err).await;
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+fn env_keys(id: &str, secret: &str, token: Option<&str>) -> Environment {
+    let mut vars = vec![("ALIBABA_CLOUD_ACCESS_KEY_ID", id.to_owned()), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret.to_owned())];
+    if let Some(t) = token {
+        vars.push(("ALIBABA_CLOUD_SECURITY_TOKEN", t.to_owned()));
     }
+    Environment::new(vars, None)
+}
+
+#[tokio::test]
+async fn the_cli_against_the_emulator_in_both_versions() {
+    let (emulator, running) = emu::start(emu::state(4), None).await;
+    let keys = env_keys("testid", "testsecret", None);
+    for (version, id, other) in [("v3", "i-1", "i-3"), ("rpc", "i-2", "i-4")] {
+        let attach = |ids: &[&'static str], name: &'static str| -> Vec<String> {
+            let mut a: Vec<String> = ["--endpoint", &running.url, "--signature-version", version, "attach-key-pair", "--region-id", "cn-hangzhou", "--key-pair-name", name].map(String::from).to_vec();
+            for id in ids {
+                a.extend(["--instance-ids".to_owned(), (*id).to_owned()]);
+            }
+            a
+        };
+        let run = |args: Vec<String>, env: Environment| async move { swas_open(&args.iter().map(String::as_str).collect::<Vec<_>>(), env).await };
+
+        let (code, out, err) = run(attach(&[id], "test"), keys.clone()).await;
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["Results"][0]["InstanceId"], id);
+        assert_eq!(binding(&emulator.state(), id).as_deref(), Some("test"));
+
+        let (code, out, _) = run(attach(&[other, "i-404"], "test"), keys.clone()).await;
+        assert_eq!(code, 0, "per-instance failures are a successful call");
+        let body: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!((body["FailCount"].as_i64(), body["Results"][1]["Success"].as_str()), (Some(1), Some("false")));
+
+        let (code, _, err) = run(attach(&["i-404"], "test"), keys.clone()).await;
+        assert_eq!(code, 1);
+        assert!(err.contains("code: InvalidInstanceId.NotFound") && err.contains("request id: "), "{err}");
+
+        let before = emulator.state()["requests"].clone();
+        let (code, _, err) = run(attach(&[id], "1bad"), keys.clone()).await;
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(emulator.state()["requests"], before, "a validation error sends nothing");
+
+        let (code, _, err) = run(attach(&[id], "test"), env_keys("testid", "wrong", None)).await;
+        assert_eq!(code, 1);
+        assert!(err.contains("code: SignatureDoesNotMatch"), "{err}");
+
+        let (code, _, err) = run(attach(&[id], "other"), env_keys("STS.tmp", "stssecret", Some("tok+en/with=chars"))).await;
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(binding(&emulator.state(), id).as_deref(), Some("other"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_retries_through_faults() {
+    let faults = Faults { rate: 0.3, seed: 11, delay: Duration::from_millis(800) };
+    let (emulator, running) = emu::start(emu::state(20), Some(faults)).await;
+    for i in 1..=20 {
+        let id = format!("i-{i}");
+        let version = if i % 2 == 0 { "v3" } else { "rpc" };
+        let args = ["--endpoint", &running.url, "--signature-version", version, "--read-timeout-ms", "300", "--max-attempts", "12", "attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", &id, "--key-pair-name", "test"];
+        let (code, _, err) = swas_open(&args, env_keys("testid", "testsecret", None)).await;
+        assert_eq!(code, 0, "call {i}: {err}");
+    }
+    let state = emulator.state();
+    assert!(state["idempotency_ledger"].as_array().unwrap().iter().all(|e| e["applied"] == 1));
+    assert_eq!(state["idempotency_ledger"].as_array().unwrap().len(), 20);
+    assert!(state["requests"].as_u64().unwrap() > 20, "faults forced retries");
 }
 
 /// 200 concurrent calls, 30% of requests faulted (503, throttling, answers past the client's

@@ -89,6 +89,21 @@ async fn official_sdks_see_signature_errors_and_unknown_servers() {
     assert_eq!(binding(&emulator.state(), "i-1"), None, "nothing was applied");
 }
 
+/// A value with a space travels as `+` (current SDK) or `%20` (core SDK). The emulator must read
+/// both as a space to verify the signature; it then refuses the name for its space, with the
+/// same check the Rust client runs: InvalidParameter, not SignatureDoesNotMatch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spaces_in_either_encoding_verify_and_then_fail_validation() {
+    let Some(python) = sdk_python("interop") else { return };
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    for sdk in SDKS {
+        let (p, u) = (python.clone(), running.url.clone());
+        let result = tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "testsecret", None), &["i-1"], "my key")).await.unwrap();
+        assert_eq!((result["code"].as_str(), result["status"].as_i64()), (Some("InvalidParameter"), Some(400)), "{sdk}: {result}");
+        assert!(result["message"].as_str().unwrap().contains("KeyPairName does not match the pattern"), "{sdk}: {result}");
+    }
+}
+
 #[tokio::test]
 async fn the_emulator_binary_prints_its_url_and_stops_on_sigterm() {
     let binary = acs_tests::built_binary("acs-emulator", "acs-emulator").expect("acs-emulator builds");

@@ -196,17 +196,6 @@ pub mod server {
         }
     }
 
-    fn decode_query(raw: &str) -> Vec<(String, String)> {
-        raw.split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (n, v) = p.split_once('=').unwrap_or((p, ""));
-                let d = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-                (d(n), d(v))
-            })
-            .collect()
-    }
-
     fn verify(method: &str, query: &[(String, String)], headers: &[(String, String)], body: &[u8]) -> Result<&'static str, String> {
         let header = |n: &str| headers.iter().find(|(h, _)| h == n).map(|(_, v)| v.as_str());
         if let Some(auth) = header("authorization") {
@@ -248,7 +237,7 @@ pub mod server {
     }
 
     async fn handle(state: Arc<State>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-        let query = decode_query(uri.query().unwrap_or(""));
+        let query = acs_runtime::wire::decode_query(uri.query().unwrap_or(""));
         let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
         let signature = verify(method.as_str(), &query, &headers, &body);
         let verified = signature.is_ok();

@@ -122,6 +122,17 @@ impl Needs {
     }
 }
 
+/// The `skip_serializing_if` test of an optional field: an unset field is not written, so a
+/// request sends nothing for it and a response re-serializes to what was received.
+fn skip_if_unset(ty: &Type) -> &'static str {
+    match ty {
+        Type::List(_) => "Vec::is_empty",
+        Type::Map(_) => "BTreeMap::is_empty",
+        Type::Any => "Value::is_null",
+        _ => "Option::is_none",
+    }
+}
+
 /// The `acs_runtime::lenient` decoder of a response scalar.
 fn lenient_kind(ty: &Type) -> Option<&'static str> {
     match ty {
@@ -416,12 +427,7 @@ impl Emitter<'_> {
                 let serde = if f.required {
                     quote!(#[serde(rename = #wire)])
                 } else {
-                    let skip = match &f.ty {
-                        Type::List(_) => "Vec::is_empty",
-                        Type::Map(_) => "BTreeMap::is_empty",
-                        Type::Any => "Value::is_null",
-                        _ => "Option::is_none",
-                    };
+                    let skip = skip_if_unset(&f.ty);
                     quote!(#[serde(rename = #wire, default, skip_serializing_if = #skip)])
                 };
                 quote! { #d #serde pub #name: #ty }
@@ -726,12 +732,7 @@ impl Emitter<'_> {
                 let ty = field_type(f);
                 let d = doc(&field_doc(f, false));
                 let lenient = lenient_kind(&f.ty);
-                let skip = match &f.ty {
-                    Type::List(_) => "Vec::is_empty",
-                    Type::Map(_) => "BTreeMap::is_empty",
-                    Type::Any => "Value::is_null",
-                    _ => "Option::is_none",
-                };
+                let skip = skip_if_unset(&f.ty);
                 let serde = match lenient {
                     Some(kind) => {
                         let with = format!("lenient::{kind}");

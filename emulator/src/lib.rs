@@ -180,18 +180,6 @@ fn json_response(status: u16, body: &Value, headers: &[(&'static str, String)]) 
     response
 }
 
-fn decode_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            // Both encodings the SDKs send: `+` (form style) and `%20` mean a space.
-            let d = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-            (d(n), d(v))
-        })
-        .collect()
-}
-
 impl Inner {
     fn draw_fault(&self) -> Option<FaultKind> {
         let (settings, rng) = self.faults.as_ref()?;
@@ -274,10 +262,10 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
         Some(FaultKind::Throttling) => return error(Fault::new(400, "Throttling.User", "Request was denied due to user flow control."), &[("x-acs-retry-after", "20".into())]),
         _ => {}
     }
-    let query = decode_pairs(uri.query().unwrap_or(""));
+    let query = acs_runtime::wire::decode_query(uri.query().unwrap_or(""));
     let header_pairs: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form { decode_pairs(&String::from_utf8_lossy(&body)) } else { Vec::new() };
+    let form = if is_form { acs_runtime::wire::decode_query(&String::from_utf8_lossy(&body)) } else { Vec::new() };
     let outcome = inner.handle(method.as_str(), &query, &header_pairs, &form, &body, &host, &request_id);
     let response = match outcome {
         Ok(body) => json_response(200, &body, &[]),

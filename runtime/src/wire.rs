@@ -124,6 +124,20 @@ impl From<Vec<(String, String)>> for Params {
     }
 }
 
+/// Decodes a query string or form body as servers do: pairs split on `&` and `=`, `+` read as a
+/// space (the Python SDKs' form encoding) and `%XX` decoded (RFC 3986), so both spellings of a
+/// space arrive alike. Order and repeats are kept.
+pub fn decode_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (n, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+            (decode(n), decode(v))
+        })
+        .collect()
+}
+
 /// The string form of a scalar as the SDKs send it (booleans in lower case).
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
@@ -177,6 +191,14 @@ mod tests {
                 ("Size", "40"),
                 ("Empty", ""),
             ]
+        );
+    }
+
+    #[test]
+    fn decodes_both_spellings_of_a_space() {
+        assert_eq!(
+            decode_query("A=a+b&B=a%20b&C=%E4%B8%AD&Empty=&Bare&Plus=%2B"),
+            [("A", "a b"), ("B", "a b"), ("C", "中"), ("Empty", ""), ("Bare", ""), ("Plus", "+")].map(|(n, v)| (n.to_owned(), v.to_owned()))
         );
     }
 

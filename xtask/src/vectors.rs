@@ -133,13 +133,7 @@ impl Checks<'_> {
 
 /// Parses a raw query string as sent (`+` is a space, then percent-decoding), as a multiset.
 fn parse_query(raw: &str) -> BTreeMap<(String, String), usize> {
-    let mut out = BTreeMap::new();
-    for part in raw.split('&').filter(|p| !p.is_empty()) {
-        let (n, v) = part.split_once('=').unwrap_or((part, ""));
-        let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-        *out.entry((decode(n), decode(v))).or_insert(0) += 1;
-    }
-    out
+    multiset(&acs_runtime::wire::decode_query(raw))
 }
 
 fn multiset(pairs: &[(String, String)]) -> BTreeMap<(String, String), usize> {
