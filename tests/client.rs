@@ -264,6 +264,23 @@ async fn refused_connections_are_retried_then_reported() {
 }
 
 #[tokio::test]
+async fn transport_errors_never_show_the_sts_token_from_an_rpc_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = Client::new(
+        Config::new()
+            .endpoint(format!("http://127.0.0.1:{port}"))
+            .signature_version(SignatureVersion::Rpc)
+            .credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("secret-sts-token"))
+            .retry(RetryPolicy::none()),
+    )
+    .unwrap();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("secret-sts-token") && !shown.contains("SecurityToken"), "{shown}");
+}
+
+#[tokio::test]
 async fn invalid_requests_are_not_sent_unless_validation_is_off() {
     let server = Server::start(vec![]).await;
     let bad = || AttachKeyPairRequest::new("cn-hangzhou", (0..51).map(|i| format!("i-{i}")), "kp");

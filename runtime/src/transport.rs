@@ -170,10 +170,13 @@ fn classify(e: &reqwest::Error) -> TransportErrorKind {
     }
 }
 
+/// The error and its causes, without the URL: an RPC URL carries `SecurityToken`, which must
+/// never reach an error message or a log.
 #[cfg(feature = "client")]
-fn describe(e: &reqwest::Error) -> String {
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
     let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
@@ -195,7 +198,7 @@ impl Transport for ReqwestTransport {
             for (name, value) in &request.headers {
                 builder = builder.header(name, value);
             }
-            let fail = |e: reqwest::Error| TransportError { kind: classify(&e), message: describe(&e) };
+            let fail = |e: reqwest::Error| TransportError { kind: classify(&e), message: describe(e) };
             let response = builder.body(request.body).send().await.map_err(fail)?;
             let status = response.status().as_u16();
             let headers = response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
