@@ -156,7 +156,7 @@ const NAME_PATTERN: &str = "^[A-Za-z][A-Za-z0-9:_-]*$";
 
 #[test]
 fn key_pair_name_with_a_leading_digit_fails() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "1key")), [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN }, Some("1key"))]);
+    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "1key")), [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some("1key"))]);
 }
 
 #[test]
@@ -165,8 +165,8 @@ fn key_pair_name_starting_with_http_fails() {
         assert_eq!(
             violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], name)),
             [
-                violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN }, Some(name)),
-                violation("KeyPairName", ViolationKind::ForbiddenPrefix { prefix }, Some(name)),
+                violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some(name)),
+                violation("KeyPairName", ViolationKind::ForbiddenPrefix { prefix: prefix.into() }, Some(name)),
             ]
         );
     }
@@ -174,7 +174,7 @@ fn key_pair_name_starting_with_http_fails() {
 
 #[test]
 fn key_pair_name_with_a_space_fails() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "my key")), [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN }, Some("my key"))]);
+    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "my key")), [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some("my key"))]);
 }
 
 #[test]

@@ -107,13 +107,13 @@ impl Node<'_> {
                     v.ascii(field, &s);
                 }
                 if let Some(p) = &c.pattern {
-                    v.pattern(field, &s, leak(p));
+                    v.pattern(field, &s, p);
                 }
                 if !c.forbidden_prefixes.is_empty() {
-                    v.forbidden_prefixes(field, &s, leak_list(&c.forbidden_prefixes));
+                    v.forbidden_prefixes(field, &s, &strs(&c.forbidden_prefixes));
                 }
                 if !c.allowed.is_empty() {
-                    v.one_of(field, &s, leak_list(&c.allowed));
+                    v.one_of(field, &s, &strs(&c.allowed));
                 }
             }
             Type::I32 | Type::I64 => {
@@ -124,7 +124,7 @@ impl Node<'_> {
                 let bound = |b: Option<(Number, bool)>| b.map(|(n, e)| (match n { Number::Int(i) => i, Number::Float(f) => f as i64 }, e));
                 v.int_range(field, n, bound(c.minimum), bound(c.maximum));
                 if !c.allowed.is_empty() {
-                    v.one_of(field, &n.to_string(), leak_list(&c.allowed));
+                    v.one_of(field, &n.to_string(), &strs(&c.allowed));
                 }
             }
             Type::F32 | Type::F64 => {
@@ -149,24 +149,12 @@ impl Node<'_> {
     }
 }
 
+fn strs(items: &[String]) -> Vec<&str> {
+    items.iter().map(String::as_str).collect()
+}
+
 fn join(path: &str, field: &str) -> String {
     if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
-}
-
-// Validator takes `&'static` patterns and lists (the generated code passes literals). The
-// emulator builds them once per distinct text from the spec, so the leak is bounded by the spec.
-fn leak(text: &str) -> &'static str {
-    use std::sync::{LazyLock, Mutex};
-    static CACHE: LazyLock<Mutex<BTreeMap<String, &'static str>>> = LazyLock::new(Default::default);
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    cache.entry(text.to_owned()).or_insert_with(|| Box::leak(text.to_owned().into_boxed_str()))
-}
-
-fn leak_list(items: &[String]) -> &'static [&'static str] {
-    use std::sync::{LazyLock, Mutex};
-    static CACHE: LazyLock<Mutex<BTreeMap<Vec<String>, &'static [&'static str]>>> = LazyLock::new(Default::default);
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    cache.entry(items.to_vec()).or_insert_with(|| Box::leak(items.iter().map(|s| leak(s)).collect::<Vec<_>>().into_boxed_slice()))
 }
 
 impl Validate for Node<'_> {

@@ -62,12 +62,12 @@ pub enum ViolationKind {
     /// The value does not match `pattern`.
     PatternMismatch {
         /// The regular expression.
-        pattern: &'static str,
+        pattern: String,
     },
     /// The value starts with a forbidden prefix (`x-acs-forbidden-prefixes`).
     ForbiddenPrefix {
         /// The prefix found.
-        prefix: &'static str,
+        prefix: String,
     },
     /// The value has a character outside ASCII (`x-acs-charset: ascii`).
     NotAscii,
@@ -88,7 +88,7 @@ pub enum ViolationKind {
     /// The value is not one of the `enum` values.
     NotAllowed {
         /// The allowed values.
-        allowed: &'static [&'static str],
+        allowed: Vec<String>,
     },
 }
 
@@ -240,9 +240,9 @@ impl Validator {
     }
 
     /// `pattern`, with JSON Schema semantics (a match anywhere; anchor with `^…$`).
-    pub fn pattern(&mut self, field: &str, value: &str, pattern: &'static str) {
+    pub fn pattern(&mut self, field: &str, value: &str, pattern: &str) {
         if !pattern_matches(pattern, value) {
-            self.report(field, ViolationKind::PatternMismatch { pattern }, Some(value));
+            self.report(field, ViolationKind::PatternMismatch { pattern: pattern.to_owned() }, Some(value));
         }
     }
 
@@ -254,16 +254,16 @@ impl Validator {
     }
 
     /// `x-acs-forbidden-prefixes`.
-    pub fn forbidden_prefixes(&mut self, field: &str, value: &str, prefixes: &'static [&'static str]) {
+    pub fn forbidden_prefixes(&mut self, field: &str, value: &str, prefixes: &[&str]) {
         if let Some(prefix) = prefixes.iter().find(|p| value.starts_with(**p)) {
-            self.report(field, ViolationKind::ForbiddenPrefix { prefix }, Some(value));
+            self.report(field, ViolationKind::ForbiddenPrefix { prefix: (*prefix).to_owned() }, Some(value));
         }
     }
 
     /// `enum`.
-    pub fn one_of(&mut self, field: &str, value: &str, allowed: &'static [&'static str]) {
+    pub fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
-            self.report(field, ViolationKind::NotAllowed { allowed }, Some(value));
+            self.report(field, ViolationKind::NotAllowed { allowed: allowed.iter().map(|a| (*a).to_owned()).collect() }, Some(value));
         }
     }
 
@@ -336,16 +336,16 @@ pub fn check(operation: &'static str, request: &dyn Validate) -> Result<(), Vali
 }
 
 /// Compiled patterns, one per distinct pattern text, built on first use.
-static PATTERNS: LazyLock<RwLock<HashMap<&'static str, Regex>>> = LazyLock::new(Default::default);
+static PATTERNS: LazyLock<RwLock<HashMap<String, Regex>>> = LazyLock::new(Default::default);
 
-fn pattern_matches(pattern: &'static str, value: &str) -> bool {
+fn pattern_matches(pattern: &str, value: &str) -> bool {
     if let Some(re) = PATTERNS.read().unwrap_or_else(|e| e.into_inner()).get(pattern) {
         return re.is_match(value);
     }
     // The generator only emits patterns that compile (it checks them with this same crate).
-    let re = Regex::new(pattern).expect("generated patterns are valid regular expressions");
+    let re = Regex::new(pattern).expect("spec patterns are checked to compile before use");
     let matched = re.is_match(value);
-    PATTERNS.write().unwrap_or_else(|e| e.into_inner()).insert(pattern, re);
+    PATTERNS.write().unwrap_or_else(|e| e.into_inner()).insert(pattern.to_owned(), re);
     matched
 }
 
