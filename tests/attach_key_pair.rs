@@ -105,11 +105,13 @@ fn optional_token_is_omitted_and_ids_are_numbered_from_one() {
     assert_eq!(names.len(), 14);
 }
 
+// The spec allows only HTTPS for AttachKeyPair; checked when this file compiles.
+const _: () = assert!(AttachKeyPairRequest::HTTPS_ONLY);
+
 #[test]
 fn request_metadata_matches_the_spec() {
     assert_eq!(AttachKeyPairRequest::ACTION, "AttachKeyPair");
     assert_eq!(AttachKeyPairRequest::METHOD, acs_runtime::HttpMethod::Post);
-    assert!(AttachKeyPairRequest::HTTPS_ONLY);
     assert_eq!(AttachKeyPairRequest::IDEMPOTENCY_TOKEN, Some("ClientToken"));
     let mut request = AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp");
     assert_eq!(request.idempotency_token(), None);

@@ -321,9 +321,12 @@ fn client_debug_never_shows_secrets() {
     assert!(!shown.contains("super-secret") && !shown.contains("sts-secret"), "{shown}");
 }
 
+/// A span's name and the `(field, value)` pairs recorded on it.
+type RecordedSpan = (String, Vec<(String, String)>);
+
 /// Records span names and the fields recorded on them.
 #[derive(Default)]
-struct SpanRecorder(Mutex<Vec<(String, Vec<(String, String)>)>>);
+struct SpanRecorder(Mutex<Vec<RecordedSpan>>);
 
 struct FieldVisitor<'a>(&'a mut Vec<(String, String)>);
 

@@ -6,7 +6,7 @@
 //! 2. [`lower`] — lower into the [`ir`]: operations, parameters (wire and Rust names, location,
 //!    style, type, constraints), shapes, errors, endpoints;
 //! 3. [`emit`] — tokens with `quote`;
-//! 4. [`write`] — `prettyplease`, then atomic writes of changed files only.
+//! 4. [`mod@write`] — `prettyplease`, then atomic writes of changed files only.
 //!
 //! [`generate`] runs layers 1–3 and the formatting in memory: either every file of the crate is
 //! produced, or nothing is and the error says why. Front ends (`acs-codegen`, `cargo xtask

@@ -191,12 +191,12 @@ impl Inner {
     }
 
     /// Authenticates, checks and carries out one API request.
-    fn handle(&self, method: &str, query: &[(String, String)], headers: &[(String, String)], form: &[(String, String)], body: &[u8], host: &str, request_id: &str) -> Result<Value, Fault> {
-        let incoming = Incoming { method, query, headers, form, body };
+    fn handle(&self, incoming: &Incoming<'_>, host: &str, request_id: &str) -> Result<Value, Fault> {
+        let (query, form) = (incoming.query, incoming.form);
         let caller = {
             let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
             let World { state, nonces, .. } = &mut *world;
-            auth::verify(&incoming, &state.access_keys, nonces, SystemTime::now())?
+            auth::verify(incoming, &state.access_keys, nonces, SystemTime::now())?
         };
         let (action, version) = if caller.signature == "v3" { (incoming.header("x-acs-action"), incoming.header("x-acs-version")) } else { (incoming.param("Action"), incoming.param("Version")) };
         let action = action.unwrap_or_default();
@@ -266,7 +266,8 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
     let header_pairs: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let form = if is_form { acs_runtime::wire::decode_query(&String::from_utf8_lossy(&body)) } else { Vec::new() };
-    let outcome = inner.handle(method.as_str(), &query, &header_pairs, &form, &body, &host, &request_id);
+    let incoming = Incoming { method: method.as_str(), query: &query, headers: &header_pairs, form: &form, body: &body };
+    let outcome = inner.handle(&incoming, &host, &request_id);
     let response = match outcome {
         Ok(body) => json_response(200, &body, &[]),
         Err(fault) => error(fault, &[]),

@@ -326,7 +326,7 @@ impl Client {
                             continue;
                         }
                         return Err(match service_error {
-                            Some(error) => Error::Service { operation: call.action, error, attempts: attempt },
+                            Some(error) => Error::Service { operation: call.action, error: Box::new(error), attempts: attempt },
                             None => Error::Decode { operation: call.action, status: response.status, message: "not a JSON error body".into(), snippet: snippet(&response.body, 200) },
                         });
                     }

@@ -57,7 +57,7 @@ impl Credentials {
         self
     }
 
-    fn from_source(mut self, source: impl Into<String>) -> Self {
+    fn with_source(mut self, source: impl Into<String>) -> Self {
         self.source = source.into();
         self
     }
@@ -176,7 +176,7 @@ impl Chain {
 
         match (env.var("ALIBABA_CLOUD_ACCESS_KEY_ID"), env.var("ALIBABA_CLOUD_ACCESS_KEY_SECRET")) {
             (Some(id), Some(secret)) => {
-                let mut c = Credentials::new(id, secret).from_source("environment");
+                let mut c = Credentials::new(id, secret).with_source("environment");
                 if let Some(token) = env.var("ALIBABA_CLOUD_SECURITY_TOKEN") {
                     c = c.with_security_token(token);
                 }
@@ -251,8 +251,8 @@ fn from_ini(path: &Path, profile: &str) -> Result<Option<Credentials>, Credentia
     let need = |key: &str| get(key).ok_or_else(|| malformed(path, format!("profile [{profile}] has no {key}")));
     let source = format!("{} [{profile}]", path.display());
     match get("type").unwrap_or("access_key") {
-        "access_key" => Ok(Some(Credentials::new(need("access_key_id")?, need("access_key_secret")?).from_source(source))),
-        "sts" => Ok(Some(Credentials::new(need("access_key_id")?, need("access_key_secret")?).with_security_token(need("security_token")?).from_source(source))),
+        "access_key" => Ok(Some(Credentials::new(need("access_key_id")?, need("access_key_secret")?).with_source(source))),
+        "sts" => Ok(Some(Credentials::new(need("access_key_id")?, need("access_key_secret")?).with_security_token(need("security_token")?).with_source(source))),
         other => Err(malformed(path, format!("profile [{profile}] has type {other:?}; this client supports access_key and sts"))),
     }
 }
@@ -286,9 +286,9 @@ fn from_cli_config(path: &Path, profile: Option<&str>) -> Result<Option<Credenti
     let need = |value: &Option<String>, key: &str| value.clone().filter(|v| !v.is_empty()).ok_or_else(|| malformed(path, format!("profile {name:?} has no {key}")));
     let source = format!("{} profile {name:?}", path.display());
     match p.mode.as_deref().unwrap_or("AK") {
-        "AK" => Ok(Some(Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?).from_source(source))),
+        "AK" => Ok(Some(Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?).with_source(source))),
         "StsToken" => Ok(Some(
-            Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?).with_security_token(need(&p.sts_token, "sts_token")?).from_source(source),
+            Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?).with_security_token(need(&p.sts_token, "sts_token")?).with_source(source),
         )),
         other => Err(malformed(path, format!("profile {name:?} uses mode {other:?}; this client supports AK and StsToken"))),
     }

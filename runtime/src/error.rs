@@ -59,8 +59,9 @@ pub enum Error {
     Service {
         /// The operation.
         operation: &'static str,
-        /// Status, code, message, request id, host id, recommendation.
-        error: ServiceError,
+        /// Status, code, message, request id, host id, recommendation (boxed: errors travel in
+        /// every `Result` of the client, and most are small).
+        error: Box<ServiceError>,
         /// Attempts made.
         attempts: u32,
     },

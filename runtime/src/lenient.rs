@@ -86,7 +86,7 @@ pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     }
 }
 
-/// A 32-bit integer, as [`i64`] with a range check.
+/// A 32-bit integer, as [`i64()`] with a range check.
 pub fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
     match i64(d)? {
         Some(v) => i32::try_from(v).map(Some).map_err(|_| de::Error::custom(format!("integer {v} does not fit in 32 bits"))),
@@ -107,7 +107,7 @@ pub fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     }
 }
 
-/// A 32-bit float, as [`f64`].
+/// A 32-bit float, as [`f64()`].
 pub fn f32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
     Ok(f64(d)?.map(|x| x as f32))
 }

@@ -86,7 +86,10 @@ fn a_tampered_value_fails_and_is_named() {
     let copies = edited(&files, dir.path(), |doc| {
         let first = &mut doc["vectors"][0];
         let sig = first["expected"]["signature"].as_str().unwrap().to_owned();
-        let flipped = if sig.starts_with('a') { format!("b{}", &sig[1..]) } else { format!("a{}", &sig[1..]) };
+        let flipped = match sig.strip_prefix('a') {
+            Some(rest) => format!("b{rest}"),
+            None => format!("a{}", &sig[1..]),
+        };
         first["expected"]["signature"] = Value::from(flipped);
     });
     let out = run(&copies);
