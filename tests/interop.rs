@@ -105,7 +105,13 @@ async fn spaces_in_either_encoding_verify_and_then_fail_validation() {
 }
 
 #[tokio::test]
-async fn the_emulator_binary_prints_its_url_and_stops_on_sigterm() {
+async fn the_emulator_binary_prints_its_url_and_stops_on_sigterm_and_sigint() {
+    for signal in ["-TERM", "-INT"] {
+        run_and_stop(signal).await;
+    }
+}
+
+async fn run_and_stop(signal: &str) {
     let binary = acs_tests::built_binary("acs-emulator", "acs-emulator").expect("acs-emulator builds");
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
@@ -126,9 +132,9 @@ async fn the_emulator_binary_prints_its_url_and_stops_on_sigterm() {
     client.attach_key_pair(acs_swas_open::attach_key_pair::AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap();
 
     let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill").args([signal, &pid]).status().unwrap().success());
     let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await.expect("stops within 10 s").unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), Some(0), "exit after {signal}");
 }
 
 #[test]

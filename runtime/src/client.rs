@@ -458,3 +458,29 @@ fn request_id(response: &HttpResponse) -> Option<String> {
     }
     serde_json::from_slice::<WithId>(&response.body).ok().and_then(|w| w.request_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_official_sdks_timeouts_and_three_attempts() {
+        assert_eq!(Timeouts::default(), Timeouts { connect: Duration::from_secs(5), read: Duration::from_secs(10) });
+        let retry = RetryPolicy::default();
+        assert_eq!((retry.max_attempts, retry.base_delay, retry.max_delay), (3, Duration::from_millis(100), Duration::from_secs(20)));
+        let config = Config::new();
+        assert_eq!((config.signature, config.validate), (SignatureVersion::V3, true));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
+        let retry = RetryPolicy { max_attempts: 10, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+        for _ in 0..100 {
+            let first = retry.backoff(0);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+            let third = retry.backoff(2);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400), "{third:?}");
+            assert!(retry.backoff(30) <= Duration::from_secs(1));
+        }
+    }
+}
