@@ -269,8 +269,8 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
     let incoming = Incoming { method: method.as_str(), query: &query, headers: &header_pairs, form: &form, body: &body };
     let outcome = inner.handle(&incoming, &host, &request_id);
     let response = match outcome {
-        Ok(body) => json_response(200, &body, &[]),
-        Err(fault) => error(fault, &[]),
+        Ok(body) => json_response(200, &body, &[("x-acs-request-id", body["RequestId"].as_str().unwrap_or(&request_id).to_owned())]),
+        Err(fault) => error(fault, &[("x-acs-request-id", request_id.clone())]),
     };
     match fault {
         Some(FaultKind::Delay) => {

@@ -450,7 +450,12 @@ fn is_throttling(code: &str) -> bool {
     code.starts_with("Throttling") || code == "ServiceUnavailable"
 }
 
+/// The request id: from the `x-acs-request-id` header the gateway sends, else from the body
+/// (which the body is then scanned for; the header spares that second pass).
 fn request_id(response: &HttpResponse) -> Option<String> {
+    if let Some(id) = response.header("x-acs-request-id") {
+        return Some(id.to_owned());
+    }
     #[derive(serde::Deserialize)]
     struct WithId {
         #[serde(rename = "RequestId", alias = "requestId")]
@@ -470,6 +475,13 @@ mod tests {
         assert_eq!((retry.max_attempts, retry.base_delay, retry.max_delay), (3, Duration::from_millis(100), Duration::from_secs(20)));
         let config = Config::new();
         assert_eq!((config.signature, config.validate), (SignatureVersion::V3, true));
+    }
+
+    #[test]
+    fn request_id_comes_from_the_header_before_the_body() {
+        let response = |headers: Vec<(String, String)>| HttpResponse { status: 200, headers, body: br#"{"RequestId":"FROM-BODY"}"#.to_vec() };
+        assert_eq!(request_id(&response(vec![("x-acs-request-id".into(), "FROM-HEADER".into())])).as_deref(), Some("FROM-HEADER"));
+        assert_eq!(request_id(&response(vec![])).as_deref(), Some("FROM-BODY"));
     }
 
     #[test]
