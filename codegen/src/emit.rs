@@ -252,6 +252,8 @@ pub struct Emitter<'a> {
     pub service: &'a Service,
     /// The crate's name as a Rust identifier (`acs_swas_open`).
     pub crate_ident: String,
+    /// Rule types (`StrRules`, …) the operation being emitted uses, for its imports.
+    pub used: std::cell::RefCell<std::collections::BTreeSet<&'static str>>,
 }
 
 impl Emitter<'_> {
@@ -350,27 +352,31 @@ impl Emitter<'_> {
         if needs.map {
             imports.push(quote!(use std::collections::BTreeMap;));
         }
-        let mut runtime = vec![quote!(HttpMethod), quote!(Operation), quote!(Params), quote!(ServiceError), quote!(Validate), quote!(Validator)];
+        self.used.borrow_mut().clear();
+        let request = self.request(op);
+        let request_types: Vec<TokenStream> = op.request_types.iter().map(|t| self.request_object(t)).collect();
+        let response = self.response(op);
+        let errors = self.errors(op);
+
+        let mut runtime: Vec<&str> = vec!["HttpMethod", "Operation", "Params", "ServiceError", "Validate", "Validator"];
         if !op.params.is_empty() {
-            runtime.push(quote!(Style));
+            runtime.push("Style");
         }
         if needs.string_bool {
-            runtime.push(quote!(StringBool));
+            runtime.push("StringBool");
         }
         if needs.lenient {
-            runtime.push(quote!(lenient));
+            runtime.push("lenient");
         }
-        runtime.sort_by_key(|t| t.to_string().to_ascii_lowercase());
+        runtime.extend(self.used.borrow().iter().copied());
+        runtime.sort_by_key(|name| name.to_ascii_lowercase());
+        let runtime = runtime.into_iter().map(|name| format_ident!("{name}"));
         imports.push(quote!(use acs_runtime::{#(#runtime),*};));
         imports.push(quote!(use serde::{Deserialize, Serialize};));
         if needs.value {
             imports.push(quote!(use serde_json::Value;));
         }
 
-        let request = self.request(op);
-        let request_types = op.request_types.iter().map(|t| self.request_object(t));
-        let response = self.response(op);
-        let errors = self.errors(op);
         quote! {
             #docs
             #(#imports)*
@@ -480,114 +486,137 @@ impl Emitter<'_> {
         }
     }
 
-    /// The checks of one field, as calls on the validator `v`.
+    /// Notes a name the operation's module must import from `acs_runtime`.
+    fn uses(&self, name: &'static str) {
+        self.used.borrow_mut().insert(name);
+    }
+
+    /// `&StrRules { … }` for a string's constraints, or `None` when no rule applies.
+    fn str_rules(&self, c: &Constraints, required: bool) -> Option<TokenStream> {
+        let mut fields = Vec::new();
+        if required {
+            fields.push(quote!(required: true));
+        }
+        if let Some(n) = c.min_length.map(Literal::u64_unsuffixed) {
+            fields.push(quote!(min_length: Some(#n)));
+        }
+        if let Some(n) = c.max_length.map(Literal::u64_unsuffixed) {
+            fields.push(quote!(max_length: Some(#n)));
+        }
+        if c.ascii_only {
+            fields.push(quote!(ascii: true));
+        }
+        if let Some(pattern) = &c.pattern {
+            fields.push(quote!(pattern: Some(#pattern)));
+        }
+        if !c.forbidden_prefixes.is_empty() {
+            let prefixes = &c.forbidden_prefixes;
+            fields.push(quote!(forbidden_prefixes: &[#(#prefixes),*]));
+        }
+        if !c.allowed.is_empty() {
+            let allowed = &c.allowed;
+            fields.push(quote!(allowed: &[#(#allowed),*]));
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        self.uses("StrRules");
+        Some(quote!(&StrRules { #(#fields,)* ..StrRules::NONE }))
+    }
+
+    /// `&IntRules { … }` for an integer's constraints, or `None`.
+    fn int_rules(&self, c: &Constraints) -> Option<TokenStream> {
+        let bound = |b: Option<(Number, bool)>| {
+            b.map(|(n, exclusive)| {
+                let n = Literal::i64_unsuffixed(match n {
+                    Number::Int(i) => i,
+                    Number::Float(f) => f as i64,
+                });
+                quote!(Some((#n, #exclusive)))
+            })
+        };
+        let mut fields = Vec::new();
+        if let Some(min) = bound(c.minimum) {
+            fields.push(quote!(minimum: #min));
+        }
+        if let Some(max) = bound(c.maximum) {
+            fields.push(quote!(maximum: #max));
+        }
+        if !c.allowed.is_empty() {
+            let allowed = &c.allowed;
+            fields.push(quote!(allowed: &[#(#allowed),*]));
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        self.uses("IntRules");
+        Some(quote!(&IntRules { #(#fields,)* ..IntRules::NONE }))
+    }
+
+    /// `&NumRules { … }` for a float's constraints, or `None`.
+    fn num_rules(&self, c: &Constraints) -> Option<TokenStream> {
+        if c.minimum.is_none() && c.maximum.is_none() {
+            return None;
+        }
+        let bound = |b: Option<(Number, bool)>| match b {
+            Some((n, exclusive)) => {
+                let x = Literal::f64_unsuffixed(match n {
+                    Number::Int(i) => i as f64,
+                    Number::Float(f) => f,
+                });
+                quote!(Some((#x, #exclusive)))
+            }
+            None => quote!(None),
+        };
+        let (min, max) = (bound(c.minimum), bound(c.maximum));
+        self.uses("NumRules");
+        Some(quote!(&NumRules { minimum: #min, maximum: #max }))
+    }
+
+    /// The check of one scalar or object `value` (a reference) under `field`, if it has rules.
+    fn value_check(&self, ty: &Type, c: &Constraints, required: bool, field: TokenStream, value: TokenStream) -> Option<TokenStream> {
+        match ty {
+            Type::String => self.str_rules(c, required).map(|r| quote!(v.string(#field, #value, #r);)),
+            Type::I32 => self.int_rules(c).map(|r| quote!(v.integer(#field, i64::from(*#value), #r);)),
+            Type::I64 => self.int_rules(c).map(|r| quote!(v.integer(#field, *#value, #r);)),
+            Type::F32 => self.num_rules(c).map(|r| quote!(v.number(#field, f64::from(*#value), #r);)),
+            Type::F64 => self.num_rules(c).map(|r| quote!(v.number(#field, *#value, #r);)),
+            Type::Object(_) => Some(quote!(v.object(#field, #value);)),
+            _ => None,
+        }
+    }
+
+    /// The checks of one field: one `Validator` call with the field's rules, which the runtime
+    /// applies (the same call the emulator makes).
     fn checks(&self, f: &Field) -> TokenStream {
         let wire = &f.wire_name;
         let name = ident(&f.rust_name);
         let c = &f.constraints;
-        let opt = |x: Option<u64>| match x {
-            Some(n) => {
-                let n = Literal::u64_unsuffixed(n);
-                quote!(Some(#n))
-            }
-            None => quote!(None),
-        };
-        // Checks on one scalar `value` (a reference), reported under `field`.
-        let scalar = |field: TokenStream, value: TokenStream, ty: &Type, c: &Constraints, required: bool| -> Vec<TokenStream> {
-            let mut out = Vec::new();
-            match ty {
-                Type::String => {
-                    if required && c.min_length.unwrap_or(0) == 0 {
-                        out.push(quote!(v.required_str(#field, #value);));
-                    }
-                    if c.min_length.is_some() || c.max_length.is_some() {
-                        let (min, max) = (opt(c.min_length), opt(c.max_length));
-                        out.push(quote!(v.length(#field, #value, #min, #max);));
-                    }
-                    if c.ascii_only {
-                        out.push(quote!(v.ascii(#field, #value);));
-                    }
-                    if let Some(pattern) = &c.pattern {
-                        out.push(quote!(v.pattern(#field, #value, #pattern);));
-                    }
-                    if !c.forbidden_prefixes.is_empty() {
-                        let prefixes = &c.forbidden_prefixes;
-                        out.push(quote!(v.forbidden_prefixes(#field, #value, &[#(#prefixes),*]);));
-                    }
-                    if !c.allowed.is_empty() {
-                        let allowed = &c.allowed;
-                        out.push(quote!(v.one_of(#field, #value, &[#(#allowed),*]);));
-                    }
-                }
-                Type::I32 | Type::I64 | Type::F32 | Type::F64 if c.minimum.is_some() || c.maximum.is_some() => {
-                    let integer = matches!(ty, Type::I32 | Type::I64);
-                    let bound = |b: Option<(Number, bool)>| match b {
-                        Some((n, e)) => {
-                            let literal = match (n, integer) {
-                                (Number::Int(n), true) => Literal::i64_unsuffixed(n),
-                                (Number::Int(n), false) => Literal::f64_unsuffixed(n as f64),
-                                (Number::Float(x), false) => Literal::f64_unsuffixed(x),
-                                (Number::Float(x), true) => Literal::i64_unsuffixed(x as i64),
-                            };
-                            quote!(Some((#literal, #e)))
-                        }
-                        None => quote!(None),
-                    };
-                    let (min, max) = (bound(c.minimum), bound(c.maximum));
-                    out.push(match ty {
-                        Type::I32 => quote!(v.int_range(#field, i64::from(*#value), #min, #max);),
-                        Type::I64 => quote!(v.int_range(#field, *#value, #min, #max);),
-                        Type::F32 => quote!(v.number_range(#field, f64::from(*#value), #min, #max);),
-                        _ => quote!(v.number_range(#field, *#value, #min, #max);),
-                    });
-                }
-                Type::Object(_) => out.push(quote!(v.object(#field, #value);)),
-                _ => {}
-            }
-            if matches!(ty, Type::I32 | Type::I64) && !c.allowed.is_empty() {
-                let allowed = &c.allowed;
-                out.push(quote!(v.one_of(#field, &#value.to_string(), &[#(#allowed),*]);));
-            }
-            out
-        };
-
         let checks: Vec<TokenStream> = match &f.ty {
             Type::List(item) => {
                 let mut out = Vec::new();
-                if f.required && c.min_items.unwrap_or(0) == 0 {
-                    out.push(quote!(v.required_items(#wire, self.#name.len());));
+                if f.required || c.min_items.is_some() || c.max_items.is_some() {
+                    let (required, min, max) = (f.required, c.min_items.map(Literal::u64_unsuffixed), c.max_items.map(Literal::u64_unsuffixed));
+                    let (min, max) = (min.map_or(quote!(None), |n| quote!(Some(#n))), max.map_or(quote!(None), |n| quote!(Some(#n))));
+                    self.uses("ListRules");
+                    out.push(quote!(v.list(#wire, self.#name.len(), &ListRules { required: #required, min_items: #min, max_items: #max });));
                 }
-                if c.min_items.is_some() || c.max_items.is_some() {
-                    let (min, max) = (opt(c.min_items), opt(c.max_items));
-                    out.push(quote!(v.items(#wire, self.#name.len(), #min, #max);));
-                }
-                match (&**item, &c.items) {
-                    (Type::Object(_), _) => out.push(quote!(v.each(#wire, &self.#name);)),
-                    (item_ty, Some(item_c)) => {
-                        let inner = scalar(quote!(&field), quote!(item), item_ty, item_c, false);
-                        if !inner.is_empty() {
-                            out.push(quote! {
-                                for (index, item) in self.#name.iter().enumerate() {
-                                    let field = format!("{}.{}", #wire, index + 1);
-                                    #(#inner)*
-                                }
-                            });
-                        }
-                    }
-                    _ => {}
-                }
+                let items = c.items.as_deref();
+                let each = match (&**item, items) {
+                    (Type::Object(_), _) => Some(quote!(v.each(#wire, &self.#name);)),
+                    (Type::String, Some(ic)) => self.str_rules(ic, false).map(|r| quote!(v.strings(#wire, &self.#name, #r);)),
+                    (Type::I32, Some(ic)) => self.int_rules(ic).map(|r| quote!(v.integers(#wire, self.#name.iter().map(|&n| i64::from(n)), #r);)),
+                    (Type::I64, Some(ic)) => self.int_rules(ic).map(|r| quote!(v.integers(#wire, self.#name.iter().copied(), #r);)),
+                    (Type::F32, Some(ic)) => self.num_rules(ic).map(|r| quote!(v.numbers(#wire, self.#name.iter().map(|&x| f64::from(x)), #r);)),
+                    (Type::F64, Some(ic)) => self.num_rules(ic).map(|r| quote!(v.numbers(#wire, self.#name.iter().copied(), #r);)),
+                    _ => None,
+                };
+                out.extend(each);
                 out
             }
-            ty if f.required => scalar(quote!(#wire), quote!(&self.#name), ty, c, true),
+            ty if f.required => self.value_check(ty, c, true, quote!(#wire), quote!(&self.#name)).into_iter().collect(),
             ty if ty.is_collection() || *ty == Type::Any => Vec::new(),
-            ty => {
-                let inner = scalar(quote!(#wire), quote!(#name), ty, c, false);
-                if inner.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![quote! { if let Some(#name) = &self.#name { #(#inner)* } }]
-                }
-            }
+            ty => self.value_check(ty, c, false, quote!(#wire), quote!(#name)).map(|check| quote! { if let Some(#name) = &self.#name { #check } }).into_iter().collect(),
         };
         quote!(#(#checks)*)
     }
@@ -1117,10 +1146,7 @@ impl Emitter<'_> {
                 }
             });
             arms.push(quote! {
-                Command::#variant(args) => match args.into_request() {
-                    Ok(request) => acs_runtime::cli::execute(global, &crate::SERVICE, environment, request, out, err).await,
-                    Err(message) => acs_runtime::cli::usage_error(&message, err),
-                },
+                Command::#variant(args) => execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await,
             });
         }
         quote! {
@@ -1128,7 +1154,7 @@ impl Emitter<'_> {
             use std::ffi::OsString;
             use std::io::Write;
 
-            use acs_runtime::cli::GlobalArgs;
+            use acs_runtime::cli::{execute, GlobalArgs};
             use acs_runtime::credentials::Environment;
             use clap::Parser;
 
@@ -1167,15 +1193,7 @@ impl Emitter<'_> {
 
             /// The binary's entry point: process arguments, environment, stdout and stderr.
             pub fn main() -> std::process::ExitCode {
-                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(runtime) => runtime,
-                    Err(e) => {
-                        eprintln!("error: cannot start the async runtime: {e}");
-                        return std::process::ExitCode::from(1);
-                    }
-                };
-                let code = runtime.block_on(run(std::env::args_os(), Environment::process(), &mut std::io::stdout(), &mut std::io::stderr()));
-                std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
+                acs_runtime::cli::main(run(std::env::args_os(), Environment::process(), &mut std::io::stdout(), &mut std::io::stderr()))
             }
         }
     }

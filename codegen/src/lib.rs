@@ -151,7 +151,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     }
 
     let header = format!("{} by `{}` from {}. Do not edit; regenerate instead.", write::MARKER, settings.command, settings.spec_label);
-    let emitter = emit::Emitter { service: &service, crate_ident: crate_name.replace('-', "_") };
+    let emitter = emit::Emitter { service: &service, crate_ident: crate_name.replace('-', "_"), used: Default::default() };
     let mut files = BTreeMap::new();
     let mut rust = |name: String, tokens: proc_macro2::TokenStream| -> Result<(), Error> {
         let text = write::format_rust(tokens, &header).map_err(|e| Error::Emit { file: name.clone(), message: e.to_string() })?;
@@ -186,7 +186,7 @@ fn cargo_toml(name: &str, cli_name: &str, service: &ir::Service, settings: &Sett
          [features]\n\
          default = [\"cli\"]\n\
          # The `{cli_name}` command-line front end.\n\
-         cli = [\"acs-runtime/cli\", \"dep:clap\", \"dep:tokio\"]\n\
+         cli = [\"acs-runtime/cli\", \"dep:clap\"]\n\
          \n\
          [[bin]]\n\
          name = {cli_name:?}\n\
@@ -197,8 +197,7 @@ fn cargo_toml(name: &str, cli_name: &str, service: &ir::Service, settings: &Sett
          acs-runtime = {{ path = {runtime:?} }}\n\
          clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\n\
-         tokio = {{ version = \"1\", features = [\"rt\"], optional = true }}\n",
+         serde_json = \"1\"\n",
         runtime = settings.runtime_path,
     )
 }

@@ -158,7 +158,7 @@ impl<'a> OperationLowering<'a> {
         let https_only = !api.schemes.is_empty() && api.schemes.iter().all(|s| s.eq_ignore_ascii_case("https"));
 
         let mut types = Types {
-            scope: Scope::with_reserved(&[&request_type, &response_type, &error_type, "Result", "Option", "Vec", "String", "Box", "Some", "None", "Ok", "Err", "BTreeMap", "Value", "Serialize", "Deserialize", "Params", "Style", "Validate", "Validator", "ValidationError", "Operation", "HttpMethod", "StringBool", "ServiceError"]),
+            scope: Scope::with_reserved(&[&request_type, &response_type, &error_type, "Result", "Option", "Vec", "String", "Box", "Some", "None", "Ok", "Err", "BTreeMap", "Value", "Serialize", "Deserialize", "Params", "Style", "Validate", "Validator", "ValidationError", "StrRules", "IntRules", "NumRules", "ListRules", "Operation", "HttpMethod", "StringBool", "ServiceError"]),
             request: Vec::new(),
             response: Vec::new(),
             by_ref: BTreeMap::new(),

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use acs_codegen::ir::{Constraints, Field, Number, ObjectType, Operation, Style, Type};
-use acs_runtime::{Validate, Validator};
+use acs_runtime::{IntRules, ListRules, NumRules, StrRules, Validate, Validator};
 use serde_json::{Map, Value};
 
 use crate::reply::Fault;
@@ -94,27 +94,20 @@ impl Node<'_> {
     }
 
     fn scalar(&self, v: &mut Validator, field: &str, ty: &Type, c: &Constraints, required: bool, value: &Value) {
+        let (prefixes, allowed) = (strs(&c.forbidden_prefixes), strs(&c.allowed));
         match ty {
             Type::String | Type::StringBool => {
                 let Some(s) = text(value) else { return self.type_error(field, "a string", value) };
-                if required && c.min_length.unwrap_or(0) == 0 {
-                    v.required_str(field, &s);
-                }
-                if c.min_length.is_some() || c.max_length.is_some() {
-                    v.length(field, &s, c.min_length, c.max_length);
-                }
-                if c.ascii_only {
-                    v.ascii(field, &s);
-                }
-                if let Some(p) = &c.pattern {
-                    v.pattern(field, &s, p);
-                }
-                if !c.forbidden_prefixes.is_empty() {
-                    v.forbidden_prefixes(field, &s, &strs(&c.forbidden_prefixes));
-                }
-                if !c.allowed.is_empty() {
-                    v.one_of(field, &s, &strs(&c.allowed));
-                }
+                let rules = StrRules {
+                    required,
+                    min_length: c.min_length,
+                    max_length: c.max_length,
+                    ascii: c.ascii_only,
+                    pattern: c.pattern.as_deref(),
+                    forbidden_prefixes: &prefixes,
+                    allowed: &allowed,
+                };
+                v.string(field, &s, &rules);
             }
             Type::I32 | Type::I64 => {
                 let Some(n) = text(value).and_then(|s| s.trim().parse::<i64>().ok()) else { return self.type_error(field, "an integer", value) };
@@ -122,15 +115,12 @@ impl Node<'_> {
                     return self.type_error(field, "a 32-bit integer", value);
                 }
                 let bound = |b: Option<(Number, bool)>| b.map(|(n, e)| (match n { Number::Int(i) => i, Number::Float(f) => f as i64 }, e));
-                v.int_range(field, n, bound(c.minimum), bound(c.maximum));
-                if !c.allowed.is_empty() {
-                    v.one_of(field, &n.to_string(), &strs(&c.allowed));
-                }
+                v.integer(field, n, &IntRules { minimum: bound(c.minimum), maximum: bound(c.maximum), allowed: &allowed });
             }
             Type::F32 | Type::F64 => {
                 let Some(x) = text(value).and_then(|s| s.trim().parse::<f64>().ok()) else { return self.type_error(field, "a number", value) };
                 let bound = |b: Option<(Number, bool)>| b.map(|(n, e)| (match n { Number::Int(i) => i as f64, Number::Float(f) => f }, e));
-                v.number_range(field, x, bound(c.minimum), bound(c.maximum));
+                v.number(field, x, &NumRules { minimum: bound(c.minimum), maximum: bound(c.maximum) });
             }
             Type::Bool => {
                 if !text(value).is_some_and(|s| s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")) {
@@ -169,12 +159,7 @@ impl Validate for Node<'_> {
                     }
                 }
                 (Type::List(item_ty), Some(Value::Array(items))) => {
-                    if f.required && c.min_items.unwrap_or(0) == 0 {
-                        v.required_items(&f.wire_name, items.len());
-                    }
-                    if c.min_items.is_some() || c.max_items.is_some() {
-                        v.items(&f.wire_name, items.len(), c.min_items, c.max_items);
-                    }
+                    v.list(&f.wire_name, items.len(), &ListRules { required: f.required, min_items: c.min_items, max_items: c.max_items });
                     let item_c = c.items.as_deref().cloned().unwrap_or_default();
                     for (i, item) in items.iter().enumerate() {
                         self.scalar(v, &format!("{}.{}", f.wire_name, i + 1), item_ty, &item_c, false, item);

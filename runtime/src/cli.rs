@@ -110,9 +110,14 @@ pub fn usage_error(message: &str, err: &mut dyn Write) -> i32 {
     2
 }
 
-/// Runs one operation: sets up the client, then prints the signed request (`--dry-run`) or
-/// calls the service and prints the response body. Returns the exit status.
-pub async fn execute<O: Operation>(global: &GlobalArgs, service: &'static ServiceInfo, environment: Environment, request: O, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+/// Runs one operation whose flags became `request` (or a usage error, status 2): sets up the
+/// client, then prints the signed request (`--dry-run`) or calls the service and prints the
+/// response body. Returns the exit status.
+pub async fn execute<O: Operation>(global: &GlobalArgs, service: &'static ServiceInfo, environment: Environment, request: Result<O, String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let request = match request {
+        Ok(request) => request,
+        Err(message) => return usage_error(&message, err),
+    };
     let client = match Client::new(service, global.config(environment)) {
         Ok(c) => c,
         Err(e) => return report(&e, err),
@@ -136,6 +141,20 @@ pub async fn execute<O: Operation>(global: &GlobalArgs, service: &'static Servic
         }
         Err(e) => report(&e, err),
     }
+}
+
+/// A binary's `main`: runs `command` (the generated `run` with the process's arguments,
+/// environment, stdout and stderr) to completion and turns its status into the exit code.
+pub fn main(command: impl std::future::Future<Output = i32>) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(command);
+    std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// Prints an error with its code and request id; returns 2 for validation errors, else 1.

@@ -32,5 +32,5 @@ pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::ServiceError;
 pub use types::StringBool;
-pub use validate::{Validate, ValidationError, Validator, Violation, ViolationKind};
+pub use validate::{IntRules, ListRules, NumRules, StrRules, Validate, ValidationError, Validator, Violation, ViolationKind};
 pub use wire::{Params, Style};

@@ -176,6 +176,66 @@ pub trait Validate {
     fn validate_into(&self, v: &mut Validator);
 }
 
+/// The rules of a string field, as the spec states them. Start from [`StrRules::NONE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrRules<'a> {
+    /// Required: an empty value is [`ViolationKind::Missing`] (unless `min_length` reports it).
+    pub required: bool,
+    /// `minLength`, in characters.
+    pub min_length: Option<u64>,
+    /// `maxLength`, in characters.
+    pub max_length: Option<u64>,
+    /// `x-acs-charset: ascii`.
+    pub ascii: bool,
+    /// `pattern`.
+    pub pattern: Option<&'a str>,
+    /// `x-acs-forbidden-prefixes`.
+    pub forbidden_prefixes: &'a [&'a str],
+    /// `enum`.
+    pub allowed: &'a [&'a str],
+}
+
+impl StrRules<'static> {
+    /// No rule at all.
+    pub const NONE: Self = Self { required: false, min_length: None, max_length: None, ascii: false, pattern: None, forbidden_prefixes: &[], allowed: &[] };
+}
+
+/// The rules of an integer field. Start from [`IntRules::NONE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntRules<'a> {
+    /// `minimum` and whether it is exclusive.
+    pub minimum: Option<(i64, bool)>,
+    /// `maximum` and whether it is exclusive.
+    pub maximum: Option<(i64, bool)>,
+    /// `enum`, as canonical decimal text.
+    pub allowed: &'a [&'a str],
+}
+
+impl IntRules<'static> {
+    /// No rule at all.
+    pub const NONE: Self = Self { minimum: None, maximum: None, allowed: &[] };
+}
+
+/// The rules of a floating-point field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NumRules {
+    /// `minimum` and whether it is exclusive.
+    pub minimum: Option<(f64, bool)>,
+    /// `maximum` and whether it is exclusive.
+    pub maximum: Option<(f64, bool)>,
+}
+
+/// The rules of a list field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRules {
+    /// Required: an empty list is [`ViolationKind::Missing`] (unless `min_items` reports it).
+    pub required: bool,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+}
+
 /// Collects [`Violation`]s for one request.
 #[derive(Debug, Default)]
 pub struct Validator {
@@ -290,6 +350,76 @@ impl Validator {
         }
     }
 
+    /// Every rule of a string field, in a fixed order: missing, length, charset, pattern,
+    /// prefixes, allowed values. Generated code and the emulator both call this, so they apply
+    /// the same rules the same way.
+    pub fn string(&mut self, field: &str, value: &str, rules: &StrRules<'_>) {
+        if rules.required && rules.min_length.unwrap_or(0) == 0 {
+            self.required_str(field, value);
+        }
+        if rules.min_length.is_some() || rules.max_length.is_some() {
+            self.length(field, value, rules.min_length, rules.max_length);
+        }
+        if rules.ascii {
+            self.ascii(field, value);
+        }
+        if let Some(pattern) = rules.pattern {
+            self.pattern(field, value, pattern);
+        }
+        if !rules.forbidden_prefixes.is_empty() {
+            self.forbidden_prefixes(field, value, rules.forbidden_prefixes);
+        }
+        if !rules.allowed.is_empty() {
+            self.one_of(field, value, rules.allowed);
+        }
+    }
+
+    /// Every rule of an integer field: bounds, then allowed values.
+    pub fn integer(&mut self, field: &str, value: i64, rules: &IntRules<'_>) {
+        if rules.minimum.is_some() || rules.maximum.is_some() {
+            self.int_range(field, value, rules.minimum, rules.maximum);
+        }
+        if !rules.allowed.is_empty() {
+            self.one_of(field, &value.to_string(), rules.allowed);
+        }
+    }
+
+    /// Every rule of a floating-point field.
+    pub fn number(&mut self, field: &str, value: f64, rules: &NumRules) {
+        self.number_range(field, value, rules.minimum, rules.maximum);
+    }
+
+    /// Every rule of a list field (its items are checked separately).
+    pub fn list(&mut self, field: &str, count: usize, rules: &ListRules) {
+        if rules.required && rules.min_items.unwrap_or(0) == 0 {
+            self.required_items(field, count);
+        }
+        if rules.min_items.is_some() || rules.max_items.is_some() {
+            self.items(field, count, rules.min_items, rules.max_items);
+        }
+    }
+
+    /// [`Validator::string`] for each item of a list, reported as `field.N`.
+    pub fn strings(&mut self, field: &str, items: &[String], rules: &StrRules<'_>) {
+        for (index, item) in items.iter().enumerate() {
+            self.string(&format!("{field}.{}", index + 1), item, rules);
+        }
+    }
+
+    /// [`Validator::integer`] for each item of a list, reported as `field.N`.
+    pub fn integers(&mut self, field: &str, items: impl IntoIterator<Item = i64>, rules: &IntRules<'_>) {
+        for (index, item) in items.into_iter().enumerate() {
+            self.integer(&format!("{field}.{}", index + 1), item, rules);
+        }
+    }
+
+    /// [`Validator::number`] for each item of a list, reported as `field.N`.
+    pub fn numbers(&mut self, field: &str, items: impl IntoIterator<Item = f64>, rules: &NumRules) {
+        for (index, item) in items.into_iter().enumerate() {
+            self.number(&format!("{field}.{}", index + 1), item, rules);
+        }
+    }
+
     /// Validates a nested object under `field` (a `flat` or `json` object).
     pub fn object(&mut self, field: &str, value: &dyn Validate) {
         let saved = self.enter(field);
@@ -373,6 +503,29 @@ mod tests {
              Tag.2.Key has 4 characters, more than the maximum of 3 (value \"long\"); \
              Period is greater than the maximum of 36 (value \"40\"); \
              Ratio must be greater than 0 (value \"0\")"
+        );
+    }
+
+    #[test]
+    fn rules_report_missing_only_when_no_minimum_does() {
+        let mut v = Validator::new();
+        v.string("A", "", &StrRules { required: true, ..StrRules::NONE });
+        v.string("B", "", &StrRules { required: true, min_length: Some(2), ..StrRules::NONE });
+        v.list("C", 0, &ListRules { required: true, min_items: None, max_items: Some(3) });
+        v.list("D", 0, &ListRules { required: true, min_items: Some(1), max_items: None });
+        v.strings("E", &["ok".into(), "toolong".into()], &StrRules { max_length: Some(3), ..StrRules::NONE });
+        v.integers("F", [5, 60], &IntRules { allowed: &["60", "600"], ..IntRules::NONE });
+        let kinds: Vec<(String, ViolationKind)> = v.violations.into_iter().map(|x| (x.field, x.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("A".into(), ViolationKind::Missing),
+                ("B".into(), ViolationKind::TooShort { min: 2, actual: 0 }),
+                ("C".into(), ViolationKind::Missing),
+                ("D".into(), ViolationKind::TooFewItems { min: 1, actual: 0 }),
+                ("E.2".into(), ViolationKind::TooLong { max: 3, actual: 7 }),
+                ("F.1".into(), ViolationKind::NotAllowed { allowed: vec!["60".into(), "600".into()] }),
+            ]
         );
     }
 

@@ -8,8 +8,8 @@
 //! Action `AttachKeyPair`, `SWAS-OPEN` `2020-06-01`. Sent as `POST` over HTTPS only. RAM action `swas-open:AttachKeyPair`, access level `update`, resources `*`.
 
 use acs_runtime::{
-    HttpMethod, lenient, Operation, Params, ServiceError, StringBool, Style, Validate,
-    Validator,
+    HttpMethod, lenient, ListRules, Operation, Params, ServiceError, StringBool,
+    StrRules, Style, Validate, Validator,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,18 +65,45 @@ impl AttachKeyPairRequest {
 
 impl Validate for AttachKeyPairRequest {
     fn validate_into(&self, v: &mut Validator) {
-        v.required_str("RegionId", &self.region_id);
+        v.string(
+            "RegionId",
+            &self.region_id,
+            &StrRules {
+                required: true,
+                ..StrRules::NONE
+            },
+        );
         if let Some(client_token) = &self.client_token {
-            v.length("ClientToken", client_token, None, Some(64));
-            v.ascii("ClientToken", client_token);
+            v.string(
+                "ClientToken",
+                client_token,
+                &StrRules {
+                    max_length: Some(64),
+                    ascii: true,
+                    ..StrRules::NONE
+                },
+            );
         }
-        v.items("InstanceIds", self.instance_ids.len(), Some(1), Some(50));
-        v.length("KeyPairName", &self.key_pair_name, Some(2), Some(64));
-        v.pattern("KeyPairName", &self.key_pair_name, "^[A-Za-z][A-Za-z0-9:_-]*$");
-        v.forbidden_prefixes(
+        v.list(
+            "InstanceIds",
+            self.instance_ids.len(),
+            &ListRules {
+                required: true,
+                min_items: Some(1),
+                max_items: Some(50),
+            },
+        );
+        v.string(
             "KeyPairName",
             &self.key_pair_name,
-            &["http://", "https://"],
+            &StrRules {
+                required: true,
+                min_length: Some(2),
+                max_length: Some(64),
+                pattern: Some("^[A-Za-z][A-Za-z0-9:_-]*$"),
+                forbidden_prefixes: &["http://", "https://"],
+                ..StrRules::NONE
+            },
         );
     }
 }

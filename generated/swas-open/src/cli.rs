@@ -5,7 +5,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use acs_runtime::cli::GlobalArgs;
+use acs_runtime::cli::{execute, GlobalArgs};
 use acs_runtime::credentials::Environment;
 use clap::Parser;
 
@@ -78,44 +78,20 @@ where
     let global = &cli.global;
     match cli.command {
         Command::AttachKeyPair(args) => {
-            match args.into_request() {
-                Ok(request) => {
-                    acs_runtime::cli::execute(
-                            global,
-                            &crate::SERVICE,
-                            environment,
-                            request,
-                            out,
-                            err,
-                        )
-                        .await
-                }
-                Err(message) => acs_runtime::cli::usage_error(&message, err),
-            }
+            execute(global, &crate::SERVICE, environment, args.into_request(), out, err)
+                .await
         }
     }
 }
 
 /// The binary's entry point: process arguments, environment, stdout and stderr.
 pub fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return std::process::ExitCode::from(1);
-        }
-    };
-    let code = runtime
-        .block_on(
-            run(
-                std::env::args_os(),
-                Environment::process(),
-                &mut std::io::stdout(),
-                &mut std::io::stderr(),
-            ),
-        );
-    std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
+    acs_runtime::cli::main(
+        run(
+            std::env::args_os(),
+            Environment::process(),
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ),
+    )
 }
