@@ -124,9 +124,8 @@ impl Drop for Running {
 impl Emulator {
     /// An emulator for the spec `spec_text` (named `spec_label` in errors) with `state`.
     pub fn new(spec_text: &str, spec_label: &str, state: State, faults: Option<Faults>) -> Result<Self, String> {
-        let settings = acs_codegen::Settings::new("", "acs-emulator", spec_label);
         let doc = acs_codegen::model::parse(spec_text).map_err(|e| format!("{spec_label}: not a valid api-docs.json {e}"))?;
-        let (service, _) = acs_codegen::lower::lower(&doc, settings.operations.as_deref()).map_err(|e| format!("{spec_label}: {e}"))?;
+        let (service, _) = acs_codegen::lower::lower(&doc, None).map_err(|e| format!("{spec_label}: {e}"))?;
         if let Some(f) = &faults {
             if !(0.0..=1.0).contains(&f.rate) {
                 return Err(format!("fault rate {} is not between 0 and 1", f.rate));

@@ -235,6 +235,12 @@ struct Call<'a> {
     idempotent: bool,
 }
 
+impl<'a> Call<'a> {
+    fn of<O: Operation>(query: &'a Params, body: &'a Params) -> Self {
+        Self { action: O::ACTION, method: O::METHOD, query, body, idempotent: O::IDEMPOTENCY_TOKEN.is_some() }
+    }
+}
+
 impl Client {
     /// A client for `service`; resolves credentials now, so a missing key fails here.
     pub fn new(service: &'static ServiceInfo, config: Config) -> Result<Self, Error> {
@@ -271,7 +277,7 @@ impl Client {
     /// fields the spec does not describe).
     pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
         let (query, body) = self.prepare_params(&mut request)?;
-        let call = Call { action: O::ACTION, method: O::METHOD, query: &query, body: &body, idempotent: O::IDEMPOTENCY_TOKEN.is_some() };
+        let call = Call::of::<O>(&query, &body);
         let response = self.execute(&call, options).await?;
         match serde_json::from_slice(&response.body) {
             Ok(decoded) => Ok((decoded, response.body)),
@@ -282,7 +288,7 @@ impl Client {
     /// The signed request the first attempt would send, without sending it (`--dry-run`).
     pub fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
         let (query, body) = self.prepare_params(&mut request)?;
-        let call = Call { action: O::ACTION, method: O::METHOD, query: &query, body: &body, idempotent: O::IDEMPOTENCY_TOKEN.is_some() };
+        let call = Call::of::<O>(&query, &body);
         let endpoint = self.endpoint(&call)?;
         Ok(self.sign(&call, &endpoint))
     }
