@@ -8,8 +8,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use acs_emulator::Faults;
 use acs_runtime::credentials::Environment;
 use acs_runtime::{HttpMethod, Operation, Params, Style, Validate, Validator};
-use acs_swas_open::attach_key_pair::{AttachKeyPairErrorCode, AttachKeyPairRequest};
-use acs_swas_open::{Client, Config, Credentials, Error, RetryPolicy, SignatureVersion, Timeouts};
+use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
+use acs_runtime::Error;
+use acs_swas_open::{Client, Config, Credentials, ErrorCode, RetryPolicy, SignatureVersion, Timeouts};
 use acs_tests::emu;
 use serde_json::Value;
 
@@ -51,12 +52,12 @@ async fn no_known_server_is_the_documented_404_and_an_unknown_key_pair_is_refuse
     let (emulator, running) = emu::start(emu::state(1), None).await;
     for version in VERSIONS {
         let err = client(&running.url, version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-404"], "test")).await.unwrap_err();
-        assert_eq!(err.service_error().map(AttachKeyPairErrorCode::from), Some(AttachKeyPairErrorCode::InvalidInstanceIdNotFound));
+        assert_eq!(err.code(), Some(ErrorCode::InvalidInstanceIdNotFound));
         assert_eq!(err.service_error().unwrap().status, 404);
         assert!(err.request_id().is_some());
     }
     let err = client(&running.url, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "nokey")).await.unwrap_err();
-    assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidKeyPairName.NotFound"), 404));
+    assert_eq!((err.kind().code(), err.service_error().unwrap().status), (Some("InvalidKeyPairName.NotFound"), 404));
     assert_eq!(binding(&emulator.state(), "i-1"), None, "nothing changes");
 }
 
@@ -68,10 +69,10 @@ async fn sts_credentials_work_and_a_wrong_token_is_refused() {
         sts.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap();
         let wrong = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("stale"))).unwrap();
         let err = wrong.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
-        assert_eq!(err.code(), Some("InvalidSecurityToken.MismatchWithAccessKey"));
+        assert_eq!(err.kind().code(), Some("InvalidSecurityToken.MismatchWithAccessKey"));
         let missing = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret"))).unwrap();
         let err = missing.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
-        assert_eq!(err.code(), Some("MissingSecurityToken"));
+        assert_eq!(err.kind().code(), Some("MissingSecurityToken"));
     }
 }
 
@@ -86,7 +87,7 @@ async fn wrong_secret_gets_the_servers_string_to_sign_and_unknown_keys_are_not_f
         assert!(service.message.contains(marker), "{}", service.message);
         let c = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("nobody", "x"))).unwrap();
         let err = c.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
-        assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidAccessKeyId.NotFound"), 404));
+        assert_eq!((err.kind().code(), err.service_error().unwrap().status), (Some("InvalidAccessKeyId.NotFound"), 404));
     }
 }
 
@@ -96,12 +97,12 @@ async fn stale_timestamps_and_reused_nonces_are_refused() {
     for version in VERSIONS {
         let old = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("testid", "testsecret")).clock(Arc::new(|| UNIX_EPOCH + Duration::from_secs(1_704_164_645)))).unwrap();
         let err = old.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
-        assert_eq!(err.code(), Some("InvalidTimeStamp.Expired"), "{err}");
+        assert_eq!(err.kind().code(), Some("InvalidTimeStamp.Expired"), "{err}");
         let nonce = format!("fixed-{version:?}");
         let replaying = Client::new(Config::new().endpoint(&running.url).signature_version(version).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy::none()).nonce_source(Arc::new(move || nonce.clone()))).unwrap();
         replaying.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap();
         let err = replaying.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap_err();
-        assert_eq!(err.code(), Some("SignatureNonceUsed"));
+        assert_eq!(err.kind().code(), Some("SignatureNonceUsed"));
     }
 }
 
@@ -155,7 +156,7 @@ async fn unknown_operations_and_missing_parameters_answer_like_the_service() {
     let (_emulator, running) = emu::start(emu::state(1), None).await;
     raw_operation!(DescribeNothing, "DescribeNothing", Post, [("RegionId", "cn-hangzhou")]);
     let err = client(&running.url, SignatureVersion::Rpc).call(DescribeNothing, &Default::default()).await.unwrap_err();
-    assert_eq!((err.code(), err.service_error().unwrap().status), (Some("InvalidApi.NotFound"), 404));
+    assert_eq!((err.kind().code(), err.service_error().unwrap().status), (Some("InvalidApi.NotFound"), 404));
 }
 
 #[tokio::test]
@@ -171,11 +172,11 @@ async fn the_emulator_validates_with_the_clients_checks() {
         let violations = client_side.trim_start_matches("invalid AttachKeyPair request: ");
         assert_eq!(service.message, format!("The specified parameter is invalid: {violations}"), "the same words as the client");
         let err = relaxed(version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "")).await.unwrap_err();
-        assert_eq!(err.code(), Some("InvalidParameter"));
+        assert_eq!(err.kind().code(), Some("InvalidParameter"));
     }
     let before = emulator.state()["requests"].as_u64().unwrap();
     let strict = client(&running.url, SignatureVersion::V3);
-    assert!(matches!(strict.attach_key_pair(bad).await, Err(Error::Validation(_))));
+    assert!(matches!(strict.attach_key_pair(bad).await.map_err(acs_swas_open::Error::into_inner), Err(Error::Validation(_))));
     assert_eq!(emulator.state()["requests"].as_u64().unwrap(), before, "a validation error sends nothing");
 }
 
@@ -199,7 +200,7 @@ async fn the_same_client_token_replays_and_a_changed_request_is_a_mismatch() {
     let again = client(&running.url, SignatureVersion::Rpc).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test").client_token("tok-1")).await.unwrap();
     assert_eq!(first, again, "the first response, request id included");
     let err = c.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-2"], "test").client_token("tok-1")).await.unwrap_err();
-    assert_eq!((err.code(), err.service_error().unwrap().status), (Some("IdempotentParameterMismatch"), 400));
+    assert_eq!((err.kind().code(), err.service_error().unwrap().status), (Some("IdempotentParameterMismatch"), 400));
     let state = emulator.state();
     let ledger = state["idempotency_ledger"].as_array().unwrap();
     assert_eq!(ledger.len(), 1);

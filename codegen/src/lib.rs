@@ -1,28 +1,37 @@
 //! Generates typed, validated Rust clients from Alibaba Cloud `api-docs.json` metadata.
 //!
-//! The pipeline has one module per layer:
+//! The meaning of a spec (parse → lower → IR) is [`acs_ir`]'s; this crate turns the IR into a
+//! crate:
 //!
-//! 1. [`model`] — parse: a serde model that tolerates the format's quirks;
-//! 2. [`lower`] — lower into the [`ir`]: operations, parameters (wire and Rust names, location,
-//!    style, type, constraints), shapes, errors, endpoints;
-//! 3. [`emit`] — tokens with `quote`;
-//! 4. [`mod@write`] — `prettyplease`, then atomic writes of changed files only.
+//! 1. [`emit`]: tokens with `quote`, one module per kind of output file;
+//! 2. [`mod@write`]: `prettyplease`, then `rustfmt` (so `cargo fmt` changes nothing), then atomic
+//!    writes of changed files only.
 //!
-//! [`generate`] runs layers 1–3 and the formatting in memory: either every file of the crate is
+//! [`generate`] runs everything but the writing in memory: either every file of the crate is
 //! produced, or nothing is and the error says why. Front ends (`acs-codegen`, `cargo xtask
 //! codegen`, tests) decide where the files go.
 
-pub mod docs;
 pub mod emit;
-pub mod ident;
-pub mod ir;
-pub mod lower;
-pub mod model;
 pub mod write;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use acs_ir::SpecError;
+
+/// Whether generated Rust goes through `rustfmt` after `prettyplease`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rustfmt {
+    /// Never: `prettyplease` output only.
+    Off,
+    /// When a `rustfmt` can be run (`$RUSTFMT`, else `rustfmt` on the `PATH`); otherwise a
+    /// warning says the output is not rustfmt's.
+    IfAvailable,
+    /// Always: a `rustfmt` that cannot be run is an error (for committed output, which
+    /// `cargo fmt --check` must accept).
+    Required,
+}
 
 /// How to generate a crate.
 #[derive(Debug, Clone)]
@@ -39,12 +48,32 @@ pub struct Settings {
     pub spec_label: String,
     /// Name of the command-line binary; the product code in lower case when unset.
     pub cli_name: Option<String>,
+    /// Whether to run `rustfmt`.
+    pub rustfmt: Rustfmt,
+    /// The `rustfmt.toml` to format with (default: rustfmt's defaults).
+    pub rustfmt_config: Option<PathBuf>,
 }
 
 impl Settings {
     /// Settings with the given runtime path and header labels, all operations, default name.
     pub fn new(runtime_path: impl Into<String>, command: impl Into<String>, spec_label: impl Into<String>) -> Self {
-        Self { crate_name: None, operations: None, runtime_path: runtime_path.into(), command: command.into(), spec_label: spec_label.into(), cli_name: None }
+        Self {
+            crate_name: None,
+            operations: None,
+            runtime_path: runtime_path.into(),
+            command: command.into(),
+            spec_label: spec_label.into(),
+            cli_name: None,
+            rustfmt: Rustfmt::IfAvailable,
+            rustfmt_config: None,
+        }
+    }
+
+    /// Formats with `rustfmt` as `mode` says, with `config` (a `rustfmt.toml`) if given.
+    pub fn with_rustfmt(mut self, mode: Rustfmt, config: Option<PathBuf>) -> Self {
+        self.rustfmt = mode;
+        self.rustfmt_config = config;
+        self
     }
 
     /// Sets the crate name.
@@ -87,19 +116,12 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
-    /// The spec is not valid JSON or does not fit the format.
-    Parse {
+    /// The spec does not fit the format, or describes what cannot be represented.
+    Spec {
         /// The file.
         file: String,
         /// Where and what.
-        error: model::ParseError,
-    },
-    /// The spec fits the format but describes something the generator cannot represent.
-    Lower {
-        /// The file.
-        file: String,
-        /// Where and what.
-        error: lower::LowerError,
+        error: SpecError,
     },
     /// The generator produced tokens that do not parse: a bug in the generator.
     Emit {
@@ -108,6 +130,8 @@ pub enum Error {
         /// What syn said.
         message: String,
     },
+    /// `rustfmt` could not format the output.
+    Format(String),
     /// A setting is unusable.
     Settings(String),
 }
@@ -116,9 +140,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Read { file, source } => write!(f, "{}: cannot read the spec: {source}", file.display()),
-            Error::Parse { file, error } => write!(f, "{file}: not a valid api-docs.json {error}"),
-            Error::Lower { file, error } => write!(f, "{file}: {error}"),
+            Error::Spec { file, error } => write!(f, "{file}: {error}"),
             Error::Emit { file, message } => write!(f, "internal error: generated {file} does not parse ({message}); please report this with the spec"),
+            Error::Format(message) => write!(f, "rustfmt: {message}"),
             Error::Settings(message) => f.write_str(message),
         }
     }
@@ -135,8 +159,7 @@ pub fn generate_file(spec: &Path, settings: &Settings) -> Result<Generated, Erro
 /// Generates a crate from a spec's text. Nothing is written.
 pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     let file = settings.spec_label.clone();
-    let doc = model::parse(text).map_err(|error| Error::Parse { file: file.clone(), error })?;
-    let (service, warnings) = lower::lower(&doc, settings.operations.as_deref()).map_err(|error| Error::Lower { file: file.clone(), error })?;
+    let acs_ir::Lowered { service, mut warnings } = acs_ir::load(text, settings.operations.as_deref()).map_err(|error| Error::Spec { file: file.clone(), error })?;
     let crate_name = match &settings.crate_name {
         Some(name) => name.clone(),
         None => format!("acs-{}", service.product.to_ascii_lowercase()),
@@ -149,55 +172,35 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     if !valid(&cli_name) {
         return Err(Error::Settings(format!("command name {cli_name:?} is not valid (letters, digits, - and _)")));
     }
+    let crate_ident = crate_name.replace('-', "_");
+    let names = emit::Names { crate_ident: &crate_ident, crate_name: &crate_name, cli_name: &cli_name };
 
     let header = format!("{} by `{}` from {}. Do not edit; regenerate instead.", write::MARKER, settings.command, settings.spec_label);
-    let emitter = emit::Emitter { service: &service, crate_ident: crate_name.replace('-', "_"), used: Default::default() };
     let mut files = BTreeMap::new();
     let mut rust = |name: String, tokens: proc_macro2::TokenStream| -> Result<(), Error> {
         let text = write::format_rust(tokens, &header).map_err(|e| Error::Emit { file: name.clone(), message: e.to_string() })?;
         files.insert(PathBuf::from(name), text);
         Ok(())
     };
-    rust("src/lib.rs".into(), emitter.lib())?;
-    rust("src/endpoints.rs".into(), emitter.endpoints())?;
-    rust("src/client.rs".into(), emitter.client())?;
-    rust("src/cli.rs".into(), emitter.cli(&cli_name))?;
-    rust(format!("src/bin/{cli_name}.rs"), emitter.binary(&cli_name))?;
+    rust("src/lib.rs".into(), emit::root::lib(&service))?;
+    rust("src/endpoints.rs".into(), emit::endpoints::module(&service))?;
+    rust("src/errors.rs".into(), emit::errors::module(&service))?;
+    rust("src/client.rs".into(), emit::client::module(&service))?;
+    rust("src/cli.rs".into(), emit::cli::module(&service, &names))?;
+    rust(format!("src/bin/{cli_name}.rs"), emit::cli::binary(&names))?;
     for op in &service.operations {
-        rust(format!("src/{}.rs", op.module.trim_start_matches("r#")), emitter.operation(op))?;
+        rust(format!("src/{}.rs", emit::bare(&op.module)), emit::operation::module(&service, op))?;
     }
-    files.insert(PathBuf::from("Cargo.toml"), cargo_toml(&crate_name, &cli_name, &service, settings, &header));
+    match settings.rustfmt {
+        Rustfmt::Off => {}
+        Rustfmt::IfAvailable | Rustfmt::Required => match write::rustfmt(&mut files, settings.rustfmt_config.as_deref()) {
+            Ok(()) => {}
+            Err(write::RustfmtError::NotFound(why)) if settings.rustfmt == Rustfmt::IfAvailable => {
+                warnings.push(format!("rustfmt cannot be run ({why}); the output is formatted by prettyplease only"));
+            }
+            Err(e) => return Err(Error::Format(e.to_string())),
+        },
+    }
+    files.insert(PathBuf::from("Cargo.toml"), emit::manifest::cargo_toml(&service, &names, &settings.runtime_path, &header));
     Ok(Generated { crate_name, files, warnings })
-}
-
-fn cargo_toml(name: &str, cli_name: &str, service: &ir::Service, settings: &Settings, header: &str) -> String {
-    let title = service.title.clone().unwrap_or_else(|| service.product.clone());
-    let description = format!("Typed, validated client types for Alibaba Cloud {title} ({} {})", service.product, service.version);
-    format!(
-        "# {header}\n\
-         [package]\n\
-         name = {name:?}\n\
-         version = \"0.1.0\"\n\
-         edition = \"2021\"\n\
-         description = {description:?}\n\
-         license = \"MIT OR Apache-2.0\"\n\
-         publish = false\n\
-         \n\
-         [features]\n\
-         default = [\"cli\"]\n\
-         # The `{cli_name}` command-line front end.\n\
-         cli = [\"acs-runtime/cli\", \"dep:clap\"]\n\
-         \n\
-         [[bin]]\n\
-         name = {cli_name:?}\n\
-         path = \"src/bin/{cli_name}.rs\"\n\
-         required-features = [\"cli\"]\n\
-         \n\
-         [dependencies]\n\
-         acs-runtime = {{ path = {runtime:?} }}\n\
-         clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
-         serde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\n",
-        runtime = settings.runtime_path,
-    )
 }

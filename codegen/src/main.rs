@@ -51,6 +51,7 @@ fn main() -> ExitCode {
     if let Some(ops) = args.operations.clone() {
         settings = settings.with_operations(ops);
     }
+    settings = settings.with_rustfmt(acs_codegen::Rustfmt::IfAvailable, rustfmt_config(&args.out));
     let generated = match generate_file(&args.spec, &settings) {
         Ok(g) => g,
         Err(e) => {
@@ -83,6 +84,13 @@ fn main() -> ExitCode {
     }
     println!("{}: {} files, {} changed, in {}", generated.crate_name, generated.files.len(), changes.len(), args.out.display());
     ExitCode::SUCCESS
+}
+
+/// The `rustfmt.toml` (or `.rustfmt.toml`) that `cargo fmt` would use for files in `out`: the
+/// first one found in `out` or a folder above it.
+fn rustfmt_config(out: &Path) -> Option<PathBuf> {
+    let start = if out.is_absolute() { out.to_path_buf() } else { std::env::current_dir().ok()?.join(out) };
+    start.ancestors().flat_map(|dir| ["rustfmt.toml", ".rustfmt.toml"].map(|name| dir.join(name))).find(|path| path.is_file())
 }
 
 /// The runtime crate of this source tree, relative to `out` when both are on the same tree.

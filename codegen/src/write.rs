@@ -1,5 +1,5 @@
-//! Layer 4, format and write: prettyplease, then files written atomically and only when their
-//! content changed (after prost-build's `write_file_if_changed` and rust-analyzer's
+//! Format and write: prettyplease, then rustfmt, then files written atomically and only when
+//! their content changed (after prost-build's `write_file_if_changed` and rust-analyzer's
 //! `ensure_file_contents`), so unchanged output keeps its timestamp and nothing rebuilds.
 
 use std::collections::BTreeMap;
@@ -51,6 +51,54 @@ fn space_items(code: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Why `rustfmt` did not format the output.
+#[derive(Debug)]
+pub enum RustfmtError {
+    /// It could not be started.
+    NotFound(String),
+    /// It ran and failed.
+    Failed(String),
+}
+
+impl std::fmt::Display for RustfmtError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RustfmtError::NotFound(why) => write!(f, "cannot run rustfmt: {why}"),
+            RustfmtError::Failed(why) => write!(f, "rustfmt failed: {why}"),
+        }
+    }
+}
+
+/// Formats every Rust file of a crate with one `rustfmt` run (`$RUSTFMT`, else `rustfmt`), as
+/// `cargo fmt` would with `config`, so that `cargo fmt --check` accepts the committed output.
+/// The files go through a scratch directory; `files` is updated in place.
+pub fn rustfmt(files: &mut BTreeMap<PathBuf, String>, config: Option<&Path>) -> Result<(), RustfmtError> {
+    let scratch = tempfile::tempdir().map_err(|e| RustfmtError::NotFound(format!("no scratch directory: {e}")))?;
+    let rust: Vec<&PathBuf> = files.keys().filter(|p| p.extension().is_some_and(|e| e == "rs")).collect();
+    for relative in &rust {
+        let path = scratch.path().join(relative);
+        fs::create_dir_all(path.parent().expect("below the scratch dir")).map_err(|e| RustfmtError::NotFound(e.to_string()))?;
+        fs::write(&path, &files[*relative]).map_err(|e| RustfmtError::NotFound(e.to_string()))?;
+    }
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut command = std::process::Command::new(&program);
+    command.args(["--edition", "2021"]);
+    if let Some(config) = config {
+        command.arg("--config-path").arg(config);
+    }
+    // Each file by name: rustfmt would otherwise also follow `mod` items, formatting files twice.
+    command.args(rust.iter().map(|r| scratch.path().join(r)));
+    let output = command.output().map_err(|e| RustfmtError::NotFound(format!("{}: {e}", Path::new(&program).display())))?;
+    if !output.status.success() {
+        return Err(RustfmtError::Failed(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+    }
+    for relative in rust.into_iter().cloned().collect::<Vec<_>>() {
+        let text = fs::read_to_string(scratch.path().join(&relative)).map_err(|e| RustfmtError::Failed(e.to_string()))?;
+        files.insert(relative, text);
+    }
+    Ok(())
 }
 
 /// What happened (or, under `--check`, would happen) to one file.

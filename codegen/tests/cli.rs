@@ -85,7 +85,43 @@ fn unknown_type_is_refused() {
 #[test]
 fn malformed_bound_is_refused_with_its_path() {
     let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"integer","maximum":"lots"}}"#), &[]);
-    assert_refused(&output, dir.path(), "operation Bad, parameter N (at apis.Bad.parameters[0].schema.maximum): maximum must be a number, found \"lots\"");
+    assert_refused(&output, dir.path(), "operation Bad, parameter N (at apis.Bad.parameters[0].schema.maximum): maximum must be an integer in the range of the field's type, found \"lots\"");
+}
+
+#[test]
+fn a_pattern_that_does_not_compile_is_refused_with_its_path() {
+    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","pattern":"^(?!http)"}}"#), &[]);
+    assert_refused(&output, dir.path(), "operation Bad, parameter N (at apis.Bad.parameters[0].schema.pattern): pattern \"^(?!http)\" does not compile");
+}
+
+#[test]
+fn non_finite_and_out_of_range_bounds_are_refused() {
+    for (schema, expected) in [
+        (r#"{"type":"number","minimum":"NaN"}"#, "minimum must be a finite number, found \"NaN\""),
+        (r#"{"type":"number","maximum":"inf"}"#, "maximum must be a finite number, found \"inf\""),
+        (r#"{"type":"number","maximum":1e400}"#, "at apis.Bad.parameters[0].schema.maximum: number out of range"),
+        (r#"{"type":"integer","minimum":"99999999999999999999"}"#, "minimum must be an integer in the range of the field's type"),
+        (r#"{"type":"integer","format":"int32","maximum":"3000000000"}"#, "maximum 3000000000 is outside the range of the field's type (-2147483648 to 2147483647)"),
+        (r#"{"type":"string","maxLength":"1e30"}"#, "maxLength must be a non-negative integer"),
+    ] {
+        let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
+        assert_refused(&output, dir.path(), expected);
+    }
+}
+
+#[test]
+fn contradictory_bounds_are_refused() {
+    for (schema, expected) in [
+        (r#"{"type":"string","minLength":"5","maxLength":"2"}"#, "minLength 5 is greater than maxLength 2: no value can satisfy it"),
+        (r#"{"type":"array","minItems":3,"maxItems":1,"items":{"type":"string"}}"#, "minItems 3 is greater than maxItems 1"),
+        (r#"{"type":"integer","minimum":"10","maximum":"1"}"#, "minimum 10 and maximum 1: no value can satisfy it"),
+        (r#"{"type":"integer","minimum":"1","maximum":"1","exclusiveMinimum":true}"#, "minimum (exclusive) 1 and maximum 1"),
+        (r#"{"type":"integer","minimum":"1","maximum":"2","exclusiveMinimum":true,"exclusiveMaximum":true}"#, "minimum (exclusive) 1 and maximum (exclusive) 2"),
+        (r#"{"type":"number","minimum":"0.5","maximum":"0.5","exclusiveMaximum":true}"#, "minimum 0.5 and maximum (exclusive) 0.5"),
+    ] {
+        let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
+        assert_refused(&output, dir.path(), expected);
+    }
 }
 
 #[test]

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use acs_codegen::ir::Service;
+use acs_ir::Service;
 use axum::body::{Body, Bytes};
 use axum::extract::State as Shared;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -124,8 +124,7 @@ impl Drop for Running {
 impl Emulator {
     /// An emulator for the spec `spec_text` (named `spec_label` in errors) with `state`.
     pub fn new(spec_text: &str, spec_label: &str, state: State, faults: Option<Faults>) -> Result<Self, String> {
-        let doc = acs_codegen::model::parse(spec_text).map_err(|e| format!("{spec_label}: not a valid api-docs.json {e}"))?;
-        let (service, _) = acs_codegen::lower::lower(&doc, None).map_err(|e| format!("{spec_label}: {e}"))?;
+        let service = acs_ir::load(spec_text, None).map_err(|e| format!("{spec_label}: {e}"))?.service;
         if let Some(f) = &faults {
             if !(0.0..=1.0).contains(&f.rate) {
                 return Err(format!("fault rate {} is not between 0 and 1", f.rate));

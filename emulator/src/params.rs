@@ -1,14 +1,17 @@
 //! Turning wire parameters back into values and checking them against the spec.
 //!
-//! The checks are the ones the generated clients run: the same IR (from `acs_codegen::lower`)
-//! drives them, and the same `acs_runtime::Validator` functions produce the same violations,
-//! so a request our client refuses is one the emulator refuses too, with the same words.
+//! Nothing here decides what a parameter means: the wire is read back with the runtime's
+//! decoder (`acs_runtime::wire::take`, the inverse of the encoder the clients use), and each
+//! field's checks come from `acs_ir::rules::of`, the function the generator writes into every
+//! generated `validate`. The same `acs_runtime::Validator` methods then produce the same
+//! violations, so a request a generated client refuses is one the emulator refuses too, with the
+//! same words. This module only walks decoded values alongside the IR.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use acs_codegen::ir::{Constraints, Field, Number, ObjectType, Operation, Style, Type};
-use acs_runtime::{IntRules, ListRules, NumRules, StrRules, Validate, Validator};
+use acs_ir::rules::{self, Check};
+use acs_ir::{Field, ObjectType, Operation, Type};
+use acs_runtime::{Validate, Validator, Violation};
 use serde_json::{Map, Value};
 
 use crate::reply::Fault;
@@ -16,65 +19,69 @@ use crate::reply::Fault;
 /// Parameters the RPC protocol adds to every call; they are not the operation's.
 pub const COMMON_RPC: &[&str] = &["Action", "Version", "Format", "Timestamp", "SignatureNonce", "SignatureMethod", "SignatureVersion", "SignatureType", "AccessKeyId", "Signature", "SecurityToken"];
 
-/// Rebuilds a nested value from `Name.1.Key=…` pairs (list indexes are 1-based on the wire).
-fn unflatten(prefix: &str, pairs: &BTreeMap<String, String>) -> Option<Value> {
-    fn insert(node: &mut Map<String, Value>, segments: &[&str], value: &str) {
-        match segments {
-            [last] => {
-                node.insert((*last).to_owned(), Value::String(value.to_owned()));
+/// What checking a request's parameters found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// A required parameter that was not sent, if any (the service answers `Missing<Name>`).
+    pub missing: Option<String>,
+    /// Values that are not of their parameter's type (`Period must be an integer, found "x"`).
+    pub type_errors: Vec<String>,
+    /// Broken constraints, as the generated clients report them.
+    pub violations: Vec<Violation>,
+}
+
+impl Verdict {
+    /// True when the request may proceed.
+    pub fn is_ok(&self) -> bool {
+        self.missing.is_none() && self.type_errors.is_empty() && self.violations.is_empty()
+    }
+}
+
+/// Reads and checks the operation's parameters from the request's business pairs.
+pub fn verdict(op: &Operation, business: &BTreeMap<String, String>) -> Verdict {
+    let mut verdict = Verdict::default();
+    let mut values = Map::new();
+    for field in &op.params {
+        match acs_runtime::wire::take(business, &field.wire_name, field.style, field.ty.shape()) {
+            Ok(Some(value)) => {
+                values.insert(field.wire_name.clone(), value);
             }
-            [first, rest @ ..] => {
-                if let Value::Object(child) = node.entry((*first).to_owned()).or_insert_with(|| Value::Object(Map::new())) {
-                    insert(child, rest, value);
-                }
-            }
-            [] => {}
+            Ok(None) if field.required && verdict.missing.is_none() => verdict.missing = Some(field.wire_name.clone()),
+            Ok(None) => {}
+            Err(e) => verdict.type_errors.push(e.to_string()),
         }
     }
-    let start = format!("{prefix}.");
-    let mut root = Map::new();
-    for (name, value) in pairs.range(start.clone()..).take_while(|(n, _)| n.starts_with(&start)) {
-        let segments: Vec<&str> = name[start.len()..].split('.').collect();
-        insert(&mut root, &segments, value);
+    let node = Node { fields: &op.params, values: &values, types: &op.request_types, type_errors: std::cell::RefCell::new(Vec::new()), path: String::new() };
+    let mut v = Validator::new();
+    node.validate_into(&mut v);
+    verdict.type_errors.extend(node.type_errors.into_inner());
+    verdict.violations = v.violations().to_vec();
+    verdict
+}
+
+/// Checks the operation's parameters: `Missing<Name>` for an absent required parameter (as the
+/// service answers), `InvalidParameter` listing every other problem.
+pub fn check(op: &Operation, business: &BTreeMap<String, String>) -> Result<(), Fault> {
+    let verdict = verdict(op, business);
+    if let Some(name) = verdict.missing {
+        return Err(Fault::new(400, format!("Missing{name}"), format!("{name} is mandatory for this action.")));
     }
-    (!root.is_empty()).then(|| listify(Value::Object(root)))
-}
-
-/// Objects whose keys are all positive integers become lists, in index order.
-fn listify(value: Value) -> Value {
-    match value {
-        Value::Object(map) if !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok_and(|n| n > 0)) => {
-            let mut items: Vec<(usize, Value)> = map.into_iter().map(|(k, v)| (k.parse().expect("checked"), listify(v))).collect();
-            items.sort_by_key(|(n, _)| *n);
-            Value::Array(items.into_iter().map(|(_, v)| v).collect())
-        }
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, listify(v))).collect()),
-        other => other,
+    let mut problems = verdict.type_errors;
+    problems.extend(verdict.violations.iter().map(ToString::to_string));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Fault::new(400, "InvalidParameter", format!("The specified parameter is invalid: {}", problems.join("; "))))
     }
 }
 
-/// The value of one parameter as it arrived, if it did.
-fn gather(field: &Field, pairs: &BTreeMap<String, String>) -> Result<Option<Value>, String> {
-    let name = &field.wire_name;
-    let single = pairs.get(name);
-    Ok(match (field.style, &field.ty) {
-        (Style::Json, Type::String) => single.map(|s| Value::String(s.clone())),
-        (Style::Json, _) => match single {
-            Some(text) => Some(serde_json::from_str(text).map_err(|e| format!("{name} is not valid JSON: {e}"))?),
-            None => None,
-        },
-        (Style::Simple, Type::List(_)) => single.map(|s| Value::Array(s.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect())),
-        (_, Type::List(_) | Type::Object(_) | Type::Map(_)) => unflatten(name, pairs),
-        _ => single.map(|s| Value::String(s.clone())),
-    })
-}
-
-/// A value and the IR fields that describe it, validated through the runtime's `Validator`.
+/// A decoded object and the IR fields that describe it, validated through the runtime's
+/// `Validator` like a generated request.
 struct Node<'a> {
     fields: &'a [Field],
     values: &'a Map<String, Value>,
     types: &'a [ObjectType],
-    type_errors: &'a RefCell<Vec<String>>,
+    type_errors: std::cell::RefCell<Vec<String>>,
     path: String,
 }
 
@@ -90,37 +97,36 @@ fn text(value: &Value) -> Option<String> {
 impl Node<'_> {
     fn type_error(&self, field: &str, expected: &str, value: &Value) {
         let at = if self.path.is_empty() { field.to_owned() } else { format!("{}.{field}", self.path) };
-        self.type_errors.borrow_mut().push(format!("{at} must be {expected}, found {value}"));
+        let mut shown = value.to_string();
+        if shown.chars().count() > 80 {
+            shown = shown.chars().take(80).chain(['…']).collect();
+        }
+        self.type_errors.borrow_mut().push(format!("{at} must be {expected}, found {shown}"));
     }
 
-    fn scalar(&self, v: &mut Validator, field: &str, ty: &Type, c: &Constraints, required: bool, value: &Value) {
-        let (prefixes, allowed) = (strs(&c.forbidden_prefixes), strs(&c.allowed));
+    /// Checks one value of type `ty` with `check` (from `rules::of`), as generated code does.
+    fn value(&self, v: &mut Validator, field: &str, ty: &Type, check: &Check<'_>, value: &Value) {
         match ty {
             Type::String | Type::StringBool => {
                 let Some(s) = text(value) else { return self.type_error(field, "a string", value) };
-                let rules = StrRules {
-                    required,
-                    min_length: c.min_length,
-                    max_length: c.max_length,
-                    ascii: c.ascii_only,
-                    pattern: c.pattern.as_deref(),
-                    forbidden_prefixes: &prefixes,
-                    allowed: &allowed,
-                };
-                v.string(field, &s, &rules);
+                if let Check::Str(r) = check {
+                    v.string(field, &s, r);
+                }
             }
             Type::I32 | Type::I64 => {
                 let Some(n) = text(value).and_then(|s| s.trim().parse::<i64>().ok()) else { return self.type_error(field, "an integer", value) };
                 if *ty == Type::I32 && i32::try_from(n).is_err() {
                     return self.type_error(field, "a 32-bit integer", value);
                 }
-                let bound = |b: Option<(Number, bool)>| b.map(|(n, e)| (match n { Number::Int(i) => i, Number::Float(f) => f as i64 }, e));
-                v.integer(field, n, &IntRules { minimum: bound(c.minimum), maximum: bound(c.maximum), allowed: &allowed });
+                if let Check::Int(r) = check {
+                    v.integer(field, n, r);
+                }
             }
             Type::F32 | Type::F64 => {
-                let Some(x) = text(value).and_then(|s| s.trim().parse::<f64>().ok()) else { return self.type_error(field, "a number", value) };
-                let bound = |b: Option<(Number, bool)>| b.map(|(n, e)| (match n { Number::Int(i) => i as f64, Number::Float(f) => f }, e));
-                v.number(field, x, &NumRules { minimum: bound(c.minimum), maximum: bound(c.maximum) });
+                let Some(x) = text(value).and_then(|s| s.trim().parse::<f64>().ok()).filter(|x| x.is_finite()) else { return self.type_error(field, "a number", value) };
+                if let Check::Num(r) = check {
+                    v.number(field, x, r);
+                }
             }
             Type::Bool => {
                 if !text(value).is_some_and(|s| s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")) {
@@ -129,72 +135,38 @@ impl Node<'_> {
             }
             Type::Object(name) => match (self.types.iter().find(|t| &t.name == name), value) {
                 (Some(t), Value::Object(values)) => {
-                    let child = Node { fields: &t.fields, values, types: self.types, type_errors: self.type_errors, path: join(&self.path, field) };
+                    let path = if self.path.is_empty() { field.to_owned() } else { format!("{}.{field}", self.path) };
+                    let child = Node { fields: &t.fields, values, types: self.types, type_errors: std::cell::RefCell::new(Vec::new()), path };
                     v.object(field, &child);
+                    self.type_errors.borrow_mut().extend(child.type_errors.into_inner());
                 }
                 _ => self.type_error(field, "an object", value),
             },
-            Type::List(_) | Type::Map(_) | Type::Any => {}
+            Type::List(item_ty) => match (value, check) {
+                (Value::Array(items), Check::List(list, item_check)) => {
+                    v.list(field, items.len(), list);
+                    for (i, item) in items.iter().enumerate() {
+                        self.value(v, &format!("{field}.{}", i + 1), item_ty, item_check, item);
+                    }
+                }
+                _ => self.type_error(field, "a list", value),
+            },
+            Type::Map(_) | Type::Any => {}
         }
     }
-}
-
-fn strs(items: &[String]) -> Vec<&str> {
-    items.iter().map(String::as_str).collect()
-}
-
-fn join(path: &str, field: &str) -> String {
-    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
 }
 
 impl Validate for Node<'_> {
     fn validate_into(&self, v: &mut Validator) {
         for f in self.fields {
-            let value = self.values.get(&f.wire_name);
-            let c = &f.constraints;
-            match (&f.ty, value) {
-                (_, None) | (_, Some(Value::Null)) => {
+            match self.values.get(&f.wire_name) {
+                None | Some(Value::Null) => {
                     if f.required {
                         v.missing(&f.wire_name);
                     }
                 }
-                (Type::List(item_ty), Some(Value::Array(items))) => {
-                    v.list(&f.wire_name, items.len(), &ListRules { required: f.required, min_items: c.min_items, max_items: c.max_items });
-                    let item_c = c.items.as_deref().cloned().unwrap_or_default();
-                    for (i, item) in items.iter().enumerate() {
-                        self.scalar(v, &format!("{}.{}", f.wire_name, i + 1), item_ty, &item_c, false, item);
-                    }
-                }
-                (Type::List(_), Some(other)) => self.type_error(&f.wire_name, "a list", other),
-                (ty, Some(value)) => self.scalar(v, &f.wire_name, ty, c, f.required, value),
+                Some(value) => self.value(v, &f.wire_name, &f.ty, &rules::of(f), value),
             }
         }
-    }
-}
-
-/// Checks the operation's parameters. `Missing<Name>` for an absent required parameter (as the
-/// service answers), `InvalidParameter` listing every other problem.
-pub fn check(op: &Operation, business: &BTreeMap<String, String>) -> Result<(), Fault> {
-    let mut values = Map::new();
-    for field in &op.params {
-        match gather(field, business) {
-            Ok(Some(value)) => {
-                values.insert(field.wire_name.clone(), value);
-            }
-            Ok(None) if field.required => return Err(Fault::new(400, format!("Missing{}", field.wire_name), format!("{} is mandatory for this action.", field.wire_name))),
-            Ok(None) => {}
-            Err(message) => return Err(Fault::new(400, "InvalidParameter", message)),
-        }
-    }
-    let type_errors = RefCell::new(Vec::new());
-    let node = Node { fields: &op.params, values: &values, types: &op.request_types, type_errors: &type_errors, path: String::new() };
-    let mut v = Validator::new();
-    node.validate_into(&mut v);
-    let mut problems = type_errors.into_inner();
-    problems.extend(v.violations().iter().map(ToString::to_string));
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Fault::new(400, "InvalidParameter", format!("The specified parameter is invalid: {}", problems.join("; "))))
     }
 }

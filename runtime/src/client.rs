@@ -77,6 +77,7 @@ pub struct Config {
     timeouts: Timeouts,
     retry: RetryPolicy,
     validate: bool,
+    allow_http: bool,
     transport: Option<Arc<dyn Transport>>,
     clock: Clock,
     nonce: NonceSource,
@@ -94,6 +95,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             validate: true,
+            allow_http: false,
             transport: None,
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
@@ -177,6 +179,13 @@ impl Config {
         self
     }
 
+    /// Lets operations whose spec allows only HTTPS go over plain HTTP to another machine (a
+    /// proxy or test gateway you trust). Loopback endpoints never need this.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_http = true;
+        self
+    }
+
     /// A custom HTTP layer.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
@@ -233,11 +242,12 @@ struct Call<'a> {
     query: &'a Params,
     body: &'a Params,
     idempotent: bool,
+    https_only: bool,
 }
 
 impl<'a> Call<'a> {
     fn of<O: Operation>(query: &'a Params, body: &'a Params) -> Self {
-        Self { action: O::ACTION, method: O::METHOD, query, body, idempotent: O::IDEMPOTENCY_TOKEN.is_some() }
+        Self { action: O::ACTION, method: O::METHOD, query, body, idempotent: O::IDEMPOTENCY_TOKEN.is_some(), https_only: O::HTTPS_ONLY }
     }
 }
 
@@ -295,7 +305,9 @@ impl Client {
 
     fn endpoint(&self, call: &Call<'_>) -> Result<ResolvedEndpoint, Error> {
         let region = self.config.region.as_deref().or_else(|| call.query.get("RegionId"));
-        Ok(endpoint::resolve(self.config.endpoint.as_deref(), region, self.service.product, self.service.endpoints)?)
+        let endpoint = endpoint::resolve(self.config.endpoint.as_deref(), region, self.service.product, self.service.endpoints)?;
+        endpoint.check_https(call.action, call.https_only, self.config.allow_http)?;
+        Ok(endpoint)
     }
 
     async fn execute(&self, call: &Call<'_>, options: &CallOptions) -> Result<HttpResponse, Error> {

@@ -31,6 +31,25 @@ impl ResolvedEndpoint {
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme, self.host)
     }
+
+    /// True when the host is this machine (`localhost`, `127.0.0.0/8`, `[::1]`), as for a local
+    /// emulator: plain HTTP there crosses no network.
+    pub fn is_loopback(&self) -> bool {
+        let host = match self.host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => self.host.rsplit_once(':').map_or(self.host.as_str(), |(h, _)| h),
+        };
+        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// Refuses plain HTTP to another machine for an operation whose spec allows only HTTPS,
+    /// unless `allow_http` (the documented opt-in) is set.
+    pub fn check_https(&self, operation: &str, https_only: bool, allow_http: bool) -> Result<(), EndpointError> {
+        if https_only && self.scheme == "http" && !allow_http && !self.is_loopback() {
+            return Err(EndpointError::HttpsOnly { operation: operation.to_owned(), endpoint: self.base_url() });
+        }
+        Ok(())
+    }
 }
 
 /// Why no endpoint could be chosen.
@@ -50,6 +69,15 @@ pub enum EndpointError {
     /// Neither an endpoint nor a region was given.
     #[error("no endpoint and no region: set a region (or the request's RegionId) or an explicit endpoint")]
     NoRegion,
+    /// The operation allows only HTTPS, and the endpoint is plain HTTP to a host that is not
+    /// this machine.
+    #[error("{operation} allows only HTTPS, and {endpoint} is plain HTTP to another machine; use https://, or Config::allow_insecure_http to override")]
+    HttpsOnly {
+        /// The operation.
+        operation: String,
+        /// The endpoint, `http://host[:port]`.
+        endpoint: String,
+    },
     /// The explicit endpoint cannot be used.
     #[error("endpoint {endpoint:?} is not usable: {problem}")]
     Invalid {
@@ -101,6 +129,19 @@ mod tests {
         assert_eq!(e("swas-vpc.cn-hangzhou.aliyuncs.com"), ResolvedEndpoint { scheme: "https", host: "swas-vpc.cn-hangzhou.aliyuncs.com".into() });
         assert!(resolve(Some("ftp://x"), None, "P", TABLE).is_err());
         assert!(resolve(Some("http://x/path"), None, "P", TABLE).is_err());
+    }
+
+    #[test]
+    fn https_only_refuses_plain_http_except_to_this_machine_or_when_allowed() {
+        let e = |s: &str| resolve(Some(s), None, "P", TABLE).unwrap();
+        for local in ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9000", "http://127.3.4.5"] {
+            assert_eq!(e(local).check_https("Op", true, false), Ok(()), "{local}");
+        }
+        let err = e("http://10.0.0.1:8080").check_https("AttachKeyPair", true, false).unwrap_err();
+        assert_eq!(err.to_string(), "AttachKeyPair allows only HTTPS, and http://10.0.0.1:8080 is plain HTTP to another machine; use https://, or Config::allow_insecure_http to override");
+        assert_eq!(e("http://example.com").check_https("Op", true, true), Ok(()), "the opt-in");
+        assert_eq!(e("http://example.com").check_https("Op", false, false), Ok(()), "HTTP allowed by the spec");
+        assert_eq!(e("https://example.com").check_https("Op", true, false), Ok(()));
     }
 
     #[test]

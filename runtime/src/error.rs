@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::credentials::CredentialsError;
 use crate::endpoint::EndpointError;
-use crate::service_error::ServiceError;
+use crate::service_error::{ErrorCodes, ServiceError};
 use crate::validate::ValidationError;
 
 /// What went wrong in a transport attempt.
@@ -97,6 +97,64 @@ impl Error {
     /// The request id, if the service sent one.
     pub fn request_id(&self) -> Option<&str> {
         self.service_error().and_then(|e| e.request_id.as_deref())
+    }
+}
+
+/// The error of a call to one product: the runtime's [`Error`] with the product's typed error
+/// code. Generated crates name it `Error` (`pub type Error = TypedError<ErrorCode>`).
+pub struct TypedError<C> {
+    inner: Error,
+    code: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C: ErrorCodes> TypedError<C> {
+    /// The service's error code, typed: a variant for every code the spec documents.
+    pub fn code(&self) -> Option<C> {
+        self.inner.code().map(C::from_code)
+    }
+
+    /// The request id, if the service answered.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id()
+    }
+
+    /// The service's error (status, code, message, request id), if the service answered with one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        self.inner.service_error()
+    }
+
+    /// What went wrong, to match on: validation, credentials, endpoint, transport, service, decode.
+    pub fn kind(&self) -> &Error {
+        &self.inner
+    }
+
+    /// The runtime's error.
+    pub fn into_inner(self) -> Error {
+        self.inner
+    }
+}
+
+impl<C> From<Error> for TypedError<C> {
+    fn from(inner: Error) -> Self {
+        Self { inner, code: std::marker::PhantomData }
+    }
+}
+
+impl<C> fmt::Debug for TypedError<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl<C> fmt::Display for TypedError<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl<C> std::error::Error for TypedError<C> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.inner)
     }
 }
 

@@ -71,6 +71,36 @@ impl fmt::Display for ServiceError {
 
 impl std::error::Error for ServiceError {}
 
+/// A product's error codes: the generated `ErrorCode` enum, one variant per code its spec
+/// documents, plus an opaque one for the rest.
+pub trait ErrorCodes: Sized {
+    /// The code for `code` as sent on the wire; an undocumented code becomes the opaque variant.
+    fn from_code(code: &str) -> Self;
+    /// The code as sent on the wire.
+    fn as_str(&self) -> &str;
+}
+
+/// An error code the spec does not document, kept as sent.
+///
+/// It cannot be built or matched by value outside this crate: code that wants one particular
+/// undocumented code compares [`ErrorCodes::as_str`], which keeps working when a later spec
+/// documents the code and it gets a variant of its own (smithy-rs RFC-0039).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnknownCode(String);
+
+impl UnknownCode {
+    /// Keeps `code`. For generated `ErrorCode::from_code` only.
+    #[doc(hidden)]
+    pub fn new(code: &str) -> Self {
+        Self(code.to_owned())
+    }
+
+    /// The code as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,18 +1,17 @@
 //! Client-side checks of the constraints a spec declares, run before any network I/O.
 //!
-//! Generated `validate` methods call one [`Validator`] method per constraint. The validator
-//! collects every violation instead of stopping at the first, and each [`Violation`] names the
-//! wire field, the rule and the offending value, so a caller can fix a request in one go.
+//! Generated `validate` methods call one [`Validator`] method per field, with the field's rules
+//! ([`crate::rules`]); the emulator makes the same calls with rules built from the spec. The
+//! validator collects every violation instead of stopping at the first, and each [`Violation`]
+//! names the wire field, the rule and the offending value, so a caller can fix a request in one go.
 //!
 //! The service may relax a documented limit before the spec catches up. Callers who know that
-//! can skip validation: the generated `encode_unchecked` methods (and the client's
-//! `without_validation` switch) send a request as it is.
+//! can skip validation: `Operation::to_params` (and the client's `without_validation` switch)
+//! send a request as it is.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{LazyLock, RwLock};
 
-use regex::Regex;
+use crate::rules::{IntRules, ListRules, NumRules, Pattern, StrRules};
 
 /// A field that breaks one constraint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +63,11 @@ pub enum ViolationKind {
         /// The regular expression.
         pattern: String,
     },
+    /// The pattern itself does not compile, so the value cannot be checked against it.
+    UncheckablePattern {
+        /// The regular expression.
+        pattern: String,
+    },
     /// The value starts with a forbidden prefix (`x-acs-forbidden-prefixes`).
     ForbiddenPrefix {
         /// The prefix found.
@@ -109,6 +113,7 @@ impl fmt::Display for ViolationKind {
                 write!(f, "has {actual} items, more than the maximum of {max}")
             }
             Self::PatternMismatch { pattern } => write!(f, "does not match the pattern {pattern}"),
+            Self::UncheckablePattern { pattern } => write!(f, "cannot be checked: the pattern {pattern} does not compile"),
             Self::ForbiddenPrefix { prefix } => write!(f, "must not start with {prefix:?}"),
             Self::NotAscii => write!(f, "must contain ASCII characters only"),
             Self::BelowMinimum { minimum, exclusive: false } => {
@@ -176,66 +181,6 @@ pub trait Validate {
     fn validate_into(&self, v: &mut Validator);
 }
 
-/// The rules of a string field, as the spec states them. Start from [`StrRules::NONE`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StrRules<'a> {
-    /// Required: an empty value is [`ViolationKind::Missing`] (unless `min_length` reports it).
-    pub required: bool,
-    /// `minLength`, in characters.
-    pub min_length: Option<u64>,
-    /// `maxLength`, in characters.
-    pub max_length: Option<u64>,
-    /// `x-acs-charset: ascii`.
-    pub ascii: bool,
-    /// `pattern`.
-    pub pattern: Option<&'a str>,
-    /// `x-acs-forbidden-prefixes`.
-    pub forbidden_prefixes: &'a [&'a str],
-    /// `enum`.
-    pub allowed: &'a [&'a str],
-}
-
-impl StrRules<'static> {
-    /// No rule at all.
-    pub const NONE: Self = Self { required: false, min_length: None, max_length: None, ascii: false, pattern: None, forbidden_prefixes: &[], allowed: &[] };
-}
-
-/// The rules of an integer field. Start from [`IntRules::NONE`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IntRules<'a> {
-    /// `minimum` and whether it is exclusive.
-    pub minimum: Option<(i64, bool)>,
-    /// `maximum` and whether it is exclusive.
-    pub maximum: Option<(i64, bool)>,
-    /// `enum`, as canonical decimal text.
-    pub allowed: &'a [&'a str],
-}
-
-impl IntRules<'static> {
-    /// No rule at all.
-    pub const NONE: Self = Self { minimum: None, maximum: None, allowed: &[] };
-}
-
-/// The rules of a floating-point field.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct NumRules {
-    /// `minimum` and whether it is exclusive.
-    pub minimum: Option<(f64, bool)>,
-    /// `maximum` and whether it is exclusive.
-    pub maximum: Option<(f64, bool)>,
-}
-
-/// The rules of a list field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListRules {
-    /// Required: an empty list is [`ViolationKind::Missing`] (unless `min_items` reports it).
-    pub required: bool,
-    /// `minItems`.
-    pub min_items: Option<u64>,
-    /// `maxItems`.
-    pub max_items: Option<u64>,
-}
-
 /// Collects [`Violation`]s for one request.
 #[derive(Debug, Default)]
 pub struct Validator {
@@ -300,9 +245,11 @@ impl Validator {
     }
 
     /// `pattern`, with JSON Schema semantics (a match anywhere; anchor with `^…$`).
-    pub fn pattern(&mut self, field: &str, value: &str, pattern: &str) {
-        if !pattern_matches(pattern, value) {
-            self.report(field, ViolationKind::PatternMismatch { pattern: pattern.to_owned() }, Some(value));
+    pub fn pattern(&mut self, field: &str, value: &str, pattern: &Pattern) {
+        match pattern.is_match(value) {
+            Some(true) => {}
+            Some(false) => self.report(field, ViolationKind::PatternMismatch { pattern: pattern.as_str().to_owned() }, Some(value)),
+            None => self.report(field, ViolationKind::UncheckablePattern { pattern: pattern.as_str().to_owned() }, Some(value)),
         }
     }
 
@@ -314,38 +261,39 @@ impl Validator {
     }
 
     /// `x-acs-forbidden-prefixes`.
-    pub fn forbidden_prefixes(&mut self, field: &str, value: &str, prefixes: &[&str]) {
-        if let Some(prefix) = prefixes.iter().find(|p| value.starts_with(**p)) {
-            self.report(field, ViolationKind::ForbiddenPrefix { prefix: (*prefix).to_owned() }, Some(value));
+    pub fn forbidden_prefixes<'a>(&mut self, field: &str, value: &str, prefixes: impl IntoIterator<Item = &'a str>) {
+        if let Some(prefix) = prefixes.into_iter().find(|p| value.starts_with(p)) {
+            self.report(field, ViolationKind::ForbiddenPrefix { prefix: prefix.to_owned() }, Some(value));
         }
     }
 
-    /// `enum`.
-    pub fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            self.report(field, ViolationKind::NotAllowed { allowed: allowed.iter().map(|a| (*a).to_owned()).collect() }, Some(value));
-        }
+    /// `enum`: `allowed` lists every permitted value, as text.
+    fn not_allowed(&mut self, field: &str, value: &str, allowed: impl Iterator<Item = String>) {
+        self.report(field, ViolationKind::NotAllowed { allowed: allowed.collect() }, Some(value));
     }
 
-    /// `minimum` / `maximum` for integers; each bound is `(limit, exclusive)`.
+    /// `minimum` / `maximum` for integers; each bound is `(limit, exclusive)`. Compared as
+    /// integers, so bounds beyond 2^53 are exact.
     pub fn int_range(&mut self, field: &str, value: i64, min: Option<(i64, bool)>, max: Option<(i64, bool)>) {
-        self.range(field, value as f64, &value.to_string(), min.map(|(m, e)| (m as f64, m.to_string(), e)), max.map(|(m, e)| (m as f64, m.to_string(), e)));
+        self.range(field, value, min, max);
     }
 
     /// `minimum` / `maximum` for numbers; each bound is `(limit, exclusive)`.
     pub fn number_range(&mut self, field: &str, value: f64, min: Option<(f64, bool)>, max: Option<(f64, bool)>) {
-        self.range(field, value, &value.to_string(), min.map(|(m, e)| (m, m.to_string(), e)), max.map(|(m, e)| (m, m.to_string(), e)));
+        self.range(field, value, min, max);
     }
 
-    fn range(&mut self, field: &str, value: f64, shown: &str, min: Option<(f64, String, bool)>, max: Option<(f64, String, bool)>) {
-        if let Some((limit, minimum, exclusive)) = min {
-            if value < limit || (exclusive && value == limit) {
-                self.report(field, ViolationKind::BelowMinimum { minimum, exclusive }, Some(shown));
+    /// A value that does not compare with a bound (NaN) breaks it.
+    fn range<T: PartialOrd + fmt::Display>(&mut self, field: &str, value: T, min: Option<(T, bool)>, max: Option<(T, bool)>) {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        if let Some((limit, exclusive)) = min {
+            if matches!(value.partial_cmp(&limit), None | Some(Less)) || (exclusive && value.partial_cmp(&limit) == Some(Equal)) {
+                self.report(field, ViolationKind::BelowMinimum { minimum: limit.to_string(), exclusive }, Some(&value.to_string()));
             }
         }
-        if let Some((limit, maximum, exclusive)) = max {
-            if value > limit || (exclusive && value == limit) {
-                self.report(field, ViolationKind::AboveMaximum { maximum, exclusive }, Some(shown));
+        if let Some((limit, exclusive)) = max {
+            if matches!(value.partial_cmp(&limit), None | Some(Greater)) || (exclusive && value.partial_cmp(&limit) == Some(Equal)) {
+                self.report(field, ViolationKind::AboveMaximum { maximum: limit.to_string(), exclusive }, Some(&value.to_string()));
             }
         }
     }
@@ -367,10 +315,10 @@ impl Validator {
             self.pattern(field, value, pattern);
         }
         if !rules.forbidden_prefixes.is_empty() {
-            self.forbidden_prefixes(field, value, rules.forbidden_prefixes);
+            self.forbidden_prefixes(field, value, rules.forbidden_prefixes.iter());
         }
-        if !rules.allowed.is_empty() {
-            self.one_of(field, value, rules.allowed);
+        if !rules.allowed.is_empty() && !rules.allows(value) {
+            self.not_allowed(field, value, rules.allowed.iter().map(str::to_owned));
         }
     }
 
@@ -379,8 +327,8 @@ impl Validator {
         if rules.minimum.is_some() || rules.maximum.is_some() {
             self.int_range(field, value, rules.minimum, rules.maximum);
         }
-        if !rules.allowed.is_empty() {
-            self.one_of(field, &value.to_string(), rules.allowed);
+        if !rules.allowed.is_empty() && !rules.allowed.contains(&value) {
+            self.not_allowed(field, &value.to_string(), rules.allowed.iter().map(i64::to_string));
         }
     }
 
@@ -465,23 +413,10 @@ pub fn check(operation: &'static str, request: &dyn Validate) -> Result<(), Vali
     v.finish(operation)
 }
 
-/// Compiled patterns, one per distinct pattern text, built on first use.
-static PATTERNS: LazyLock<RwLock<HashMap<String, Regex>>> = LazyLock::new(Default::default);
-
-fn pattern_matches(pattern: &str, value: &str) -> bool {
-    if let Some(re) = PATTERNS.read().unwrap_or_else(|e| e.into_inner()).get(pattern) {
-        return re.is_match(value);
-    }
-    // The generator only emits patterns that compile (it checks them with this same crate).
-    let re = Regex::new(pattern).expect("spec patterns are checked to compile before use");
-    let matched = re.is_match(value);
-    PATTERNS.write().unwrap_or_else(|e| e.into_inner()).insert(pattern.to_owned(), re);
-    matched
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::{IntRules, ListRules, StrRules};
 
     #[test]
     fn collects_every_violation_with_paths() {
@@ -509,12 +444,12 @@ mod tests {
     #[test]
     fn rules_report_missing_only_when_no_minimum_does() {
         let mut v = Validator::new();
-        v.string("A", "", &StrRules { required: true, ..StrRules::NONE });
-        v.string("B", "", &StrRules { required: true, min_length: Some(2), ..StrRules::NONE });
-        v.list("C", 0, &ListRules { required: true, min_items: None, max_items: Some(3) });
-        v.list("D", 0, &ListRules { required: true, min_items: Some(1), max_items: None });
-        v.strings("E", &["ok".into(), "toolong".into()], &StrRules { max_length: Some(3), ..StrRules::NONE });
-        v.integers("F", [5, 60], &IntRules { allowed: &["60", "600"], ..IntRules::NONE });
+        v.string("A", "", &StrRules::new().required());
+        v.string("B", "", &StrRules::new().required().min_length(2));
+        v.list("C", 0, &ListRules::new().required().max_items(3));
+        v.list("D", 0, &ListRules::new().required().min_items(1));
+        v.strings("E", &["ok".into(), "toolong".into()], &StrRules::new().max_length(3));
+        v.integers("F", [5, 60], &IntRules::new().allowed(&[60, 600]));
         let kinds: Vec<(String, ViolationKind)> = v.violations.into_iter().map(|x| (x.field, x.kind)).collect();
         assert_eq!(
             kinds,

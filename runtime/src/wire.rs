@@ -1,11 +1,15 @@
-//! Turning request values into RPC wire parameters.
+//! Request values on the wire, both ways.
 //!
 //! Every parameter of an RPC operation travels as one or more `name=value` pairs. The metadata's
-//! `style` says how an array or object is spread over pairs; [`Params::put`] implements all of
-//! them once, here, so generated code only names the parameter, its style and its value.
+//! `style` says how an array or object is spread over pairs. [`Params::put`] encodes every style
+//! and [`take`] decodes it again: the client uses the first, the emulator the second, and both
+//! live here so they cannot drift apart.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How a parameter's value is laid out on the wire (the metadata's `style`, next to `in`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,6 +26,42 @@ pub enum Style {
     Json,
     /// One parameter holding the array's items joined with `,`.
     Simple,
+}
+
+impl Style {
+    /// The variant's name (`RepeatList`), as generated code spells it.
+    pub fn variant_name(self) -> &'static str {
+        match self {
+            Style::Plain => "Plain",
+            Style::RepeatList => "RepeatList",
+            Style::Flat => "Flat",
+            Style::Json => "Json",
+            Style::Simple => "Simple",
+        }
+    }
+
+    /// The style as the metadata writes it (`repeatList`); `None` for [`Style::Plain`].
+    pub fn spec_name(self) -> Option<&'static str> {
+        match self {
+            Style::Plain => None,
+            Style::RepeatList => Some("repeatList"),
+            Style::Flat => Some("flat"),
+            Style::Json => Some("json"),
+            Style::Simple => Some("simple"),
+        }
+    }
+
+    /// The style of a metadata `style` value; `None` for one this runtime cannot put on the wire.
+    pub fn from_spec(name: Option<&str>) -> Option<Self> {
+        match name {
+            None => Some(Style::Plain),
+            Some("repeatList") => Some(Style::RepeatList),
+            Some("flat") => Some(Style::Flat),
+            Some("json") => Some(Style::Json),
+            Some("simple") => Some(Style::Simple),
+            Some(_) => None,
+        }
+    }
 }
 
 /// An ordered list of wire parameters (`name`, `value`), both unencoded.
@@ -138,6 +178,110 @@ pub fn decode_query(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What a parameter's value is, which decides how [`take`] reads it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Shape {
+    /// One string, number or boolean (also a `json`-style value the spec types as a string).
+    Scalar,
+    /// A list, object or map: `Name.…` pairs, one JSON text, or one comma-joined list.
+    Composite,
+}
+
+/// How many `.`-separated segments a decoded name may have below its parameter. Real metadata
+/// nests three deep (`Tag.1.Key`, `DataDisk.1.Encrypted.KMSKeyId`); the limit keeps a hostile
+/// name from driving the decoder's work.
+pub const MAX_DEPTH: usize = 8;
+
+/// A parameter whose pairs do not form a value of its shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireError {
+    /// The parameter's wire name.
+    pub parameter: String,
+    /// What is wrong, briefly (never echoing a whole structure).
+    pub message: String,
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.parameter, self.message)
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// Reads the parameter `name` back from the request's pairs: the inverse of [`Params::put`].
+///
+/// `Ok(None)` when it was not sent. Scalars come back as JSON strings (the wire has no types);
+/// `Name.1.Key` pairs come back as nested objects, with objects whose keys are all positive
+/// integers turned into lists in index order; `json` values are parsed; `simple` lists are split.
+pub fn take(pairs: &BTreeMap<String, String>, name: &str, style: Style, shape: Shape) -> Result<Option<Value>, WireError> {
+    let error = |message: String| WireError { parameter: name.to_owned(), message };
+    let single = pairs.get(name);
+    Ok(match (style, shape) {
+        (_, Shape::Scalar) => single.map(|s| Value::String(s.clone())),
+        (Style::Json, Shape::Composite) => match single {
+            Some(text) => Some(serde_json::from_str(text).map_err(|e| error(format!("is not valid JSON: {e}")))?),
+            None => None,
+        },
+        (Style::Simple, Shape::Composite) => single.map(|s| Value::Array(s.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect())),
+        (_, Shape::Composite) => match unflatten(name, pairs).map_err(error)? {
+            Some(value) => Some(value),
+            None => single.map(|s| Value::String(s.clone())),
+        },
+    })
+}
+
+/// Rebuilds a nested value from `Name.1.Key=…` pairs, without recursion on the input's depth.
+fn unflatten(prefix: &str, pairs: &BTreeMap<String, String>) -> Result<Option<Value>, String> {
+    let start = format!("{prefix}.");
+    let mut root = Map::new();
+    for (name, value) in pairs.range(start.clone()..).take_while(|(n, _)| n.starts_with(&start)) {
+        let segments: Vec<&str> = name[start.len()..].split('.').collect();
+        if segments.len() > MAX_DEPTH {
+            return Err(format!("is nested more than {MAX_DEPTH} levels deep"));
+        }
+        if segments.iter().any(|s| s.is_empty()) {
+            return Err(format!("has an empty segment in {:?}", shorten(name)));
+        }
+        let (last, parents) = segments.split_last().expect("split yields at least one segment");
+        let mut node = &mut root;
+        for segment in parents {
+            node = match node.entry((*segment).to_owned()).or_insert_with(|| Value::Object(Map::new())) {
+                Value::Object(child) => child,
+                _ => return Err(format!("has both a value and fields at {:?}", shorten(name))),
+            };
+        }
+        if node.insert((*last).to_owned(), Value::String(value.clone())).is_some() {
+            return Err(format!("has both a value and fields at {:?}", shorten(name)));
+        }
+    }
+    Ok((!root.is_empty()).then(|| listify(Value::Object(root))))
+}
+
+/// Objects whose keys are all positive integers become lists, in index order. Recursion here is
+/// bounded by [`MAX_DEPTH`].
+fn listify(value: Value) -> Value {
+    match value {
+        Value::Object(map) if map.keys().all(|k| k.parse::<u32>().is_ok_and(|n| n > 0)) => {
+            let mut items: Vec<(u32, Value)> = map.into_iter().map(|(k, v)| (k.parse().unwrap_or(0), listify(v))).collect();
+            items.sort_by_key(|(n, _)| *n);
+            Value::Array(items.into_iter().map(|(_, v)| v).collect())
+        }
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, listify(v))).collect()),
+        other => other,
+    }
+}
+
+/// At most 64 characters of a name, for messages.
+fn shorten(name: &str) -> String {
+    let mut out: String = name.chars().take(64).collect();
+    if name.chars().count() > 64 {
+        out.push('…');
+    }
+    out
+}
+
 /// The string form of a scalar as the SDKs send it (booleans in lower case).
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
@@ -200,6 +344,36 @@ mod tests {
             decode_query("A=a+b&B=a%20b&C=%E4%B8%AD&Empty=&Bare&Plus=%2B"),
             [("A", "a b"), ("B", "a b"), ("C", "中"), ("Empty", ""), ("Bare", ""), ("Plus", "+")].map(|(n, v)| (n.to_owned(), v.to_owned()))
         );
+    }
+
+    #[test]
+    fn take_reads_back_what_put_wrote_in_every_style() {
+        let cases = [
+            ("InstanceIds", Style::RepeatList, Shape::Composite, json!(["a", "b"])),
+            ("Tag", Style::RepeatList, Shape::Composite, json!([{"Key": "k", "Value": "v"}])),
+            ("Login", Style::Flat, Shape::Composite, json!({"KeyPairName": "kp", "Disks": ["d1", "d2"]})),
+            ("Parameters", Style::Json, Shape::Composite, json!({"a": "x", "b": [1, 2]})),
+            ("Ids", Style::Simple, Shape::Composite, json!(["r1", "r2"])),
+            ("Name", Style::Plain, Shape::Scalar, json!("a b")),
+            ("Raw", Style::Json, Shape::Scalar, json!("[\"kept\"]")),
+        ];
+        for (name, style, shape, value) in cases {
+            let mut p = Params::new();
+            p.put_value(name, style, &value);
+            let pairs: BTreeMap<String, String> = p.into_vec().into_iter().collect();
+            assert_eq!(take(&pairs, name, style, shape).unwrap(), Some(value), "{name}");
+        }
+        assert_eq!(take(&BTreeMap::new(), "Absent", Style::RepeatList, Shape::Composite).unwrap(), None);
+    }
+
+    #[test]
+    fn hostile_names_are_refused_briefly() {
+        let deep = format!("Ids{}", ".1".repeat(1500));
+        let pairs: BTreeMap<String, String> = [(deep, "x".to_owned())].into_iter().collect();
+        let err = take(&pairs, "Ids", Style::RepeatList, Shape::Composite).unwrap_err();
+        assert_eq!(err.to_string(), "Ids is nested more than 8 levels deep");
+        let pairs: BTreeMap<String, String> = [("A.1".to_owned(), "x".to_owned()), ("A.1.B".to_owned(), "y".to_owned())].into_iter().collect();
+        assert!(take(&pairs, "A", Style::RepeatList, Shape::Composite).unwrap_err().message.contains("both a value and fields"));
     }
 
     #[test]

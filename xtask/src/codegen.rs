@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use acs_codegen::write::{self, Change};
-use acs_codegen::Settings;
+use acs_codegen::{Rustfmt, Settings};
 use anyhow::{bail, Context, Result};
 
 /// The command named in generated files' headers.
@@ -69,13 +69,19 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// How the project's crates are generated: formatted by rustfmt with the project's
+/// `rustfmt.toml`, so `cargo fmt --all` leaves generated/ as it is.
+fn settings(root: &Path, job: &Job) -> Settings {
+    Settings::new("../../runtime", COMMAND, &job.label).with_rustfmt(Rustfmt::Required, Some(root.join("rustfmt.toml")))
+}
+
 /// Regenerates every crate; with `check` (or in CI), fails on any difference instead.
 pub fn run(check: bool) -> Result<()> {
     let check = check || std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
     let root = crate::project_root();
     let mut stale = Vec::new();
     for job in jobs(&root)? {
-        let settings = Settings::new("../../runtime", COMMAND, &job.label);
+        let settings = settings(&root, &job);
         let generated = acs_codegen::generate_file(&job.spec, &settings).map_err(SpecError)?;
         for w in &generated.warnings {
             eprintln!("warning: {}: {w}", job.label);
@@ -128,7 +134,7 @@ mod tests {
     fn generation_is_deterministic() {
         let root = crate::project_root();
         for job in super::jobs(&root).unwrap() {
-            let settings = acs_codegen::Settings::new("../../runtime", super::COMMAND, &job.label);
+            let settings = super::settings(&root, &job);
             let a = acs_codegen::generate_file(&job.spec, &settings).unwrap();
             let b = acs_codegen::generate_file(&job.spec, &settings).unwrap();
             assert_eq!(a.files, b.files);

@@ -6,17 +6,13 @@
 //! A simple application server can have only one key pair. If a server you select already has a key pair, the new key pair replaces (overwrites) the one that was bound before.
 //!
 //! Action `AttachKeyPair`, `SWAS-OPEN` `2020-06-01`. Sent as `POST` over HTTPS only. RAM action `swas-open:AttachKeyPair`, access level `update`, resources `*`.
-
-use acs_runtime::{
-    HttpMethod, lenient, ListRules, Operation, Params, ServiceError, StringBool,
-    StrRules, Style, Validate, Validator,
-};
-use serde::{Deserialize, Serialize};
+//!
+//! Documented errors: [`InvalidInstanceId.NotFound`](crate::ErrorCode::InvalidInstanceIdNotFound).
 
 /// Request of `AttachKeyPair`.
 ///
-/// Build it with [`AttachKeyPairRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`] checks it against every constraint of the spec.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Build it with [`AttachKeyPairRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct AttachKeyPairRequest {
     /// The ID of the region where the simple application servers reside. Call [ListRegions](https://www.alibabacloud.com/help/en/simple-application-server/developer-reference/api-swas-open-2020-06-01-listregions) for the list of regions. It must match the region of the endpoint the request is sent to.
@@ -63,65 +59,43 @@ impl AttachKeyPairRequest {
     }
 }
 
-impl Validate for AttachKeyPairRequest {
-    fn validate_into(&self, v: &mut Validator) {
-        v.string(
-            "RegionId",
-            &self.region_id,
-            &StrRules {
-                required: true,
-                ..StrRules::NONE
-            },
-        );
-        if let Some(client_token) = &self.client_token {
+impl ::acs_runtime::Validate for AttachKeyPairRequest {
+    fn validate_into(&self, v: &mut ::acs_runtime::Validator) {
+        v.string("RegionId", &self.region_id, &::acs_runtime::StrRules::new().required());
+        if let Some(value) = &self.client_token {
+            v.string("ClientToken", value, &::acs_runtime::StrRules::new().max_length(64).ascii());
+        }
+        v.list("InstanceIds", self.instance_ids.len(), &::acs_runtime::ListRules::new().required().min_items(1).max_items(50));
+        {
+            static PATTERN: ::acs_runtime::Pattern = ::acs_runtime::Pattern::new("^[A-Za-z][A-Za-z0-9:_-]*$");
             v.string(
-                "ClientToken",
-                client_token,
-                &StrRules {
-                    max_length: Some(64),
-                    ascii: true,
-                    ..StrRules::NONE
-                },
+                "KeyPairName",
+                &self.key_pair_name,
+                &::acs_runtime::StrRules::new()
+                    .required()
+                    .min_length(2)
+                    .max_length(64)
+                    .pattern(&PATTERN)
+                    .forbidden_prefixes(&["http://", "https://"]),
             );
         }
-        v.list(
-            "InstanceIds",
-            self.instance_ids.len(),
-            &ListRules {
-                required: true,
-                min_items: Some(1),
-                max_items: Some(50),
-            },
-        );
-        v.string(
-            "KeyPairName",
-            &self.key_pair_name,
-            &StrRules {
-                required: true,
-                min_length: Some(2),
-                max_length: Some(64),
-                pattern: Some("^[A-Za-z][A-Za-z0-9:_-]*$"),
-                forbidden_prefixes: &["http://", "https://"],
-                ..StrRules::NONE
-            },
-        );
     }
 }
 
-impl Operation for AttachKeyPairRequest {
+impl ::acs_runtime::Operation for AttachKeyPairRequest {
     const ACTION: &'static str = "AttachKeyPair";
-    const METHOD: HttpMethod = HttpMethod::Post;
+    const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::Post;
     const HTTPS_ONLY: bool = true;
     const IDEMPOTENCY_TOKEN: Option<&'static str> = Some("ClientToken");
 
     type Response = AttachKeyPairResponse;
 
-    fn to_params(&self) -> Params {
-        let mut params = Params::new();
-        params.put("RegionId", Style::Plain, &self.region_id);
-        params.put("ClientToken", Style::Plain, &self.client_token);
-        params.put("InstanceIds", Style::RepeatList, &self.instance_ids);
-        params.put("KeyPairName", Style::Plain, &self.key_pair_name);
+    fn to_params(&self) -> ::acs_runtime::Params {
+        let mut params = ::acs_runtime::Params::new();
+        params.put("RegionId", ::acs_runtime::Style::Plain, &self.region_id);
+        params.put("ClientToken", ::acs_runtime::Style::Plain, &self.client_token);
+        params.put("InstanceIds", ::acs_runtime::Style::RepeatList, &self.instance_ids);
+        params.put("KeyPairName", ::acs_runtime::Style::Plain, &self.key_pair_name);
         params
     }
 
@@ -155,38 +129,23 @@ impl Operation for AttachKeyPairRequest {
 ///   ]
 /// }
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct AttachKeyPairResponse {
     /// The ID of the request.
     ///
     /// Wire name: `RequestId`. Example: `30637AD6-D977-4833-A54C-CC89483E****`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "lenient::string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "RequestId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The total number of servers the key pair was to be bound to.
     ///
     /// Wire name: `TotalCount`. Example: `2`.
-    #[serde(
-        rename = "TotalCount",
-        default,
-        deserialize_with = "lenient::i32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TotalCount", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The number of servers the key pair could not be bound to.
     ///
     /// Wire name: `FailCount`. Example: `2`.
-    #[serde(
-        rename = "FailCount",
-        default,
-        deserialize_with = "lenient::i32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "FailCount", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub fail_count: Option<i32>,
     /// The result for each server, one entry per server in the request.
     ///
@@ -203,78 +162,27 @@ impl AttachKeyPairResponse {
 }
 
 /// Whether binding the key pair to one server succeeded.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct AttachKeyPairResult {
     /// The result code for this server.
     ///
     /// Wire name: `Code`. Example: `200`.
-    #[serde(
-        rename = "Code",
-        default,
-        deserialize_with = "lenient::string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Code", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The result message for this server.
     ///
     /// Wire name: `Message`. Example: `success`.
-    #[serde(
-        rename = "Message",
-        default,
-        deserialize_with = "lenient::string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Message", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Whether the key pair was bound to this server. Sent as the string `true` (bound) or `false` (not bound).
     ///
     /// Wire name: `Success`. Example: `true`.
     #[serde(rename = "Success", default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<StringBool>,
+    pub success: Option<::acs_runtime::StringBool>,
     /// The ID of the server.
     ///
     /// Wire name: `InstanceId`. Example: `aa6e71ddb35c46679bc4753d6219d604`.
-    #[serde(
-        rename = "InstanceId",
-        default,
-        deserialize_with = "lenient::string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "InstanceId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
-}
-
-/// Error codes that the spec documents for `AttachKeyPair`.
-///
-/// Convert a [`ServiceError`] with `From` (or a code with [`AttachKeyPairErrorCode::from_code`]) and match; codes the spec does not list for this operation, such as gateway errors like `Throttling`, are kept in `Other`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AttachKeyPairErrorCode {
-    /// `InvalidInstanceId.NotFound` (HTTP 404): The specified Instance Id does not exist.
-    InvalidInstanceIdNotFound,
-    /// A code the spec does not document for this operation, as sent.
-    Other(String),
-}
-
-impl AttachKeyPairErrorCode {
-    /// The variant for an error code.
-    pub fn from_code(code: &str) -> Self {
-        match code {
-            "InvalidInstanceId.NotFound" => Self::InvalidInstanceIdNotFound,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// The code as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidInstanceIdNotFound => "InvalidInstanceId.NotFound",
-            Self::Other(code) => code,
-        }
-    }
-}
-
-impl From<&ServiceError> for AttachKeyPairErrorCode {
-    fn from(error: &ServiceError) -> Self {
-        Self::from_code(&error.code)
-    }
 }

@@ -3,57 +3,41 @@
 //!
 //! Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON. Global flags: `--endpoint`, `--region`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. The response body goes to stdout; errors go to stderr with status 2 for invalid requests (nothing sent) and 1 for everything else.
 
-use std::ffi::OsString;
-use std::io::Write;
-use acs_runtime::cli::{execute, GlobalArgs};
-use acs_runtime::credentials::Environment;
-use clap::Parser;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "swas-open",
-    about = "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)",
-    version
-)]
+#[derive(Debug, ::clap::Parser)]
+#[command(name = "swas-open", about = "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)", version)]
 struct Cli {
     #[command(flatten)]
-    global: GlobalArgs,
+    global: ::acs_runtime::cli::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, clap::Subcommand)]
+#[derive(Debug, ::clap::Subcommand)]
 enum Command {
     /// Binds a key pair to one or more simple application servers.
     AttachKeyPair(AttachKeyPairArgs),
 }
 
 /// Flags of `AttachKeyPair`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, ::clap::Args)]
 struct AttachKeyPairArgs {
     /// The ID of the region where the simple application servers reside. [RegionId]
     #[arg(long = "region-id")]
     region_id: String,
-    /// A client token that makes the request idempotent. [ClientToken]
+    /// A client token that makes the request idempotent. [ClientToken; at most 64 characters; ASCII characters only]
     #[arg(long = "client-token")]
     client_token: Option<String>,
-    /// The IDs of the simple application servers to bind the key pair to. [InstanceIds]
+    /// The IDs of the simple application servers to bind the key pair to. [InstanceIds; 1 to 50 items]
     #[arg(long = "instance-ids", required = true)]
     instance_ids: Vec<String>,
-    /// The name of the key pair. [KeyPairName]
+    /// The name of the key pair. [KeyPairName; 2 to 64 characters; matches `^[A-Za-z][A-Za-z0-9:_-]*$`; must not start with `http://` or `https://`]
     #[arg(long = "key-pair-name")]
     key_pair_name: String,
 }
 
 impl AttachKeyPairArgs {
-    fn into_request(
-        self,
-    ) -> Result<crate::attach_key_pair::AttachKeyPairRequest, String> {
-        let mut request = crate::attach_key_pair::AttachKeyPairRequest::new(
-            self.region_id,
-            self.instance_ids,
-            self.key_pair_name,
-        );
+    fn into_request(self) -> Result<crate::attach_key_pair::AttachKeyPairRequest, String> {
+        let mut request = crate::attach_key_pair::AttachKeyPairRequest::new(self.region_id, self.instance_ids, self.key_pair_name);
         request.client_token = self.client_token;
         Ok(request)
     }
@@ -63,35 +47,32 @@ impl AttachKeyPairArgs {
 /// writing to `out` and `err`; returns the exit status.
 pub async fn run<I, T>(
     args: I,
-    environment: Environment,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    environment: ::acs_runtime::credentials::Environment,
+    out: &mut dyn ::std::io::Write,
+    err: &mut dyn ::std::io::Write,
 ) -> i32
 where
     I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
+    T: Into<::std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match <Cli as ::clap::Parser>::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => return acs_runtime::cli::parse_error(e, out, err),
+        Err(e) => return ::acs_runtime::cli::parse_error(e, out, err),
     };
     let global = &cli.global;
     match cli.command {
         Command::AttachKeyPair(args) => {
-            execute(global, &crate::SERVICE, environment, args.into_request(), out, err)
-                .await
+            ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
         }
     }
 }
 
 /// The binary's entry point: process arguments, environment, stdout and stderr.
-pub fn main() -> std::process::ExitCode {
-    acs_runtime::cli::main(
-        run(
-            std::env::args_os(),
-            Environment::process(),
-            &mut std::io::stdout(),
-            &mut std::io::stderr(),
-        ),
-    )
+pub fn main() -> ::std::process::ExitCode {
+    ::acs_runtime::cli::main(run(
+        ::std::env::args_os(),
+        ::acs_runtime::credentials::Environment::process(),
+        &mut ::std::io::stdout(),
+        &mut ::std::io::stderr(),
+    ))
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords that cannot be raw identifiers; they get a `_` suffix instead.
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
@@ -17,6 +17,16 @@ const KEYWORDS: &[&str] = &[
     "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static",
     "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual",
     "where", "while", "yield",
+];
+
+/// Names the Rust prelude brings into every module (edition 2021). Generated code writes these
+/// unqualified (`Option`, `String`, `Vec`, `Some`), so no generated type may take one of them;
+/// everything else it uses is written with a full path and cannot be shadowed.
+pub const PRELUDE: &[&str] = &[
+    "Copy", "Send", "Sized", "Sync", "Unpin", "Drop", "Fn", "FnMut", "FnOnce", "drop", "Box", "ToOwned", "Clone",
+    "PartialEq", "PartialOrd", "Eq", "Ord", "AsRef", "AsMut", "Into", "From", "Default", "Iterator", "Extend",
+    "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator", "Option", "Some", "None", "Result", "Ok", "Err",
+    "String", "ToString", "Vec", "TryFrom", "TryInto", "FromIterator", "Debug", "Hash",
 ];
 
 /// Keeps `[A-Za-z0-9_]`, turning anything else into a word break.
@@ -49,6 +59,16 @@ pub fn pascal(name: &str) -> String {
     finish(words_only(name).to_upper_camel_case())
 }
 
+/// A command-line flag: `InstanceIds` → `instance-ids`, `SystemDisk.Size` → `system-disk-size`.
+pub fn kebab(name: &str) -> String {
+    let flag = words_only(name).to_kebab_case();
+    if flag.is_empty() {
+        "unnamed".into()
+    } else {
+        flag
+    }
+}
+
 /// The singular of an English plural, for naming a list's item type: `Results` → `Result`,
 /// `Policies` → `Policy`, `Addresses` → `Address`. Words that do not look plural stay.
 pub fn singular(name: &str) -> String {
@@ -74,6 +94,11 @@ impl Scope {
     /// A scope in which `reserved` are already taken.
     pub fn with_reserved(reserved: &[&str]) -> Self {
         Self { taken: reserved.iter().map(|s| (*s).to_owned()).collect() }
+    }
+
+    /// Takes `name` without checking: a name that exists already.
+    pub fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.trim_start_matches("r#").to_owned());
     }
 
     /// `wanted` if free, else the first free `wanted_N` (`WantedN` for types).

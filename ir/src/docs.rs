@@ -38,14 +38,6 @@ pub fn clean(text: &str) -> String {
     out.join("\n").trim().to_owned()
 }
 
-/// Markdown inline code for any text (a fence of backticks longer than any run inside it).
-pub fn code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim() != text || text.is_empty() { " " } else { "" };
-    format!("{fence}{pad}{text}{pad}{fence}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,12 +50,5 @@ mod tests {
             "See [ListRegions](https://help.aliyun.com/document_detail/189315.html).\n\n   indented\n```text\nrun this\n```"
         );
         assert_eq!(clean("```json\n{"), "```text\n{\n```");
-    }
-
-    #[test]
-    fn inline_code_survives_backticks_and_tabs() {
-        assert_eq!(code("test"), "`test`");
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("tab\t"), "` tab\t `");
     }
 }

@@ -1,4 +1,4 @@
-//! Layer 2, lower: from the spec model to the IR.
+//! Lower: from the parsed spec to the IR.
 //!
 //! All decisions about meaning are made here, once: which method the client uses, what Rust type
 //! a schema becomes, what each constraint checks, what every item is called. Anything the
@@ -9,12 +9,19 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use regex::Regex;
+use acs_runtime::service::CLI_GLOBAL_FLAGS;
 
 use crate::docs;
 use crate::ident::{self, Scope};
 use crate::ir::*;
-use crate::model::{self, AdditionalProperties, ApiDocs, Schema};
+use crate::parse::{self as model, AdditionalProperties, ApiDocs, Schema};
+
+/// The modules a generated crate has besides its operations' (and `lib`/`main`, whose files
+/// are the crate roots): no operation module may take one of these names.
+pub const CRATE_MODULES: &[&str] = &["lib", "main", "bin", "client", "cli", "endpoints", "errors"];
+
+/// What the generated CLI module declares besides one variant and one flags struct per operation.
+pub const CLI_ITEMS: &[&str] = &["Cli", "Command"];
 
 /// A spec the generator cannot turn into a correct client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,14 +82,41 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>) -> Result<(Service, Vec<Str
     };
 
     let mut warnings = Vec::new();
-    let mut modules = Scope::with_reserved(&["endpoints", "client", "cli", "prelude", "error"]);
+    let mut modules = Scope::with_reserved(CRATE_MODULES);
+    let mut cli_items = Scope::with_reserved(CLI_ITEMS);
     let mut operations = Vec::new();
+    let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
     for name in selected {
         let lowering = OperationLowering { doc, op: name, warnings: RefCell::new(Vec::new()) };
-        let (operation, notes) = lowering.run(&mut modules)?;
-        operations.push(operation);
+        let (mut operation, notes) = lowering.run(&mut modules, &mut cli_items)?;
+        for case in std::mem::take(&mut operation.errors_found) {
+            let entry = errors.entry(case.code.clone()).or_insert_with(|| ErrorCase { operations: Vec::new(), statuses: Vec::new(), messages: Vec::new(), ..case.clone() });
+            entry.operations.push(operation.operation.name.clone());
+            for status in case.statuses {
+                if !entry.statuses.contains(&status) {
+                    entry.statuses.push(status);
+                }
+            }
+            for message in case.messages {
+                if !entry.messages.contains(&message) {
+                    entry.messages.push(message);
+                }
+            }
+        }
+        operations.push(operation.operation);
         warnings.extend(notes);
     }
+    // One variant per code, named once for the whole product.
+    let mut variants = Scope::with_reserved(&["Unknown"]);
+    let errors: Vec<ErrorCase> = errors
+        .into_values()
+        .map(|mut case| {
+            case.variant = variants.claim(ident::pascal(&case.code));
+            case.statuses.sort_unstable();
+            case.operations.sort();
+            case
+        })
+        .collect();
 
     let mut endpoints: BTreeMap<String, String> = BTreeMap::new();
     for (i, e) in doc.endpoints.iter().enumerate() {
@@ -99,8 +133,15 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>) -> Result<(Service, Vec<Str
         title: doc.info.title.clone(),
         endpoints: endpoints.into_iter().collect(),
         operations,
+        errors,
     };
     Ok((service, warnings))
+}
+
+/// An operation with the error cases it documents, before they are merged per product.
+struct LoweredOperation {
+    operation: Operation,
+    errors_found: Vec<ErrorCase>,
 }
 
 /// Which side of the call a schema describes.
@@ -136,21 +177,25 @@ impl<'a> OperationLowering<'a> {
         LowerError { path, operation: Some(self.op.to_owned()), parameter: parameter.map(str::to_owned), message }
     }
 
-    fn run(self, modules: &mut Scope) -> Result<(Operation, Vec<String>), LowerError> {
+    fn run(self, modules: &mut Scope, cli_items: &mut Scope) -> Result<(LoweredOperation, Vec<String>), LowerError> {
         let doc: &'a ApiDocs = self.doc;
         let api = &doc.apis[self.op];
         let base = format!("apis.{}", self.op);
         let pascal = ident::pascal(self.op);
         let request_type = format!("{pascal}Request");
         let response_type = format!("{pascal}Response");
-        let error_type = format!("{pascal}ErrorCode");
+        let cli = {
+            let variant = cli_items.claim(pascal.clone());
+            let args_type = cli_items.claim(format!("{}Args", variant.trim_start_matches("r#")));
+            CliNames { variant, args_type }
+        };
 
         let method = {
             let methods: Vec<String> = api.methods.iter().map(|m| m.to_ascii_lowercase()).collect();
             if methods.is_empty() || methods.iter().any(|m| m == "post") {
-                Method::Post
+                HttpMethod::Post
             } else if methods.iter().any(|m| m == "get") {
-                Method::Get
+                HttpMethod::Get
             } else {
                 return Err(self.err(format!("{base}.methods"), None, format!("no supported method in {:?} (need post or get)", api.methods)));
             }
@@ -158,7 +203,12 @@ impl<'a> OperationLowering<'a> {
         let https_only = !api.schemes.is_empty() && api.schemes.iter().all(|s| s.eq_ignore_ascii_case("https"));
 
         let mut types = Types {
-            scope: Scope::with_reserved(&[&request_type, &response_type, &error_type, "Result", "Option", "Vec", "String", "Box", "Some", "None", "Ok", "Err", "BTreeMap", "Value", "Serialize", "Deserialize", "Params", "Style", "Validate", "Validator", "ValidationError", "StrRules", "IntRules", "NumRules", "ListRules", "Operation", "HttpMethod", "StringBool", "ServiceError"]),
+            scope: {
+                let mut scope = Scope::with_reserved(ident::PRELUDE);
+                scope.reserve(&request_type);
+                scope.reserve(&response_type);
+                scope
+            },
             request: Vec::new(),
             response: Vec::new(),
             by_ref: BTreeMap::new(),
@@ -166,6 +216,7 @@ impl<'a> OperationLowering<'a> {
         };
 
         let mut field_names = Scope::with_reserved(RESERVED_FIELD_NAMES);
+        let mut flags = Scope::with_reserved(CLI_GLOBAL_FLAGS);
         let mut params: Vec<Field> = Vec::new();
         for (i, p) in api.parameters.iter().enumerate() {
             let path = format!("{base}.parameters[{i}]");
@@ -194,19 +245,13 @@ impl<'a> OperationLowering<'a> {
                     return Err(self.err(format!("{path}.in"), Some(&p.name), format!("parameter location {other:?} is not supported for RPC operations (query and formData are)")))
                 }
             };
-            let style = match p.style.as_deref() {
-                None => Style::Plain,
-                Some("repeatList") => Style::RepeatList,
-                Some("flat") => Style::Flat,
-                Some("json") => Style::Json,
-                Some("simple") => Style::Simple,
-                Some(other) => {
-                    return Err(self.err(format!("{path}.style"), Some(&p.name), format!("style {other:?} is not supported (repeatList, flat, json and simple are)")))
-                }
-            };
+            let style = Style::from_spec(p.style.as_deref()).ok_or_else(|| {
+                self.err(format!("{path}.style"), Some(&p.name), format!("style {:?} is not supported (repeatList, flat, json and simple are)", p.style.as_deref().unwrap_or_default()))
+            })?;
             let mut field = self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
             field.location = location;
             field.style = style;
+            field.flag = Some(flags.claim(ident::kebab(&p.name)));
             params.push(field);
         }
 
@@ -243,7 +288,6 @@ impl<'a> OperationLowering<'a> {
             module: modules.claim(ident::snake(self.op)),
             request_type,
             response_type,
-            error_type,
             docs: OperationDocs {
                 title: api.title.as_deref().map(docs::clean),
                 summary: api.summary.as_deref().map(docs::clean),
@@ -259,10 +303,11 @@ impl<'a> OperationLowering<'a> {
             params,
             request_types: types.request,
             response,
-            errors,
+            errors: errors.iter().map(|e| e.code.clone()).collect(),
             idempotency_token,
+            cli,
         };
-        Ok((operation, self.warnings.into_inner()))
+        Ok((LoweredOperation { operation, errors_found: errors }, self.warnings.into_inner()))
     }
 
     fn errors(&self, api: &model::Api) -> Vec<ErrorCase> {
@@ -283,15 +328,9 @@ impl<'a> OperationLowering<'a> {
                 }
             }
         }
-        let mut variants = Scope::with_reserved(&["Other"]);
         by_code
             .into_iter()
-            .map(|(code, (statuses, messages))| ErrorCase {
-                variant: variants.claim(ident::pascal(&code)),
-                code,
-                statuses: statuses.into_iter().collect(),
-                messages,
-            })
+            .map(|(code, (statuses, messages))| ErrorCase { variant: String::new(), code, statuses: statuses.into_iter().collect(), messages, operations: Vec::new() })
             .collect()
     }
 
@@ -317,6 +356,7 @@ impl<'a> OperationLowering<'a> {
             rust_name: names.claim(ident::snake(wire_name)),
             location: Location::Query,
             style: Style::Plain,
+            flag: None,
             ty,
             required: side == Side::Request && resolved.required.unwrap_or(false),
             constraints,
@@ -419,13 +459,15 @@ impl<'a> OperationLowering<'a> {
     }
 
     fn constraints(&self, schema: &Schema, ty: &Type, path: &str, param: Option<&str>, unenforced: &mut Vec<String>) -> Result<Constraints, LowerError> {
+        let err = |key: &str, message: String| self.err(format!("{path}.{key}"), param, message);
         let count = |key: &str, raw: &Option<String>| -> Result<Option<u64>, LowerError> {
             raw.as_deref()
                 .map(|text| {
                     let text = text.trim();
                     text.parse::<u64>()
-                        .or_else(|_| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64).ok_or(()))
-                        .map_err(|_| self.err(format!("{path}.{key}"), param, format!("{key} must be a non-negative integer, found {text:?}")))
+                        .ok()
+                        .or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (0.0..1.8e19).contains(f)).map(|f| f as u64))
+                        .ok_or_else(|| err(key, format!("{key} must be a non-negative integer, found {text:?}")))
                 })
                 .transpose()
         };
@@ -435,10 +477,8 @@ impl<'a> OperationLowering<'a> {
                 c.min_length = count("minLength", &schema.min_length)?;
                 c.max_length = count("maxLength", &schema.max_length)?;
                 if let Some(pattern) = &schema.pattern {
-                    match Regex::new(pattern) {
-                        Ok(_) => c.pattern = Some(pattern.clone()),
-                        Err(_) => unenforced.push(format!("pattern {pattern:?} is not enforced: the regex engine does not support it")),
-                    }
+                    Pattern::check(pattern).map_err(|e| err("pattern", format!("pattern {pattern:?} does not compile: {}", e.lines().last().unwrap_or_default())))?;
+                    c.pattern = Some(Pattern::owned(pattern.clone()));
                 }
                 match schema.charset.as_deref() {
                     None => {}
@@ -455,15 +495,26 @@ impl<'a> OperationLowering<'a> {
             }
             Type::I32 | Type::I64 | Type::F32 | Type::F64 => {
                 let integer = matches!(ty, Type::I32 | Type::I64);
+                let (lowest, highest) = match ty {
+                    Type::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                    _ => (i64::MIN, i64::MAX),
+                };
                 let bound = |key: &str, raw: &Option<String>| -> Result<Option<Number>, LowerError> {
                     raw.as_deref()
                         .map(|text| {
                             let text = text.trim();
-                            let bad = || self.err(format!("{path}.{key}"), param, format!("{key} must be a number, found {text:?}"));
                             if integer {
-                                text.parse::<i64>().map(Number::Int).or_else(|_| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| Number::Int(f as i64)).ok_or_else(bad))
+                                let n = text.parse::<i64>().ok().or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (-9.2e18..9.2e18).contains(f)).map(|f| f as i64));
+                                match n {
+                                    Some(n) if (lowest..=highest).contains(&n) => Ok(Number::Int(n)),
+                                    Some(_) => Err(err(key, format!("{key} {text} is outside the range of the field's type ({lowest} to {highest})"))),
+                                    None => Err(err(key, format!("{key} must be an integer in the range of the field's type, found {text:?}"))),
+                                }
                             } else {
-                                text.parse::<f64>().map(Number::Float).map_err(|_| bad())
+                                match text.parse::<f64>() {
+                                    Ok(x) if x.is_finite() => Ok(Number::Float(x)),
+                                    _ => Err(err(key, format!("{key} must be a finite number, found {text:?}"))),
+                                }
                             }
                         })
                         .transpose()
@@ -471,10 +522,9 @@ impl<'a> OperationLowering<'a> {
                 c.minimum = bound("minimum", &schema.minimum)?.map(|n| (n, schema.exclusive_minimum.unwrap_or(false)));
                 c.maximum = bound("maximum", &schema.maximum)?.map(|n| (n, schema.exclusive_maximum.unwrap_or(false)));
                 if let Some(values) = &schema.enum_values {
-                    // Integers compare by their canonical text; floats have none, so they are not checked.
-                    let canonical: Option<Vec<String>> = values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).map(|n: i64| n.to_string())).collect();
-                    match canonical {
-                        Some(allowed) if integer => c.allowed = allowed,
+                    let integers: Option<Vec<i64>> = values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))).collect();
+                    match integers {
+                        Some(allowed) if integer => c.allowed_integers = allowed,
                         _ => unenforced.push(format!("enum {} on a number is not enforced", serde_json::Value::Array(values.clone()))),
                     }
                 }
@@ -491,7 +541,41 @@ impl<'a> OperationLowering<'a> {
             }
             _ => {}
         }
+        self.contradictions(&c, path, param)?;
         Ok(c)
+    }
+
+    /// Bounds that no value can meet: a client built from them would refuse every request.
+    fn contradictions(&self, c: &Constraints, path: &str, param: Option<&str>) -> Result<(), LowerError> {
+        let refuse = |what: String| Err(self.err(path.to_owned(), param, format!("{what}: no value can satisfy it")));
+        if let (Some(min), Some(max)) = (c.min_length, c.max_length) {
+            if min > max {
+                return refuse(format!("minLength {min} is greater than maxLength {max}"));
+            }
+        }
+        if let (Some(min), Some(max)) = (c.min_items, c.max_items) {
+            if min > max {
+                return refuse(format!("minItems {min} is greater than maxItems {max}"));
+            }
+        }
+        if let (Some((min, min_excl)), Some((max, max_excl))) = (c.minimum, c.maximum) {
+            let as_f64 = |n: Number| match n {
+                Number::Int(i) => i as f64,
+                Number::Float(f) => f,
+            };
+            let empty = match (min, max) {
+                (Number::Int(a), Number::Int(b)) => a > b || (a == b && (min_excl || max_excl)) || (min_excl && max_excl && i128::from(b) - i128::from(a) <= 1),
+                _ => as_f64(min) > as_f64(max) || (as_f64(min) == as_f64(max) && (min_excl || max_excl)),
+            };
+            if empty {
+                let show = |n: Number, excl: bool, word: &str| format!("{word}{} {}", if excl { " (exclusive)" } else { "" }, match n {
+                    Number::Int(i) => i.to_string(),
+                    Number::Float(f) => f.to_string(),
+                });
+                return refuse(format!("{} and {}", show(min, min_excl, "minimum"), show(max, max_excl, "maximum")));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -532,7 +616,7 @@ mod tests {
         assert_eq!(count.ty, Type::I32);
         assert_eq!(count.constraints.minimum, Some((Number::Int(1), false)));
         assert_eq!(count.constraints.maximum, Some((Number::Int(36), false)));
-        assert_eq!(count.constraints.allowed, ["1", "12"]);
+        assert_eq!(count.constraints.allowed_integers, [1, 12]);
     }
 
     #[test]
@@ -546,7 +630,7 @@ mod tests {
                     {"name":"ClientToken","in":"query","schema":{"type":"string"}}]}}}"#,
         );
         let op = &service.operations[0];
-        assert_eq!((op.method, op.https_only, op.module.as_str()), (Method::Get, true, "list_things"));
+        assert_eq!((op.method, op.https_only, op.module.as_str()), (HttpMethod::Get, true, "list_things"));
         assert_eq!(op.params[0].rust_name, "r#type");
         assert_eq!((op.params[1].style, op.params[2].style, op.params[2].location), (Style::Simple, Style::Json, Location::Body));
         assert_eq!(op.params[2].ty, Type::Map(Box::new(Type::Any)), "a free-form object is a map");

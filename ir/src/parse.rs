@@ -1,4 +1,4 @@
-//! Layer 1, parse: a serde model of Alibaba's `api-docs.json` format.
+//! Parse: a serde model of Alibaba's `api-docs.json` format.
 //!
 //! The model accepts the format as it is found in the wild, not as it should be: numbers and
 //! examples written as strings, `components.schemas` as `[]` instead of `{}`, flags written as
@@ -16,9 +16,6 @@ use serde_json::Value;
 /// A whole `api-docs.json` document.
 #[derive(Debug, Deserialize)]
 pub struct ApiDocs {
-    /// Format version, `"1.0"`.
-    #[serde(default)]
-    pub version: Option<String>,
     /// Product, version and style.
     pub info: Info,
     /// Named schemas referenced with `$ref`.
@@ -76,8 +73,6 @@ pub struct Api {
     /// Whether the operation is deprecated.
     #[serde(default, deserialize_with = "lenient_bool")]
     pub deprecated: Option<bool>,
-    /// `read` / `write`.
-    pub operation_type: Option<String>,
     /// Parameters, in order.
     #[serde(default)]
     pub parameters: Vec<Parameter>,
@@ -124,9 +119,6 @@ pub struct Parameter {
     /// Type and constraints.
     #[serde(default)]
     pub schema: Schema,
-    /// Whether an empty value is meaningful.
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub allow_empty_value: Option<bool>,
 }
 
 /// A JSON-schema-like type with the format's own quirks.
@@ -208,8 +200,8 @@ pub struct Schema {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum AdditionalProperties {
-    /// `true` / `false`.
-    Flag(bool),
+    /// `true` / `false`: any value, or none.
+    Flag(#[allow(dead_code)] bool),
     /// The schema of every value.
     Schema(Box<Schema>),
 }
@@ -232,9 +224,6 @@ pub struct ErrorCode {
     /// Message the service sends.
     #[serde(default, deserialize_with = "lenient_string")]
     pub error_message: Option<String>,
-    /// Extra documentation.
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub description: Option<String>,
 }
 
 /// `endpoints[]`.
@@ -257,9 +246,6 @@ pub struct ResponseDemo {
     /// The demo document, as text.
     #[serde(default)]
     pub example: String,
-    /// An error demo, as text (often empty).
-    #[serde(default)]
-    pub error_example: String,
 }
 
 /// Decodes `responseDemo`, which is a JSON array held in a string. An empty string is common

@@ -1,7 +1,9 @@
-//! Layer 2, the intermediate representation: what the generator knows about a product once the
-//! spec's quirks are resolved. Every name here is final (sanitized, unique in its scope), every
-//! wire name is kept next to its Rust name, and every constraint is typed. The emitter reads only
-//! this; it never looks at the spec.
+//! The intermediate representation: what a spec means once its quirks are resolved. Every name
+//! here is final (sanitized, unique in its scope, CLI flags included), every wire name is kept
+//! next to its Rust name, and every constraint is typed. The emitter and the emulator read only
+//! this; neither looks at the spec.
+
+pub use acs_runtime::{HttpMethod, Pattern, Style};
 
 /// A product version and everything generated for it.
 #[derive(Debug, Clone)]
@@ -16,6 +18,8 @@ pub struct Service {
     pub endpoints: Vec<(String, String)>,
     /// Operations, sorted by name.
     pub operations: Vec<Operation>,
+    /// Every error code any operation documents, once, sorted by code.
+    pub errors: Vec<ErrorCase>,
 }
 
 /// One operation (`Action`).
@@ -29,12 +33,10 @@ pub struct Operation {
     pub request_type: String,
     /// Response type.
     pub response_type: String,
-    /// Error-code enum.
-    pub error_type: String,
     /// Documentation.
     pub docs: OperationDocs,
     /// Method the client uses: POST when allowed, else GET (as the official SDKs do).
-    pub method: Method,
+    pub method: HttpMethod,
     /// Methods the spec allows, as written.
     pub methods: Vec<String>,
     /// True when only HTTPS is allowed.
@@ -49,10 +51,21 @@ pub struct Operation {
     pub request_types: Vec<ObjectType>,
     /// The 2xx response body.
     pub response: ResponseShape,
-    /// Documented error codes, one entry per code.
-    pub errors: Vec<ErrorCase>,
+    /// The codes of the errors it documents (entries of [`Service::errors`]), sorted.
+    pub errors: Vec<String>,
     /// Index into `params` of the idempotency token (`ClientToken`), if any.
     pub idempotency_token: Option<usize>,
+    /// Names of its command-line subcommand.
+    pub cli: CliNames,
+}
+
+/// What an operation is called in the generated command line.
+#[derive(Debug, Clone)]
+pub struct CliNames {
+    /// The subcommand's variant (`AttachKeyPair`; clap shows it as `attach-key-pair`).
+    pub variant: String,
+    /// The struct of its flags (`AttachKeyPairArgs`).
+    pub args_type: String,
 }
 
 /// Text for an operation's docs.
@@ -70,15 +83,6 @@ pub struct OperationDocs {
     pub response_demo: Option<String>,
 }
 
-/// HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-}
-
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -86,21 +90,6 @@ pub enum Location {
     Query,
     /// Form-encoded body (`in: formData`).
     Body,
-}
-
-/// Wire form of a parameter (`style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    /// No style.
-    Plain,
-    /// `Name.N`.
-    RepeatList,
-    /// `Name.Prop`.
-    Flat,
-    /// One JSON string.
-    Json,
-    /// Comma-joined.
-    Simple,
 }
 
 /// A parameter, a property of a request object, or a response field.
@@ -114,6 +103,8 @@ pub struct Field {
     pub location: Location,
     /// Wire style (parameters only).
     pub style: Style,
+    /// The command-line flag (parameters only), unique among the operation's and the global flags.
+    pub flag: Option<String>,
     /// Type.
     pub ty: Type,
     /// Required by the spec (`required`, not `docRequired`).
@@ -173,6 +164,20 @@ impl Type {
     pub fn is_collection(&self) -> bool {
         matches!(self, Type::List(_) | Type::Map(_))
     }
+
+    /// True when a Rust field of this type is never wrapped in `Option`: collections, whose
+    /// empty value means absent, and `Any`, whose `null` does.
+    pub fn absent_is_empty(&self) -> bool {
+        self.is_collection() || *self == Type::Any
+    }
+
+    /// What a value of this type is on the wire, which decides how the wire is read back.
+    pub fn shape(&self) -> acs_runtime::Shape {
+        match self {
+            Type::List(_) | Type::Object(_) | Type::Map(_) | Type::Any => acs_runtime::Shape::Composite,
+            _ => acs_runtime::Shape::Scalar,
+        }
+    }
 }
 
 /// Constraints on a value (for lists: on the list; item constraints sit on `items`).
@@ -182,10 +187,12 @@ pub struct Constraints {
     pub min_length: Option<u64>,
     /// `maxLength`
     pub max_length: Option<u64>,
-    /// `pattern` (checked to compile with the runtime's regex engine)
-    pub pattern: Option<String>,
-    /// `enum`
+    /// `pattern` (checked to compile when lowering)
+    pub pattern: Option<Pattern>,
+    /// `enum` of a string
     pub allowed: Vec<String>,
+    /// `enum` of an integer
+    pub allowed_integers: Vec<i64>,
     /// `x-acs-charset: ascii`
     pub ascii_only: bool,
     /// `x-acs-forbidden-prefixes`
@@ -203,6 +210,22 @@ pub struct Constraints {
 }
 
 impl Constraints {
+    /// No constraint at all.
+    pub const NONE: Self = Self {
+        min_length: None,
+        max_length: None,
+        pattern: None,
+        allowed: Vec::new(),
+        allowed_integers: Vec::new(),
+        ascii_only: false,
+        forbidden_prefixes: Vec::new(),
+        minimum: None,
+        maximum: None,
+        min_items: None,
+        max_items: None,
+        items: None,
+    };
+
     /// True when there is nothing to check.
     pub fn is_empty(&self) -> bool {
         *self == Constraints::default()
@@ -256,4 +279,6 @@ pub struct ErrorCase {
     pub statuses: Vec<u16>,
     /// Documented messages.
     pub messages: Vec<String>,
+    /// The operations that document it, by wire name, sorted.
+    pub operations: Vec<String>,
 }

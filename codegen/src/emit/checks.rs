@@ -1,0 +1,207 @@
+//! Each request struct's `Validate` impl: one `Validator` call per field, with the rules that
+//! [`acs_ir::rules::of`] derives for it, written as `const fn` builder calls.
+//!
+//! This module only spells those rule values as Rust; which rules a field gets is decided in
+//! `acs_ir::rules`, where the emulator gets them too.
+
+use acs_ir::rules::{self, Check};
+use acs_ir::{Field, Type};
+use acs_runtime::{IntRules, ListRules, NumRules, StrRules};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{float_literal, ident, int_literal};
+
+/// `impl Validate for <type_name>`.
+pub fn validate_impl(type_name: &str, fields: &[Field]) -> TokenStream {
+    let type_ident = ident(type_name);
+    let checks: Vec<TokenStream> = fields.iter().map(field_checks).filter(|t| !t.is_empty()).collect();
+    let v = if checks.is_empty() { quote!(_v) } else { quote!(v) };
+    quote! {
+        impl ::acs_runtime::Validate for #type_ident {
+            fn validate_into(&self, #v: &mut ::acs_runtime::Validator) {
+                #(#checks)*
+            }
+        }
+    }
+}
+
+/// A `StrRules` value: the builder expression, and the `static` its pattern needs, if any
+/// (a pattern is compiled once, in its `static`).
+fn str_rules(r: &StrRules<'_>) -> (TokenStream, Option<TokenStream>) {
+    let mut expr = quote!(::acs_runtime::StrRules::new());
+    let mut pattern_static = None;
+    if r.required {
+        expr = quote!(#expr.required());
+    }
+    if let Some(n) = r.min_length {
+        let n = proc_macro2::Literal::u64_unsuffixed(n);
+        expr = quote!(#expr.min_length(#n));
+    }
+    if let Some(n) = r.max_length {
+        let n = proc_macro2::Literal::u64_unsuffixed(n);
+        expr = quote!(#expr.max_length(#n));
+    }
+    if r.ascii {
+        expr = quote!(#expr.ascii());
+    }
+    if let Some(p) = r.pattern {
+        let source = p.as_str();
+        pattern_static = Some(quote!(static PATTERN: ::acs_runtime::Pattern = ::acs_runtime::Pattern::new(#source);));
+        expr = quote!(#expr.pattern(&PATTERN));
+    }
+    if !r.forbidden_prefixes.is_empty() {
+        let prefixes = r.forbidden_prefixes.iter();
+        expr = quote!(#expr.forbidden_prefixes(&[#(#prefixes),*]));
+    }
+    if !r.allowed.is_empty() {
+        let allowed = r.allowed.iter();
+        expr = quote!(#expr.allowed(&[#(#allowed),*]));
+    }
+    (expr, pattern_static)
+}
+
+fn int_rules(r: &IntRules<'_>) -> TokenStream {
+    let mut expr = quote!(::acs_runtime::IntRules::new());
+    if let Some((n, exclusive)) = r.minimum {
+        let n = int_literal(n);
+        expr = if exclusive { quote!(#expr.exclusive_minimum(#n)) } else { quote!(#expr.minimum(#n)) };
+    }
+    if let Some((n, exclusive)) = r.maximum {
+        let n = int_literal(n);
+        expr = if exclusive { quote!(#expr.exclusive_maximum(#n)) } else { quote!(#expr.maximum(#n)) };
+    }
+    if !r.allowed.is_empty() {
+        let allowed = r.allowed.iter().map(|&n| int_literal(n));
+        expr = quote!(#expr.allowed(&[#(#allowed),*]));
+    }
+    expr
+}
+
+fn num_rules(r: &NumRules) -> TokenStream {
+    let mut expr = quote!(::acs_runtime::NumRules::new());
+    if let Some((x, exclusive)) = r.minimum {
+        let x = float_literal(x);
+        expr = if exclusive { quote!(#expr.exclusive_minimum(#x)) } else { quote!(#expr.minimum(#x)) };
+    }
+    if let Some((x, exclusive)) = r.maximum {
+        let x = float_literal(x);
+        expr = if exclusive { quote!(#expr.exclusive_maximum(#x)) } else { quote!(#expr.maximum(#x)) };
+    }
+    expr
+}
+
+fn list_rules(r: &ListRules) -> TokenStream {
+    let mut expr = quote!(::acs_runtime::ListRules::new());
+    if r.required {
+        expr = quote!(#expr.required());
+    }
+    if let Some(n) = r.min_items {
+        let n = proc_macro2::Literal::u64_unsuffixed(n);
+        expr = quote!(#expr.min_items(#n));
+    }
+    if let Some(n) = r.max_items {
+        let n = proc_macro2::Literal::u64_unsuffixed(n);
+        expr = quote!(#expr.max_items(#n));
+    }
+    expr
+}
+
+/// A call with the `static` it needs: in a block of its own, so one call's `PATTERN` cannot
+/// clash with another's.
+struct Call {
+    needs: Option<TokenStream>,
+    call: TokenStream,
+}
+
+impl Call {
+    fn plain(call: TokenStream) -> Self {
+        Self { needs: None, call }
+    }
+
+    /// The call as a statement.
+    fn statement(self) -> TokenStream {
+        let Call { needs, call } = self;
+        match needs {
+            Some(needs) => quote!({ #needs #call }),
+            None => call,
+        }
+    }
+
+    /// The call inside `if let Some(value) = &self.<field>`.
+    fn if_set(self, field: &proc_macro2::Ident) -> TokenStream {
+        let Call { needs, call } = self;
+        quote! { if let Some(value) = &self.#field { #needs #call } }
+    }
+}
+
+/// The call that checks one value (`value` is a reference to it) under the wire name `wire`.
+fn value_call(check: &Check<'_>, ty: &Type, wire: &str, value: TokenStream) -> Option<Call> {
+    if check.is_none() {
+        return None;
+    }
+    Some(match check {
+        Check::Str(r) => {
+            let (rules, pattern) = str_rules(r);
+            Call { needs: pattern, call: quote! { v.string(#wire, #value, &#rules); } }
+        }
+        Check::Int(r) => {
+            let rules = int_rules(r);
+            let n = if *ty == Type::I32 { quote!(i64::from(*#value)) } else { quote!(*#value) };
+            Call::plain(quote! { v.integer(#wire, #n, &#rules); })
+        }
+        Check::Num(r) => {
+            let rules = num_rules(r);
+            let x = if *ty == Type::F32 { quote!(f64::from(*#value)) } else { quote!(*#value) };
+            Call::plain(quote! { v.number(#wire, #x, &#rules); })
+        }
+        Check::Object(_) => Call::plain(quote! { v.object(#wire, #value); }),
+        Check::None | Check::List(..) => return None,
+    })
+}
+
+/// The checks of one field, or nothing when it has no rule.
+fn field_checks(f: &Field) -> TokenStream {
+    let wire = f.wire_name.as_str();
+    let name = ident(&f.rust_name);
+    let check = rules::of(f);
+    match (&check, &f.ty) {
+        (Check::List(list, item_check), Type::List(item_ty)) => {
+            let mut out = Vec::new();
+            if !list.is_empty() {
+                let rules = list_rules(list);
+                out.push(quote! { v.list(#wire, self.#name.len(), &#rules); });
+            }
+            if !item_check.is_none() {
+                out.push(match (item_check.as_ref(), item_ty.as_ref()) {
+                    (Check::Str(r), _) => {
+                        let (rules, pattern) = str_rules(r);
+                        Call { needs: pattern, call: quote! { v.strings(#wire, &self.#name, &#rules); } }.statement()
+                    }
+                    (Check::Int(r), Type::I32) => {
+                        let rules = int_rules(r);
+                        quote! { v.integers(#wire, self.#name.iter().map(|&n| i64::from(n)), &#rules); }
+                    }
+                    (Check::Int(r), _) => {
+                        let rules = int_rules(r);
+                        quote! { v.integers(#wire, self.#name.iter().copied(), &#rules); }
+                    }
+                    (Check::Num(r), Type::F32) => {
+                        let rules = num_rules(r);
+                        quote! { v.numbers(#wire, self.#name.iter().map(|&x| f64::from(x)), &#rules); }
+                    }
+                    (Check::Num(r), _) => {
+                        let rules = num_rules(r);
+                        quote! { v.numbers(#wire, self.#name.iter().copied(), &#rules); }
+                    }
+                    (Check::Object(_), _) => quote! { v.each(#wire, &self.#name); },
+                    (Check::None | Check::List(..), _) => quote!(),
+                });
+            }
+            out.into_iter().collect()
+        }
+        (check, ty) if f.required => value_call(check, ty, wire, quote!(&self.#name)).map(Call::statement).unwrap_or_default(),
+        (_, ty) if ty.absent_is_empty() => quote!(),
+        (check, ty) => value_call(check, ty, wire, quote!(value)).map(|call| call.if_set(&name)).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,173 @@
+//! `src/cli.rs` and `src/bin/<name>.rs`: the command-line front end, one subcommand per
+//! operation and one flag per parameter (flag names come from lowering).
+
+use acs_ir::{rules, Field, Service, Type};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, help_line, ident, inner_doc, rust_type, Names, Site};
+
+/// A flag's value kind.
+enum FlagKind {
+    /// A scalar flag of this type.
+    Scalar(TokenStream),
+    /// A repeated flag of this item type.
+    Repeated(TokenStream),
+    /// JSON text, parsed into the field's type.
+    Json,
+}
+
+fn flag_kind(ty: &Type) -> FlagKind {
+    let scalar = |t: &Type| match t {
+        Type::String | Type::I32 | Type::I64 | Type::F32 | Type::F64 | Type::Bool => Some(rust_type(t, Site::Module)),
+        _ => None,
+    };
+    match ty {
+        Type::List(item) => scalar(item).map_or(FlagKind::Json, FlagKind::Repeated),
+        t => scalar(t).map_or(FlagKind::Json, FlagKind::Scalar),
+    }
+}
+
+/// `--help` text of a parameter: its first sentence, wire name and rules.
+fn flag_help(p: &Field) -> String {
+    let mut help = format!("{} [{}", help_line(p.docs.description.as_ref().or(p.docs.title.as_ref()), &p.wire_name), p.wire_name);
+    for rule in rules::of(p).describe() {
+        help.push_str("; ");
+        help.push_str(&rule);
+    }
+    help.push(']');
+    help
+}
+
+/// The `cli` module.
+pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
+    let binary = names.cli_name;
+    let title = service.title.clone().unwrap_or_else(|| service.product.clone());
+    let docs = inner_doc(&format!(
+        "The `{binary}` command: one subcommand per operation, one flag per parameter.\n\n\
+         Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON. \
+         Global flags: `--endpoint`, `--region`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. \
+         The response body goes to stdout; errors go to stderr with status 2 for invalid requests \
+         (nothing sent) and 1 for everything else."
+    ));
+    let about = format!("Alibaba Cloud {title} ({} {})", service.product, service.version);
+    let mut variants = Vec::new();
+    let mut arg_structs = Vec::new();
+    let mut arms = Vec::new();
+    for op in &service.operations {
+        let variant = ident(&op.cli.variant);
+        let args_name = ident(&op.cli.args_type);
+        let module = ident(&op.module);
+        let request = ident(&op.request_type);
+        let help = doc(&help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name));
+        variants.push(quote! { #help #variant(#args_name) });
+
+        let mut fields = Vec::new();
+        let mut new_args = Vec::new();
+        let mut sets = Vec::new();
+        for p in &op.params {
+            let name = ident(&p.rust_name);
+            let flag = p.flag.as_deref().expect("lowering names a flag for every parameter");
+            let kind = flag_kind(&p.ty);
+            let (field_ty, attrs) = match (&kind, p.required) {
+                (FlagKind::Scalar(t), true) if p.ty == Type::Bool => (quote!(#t), quote!(#[arg(long = #flag, action = ::clap::ArgAction::Set)])),
+                (FlagKind::Scalar(t), true) => (quote!(#t), quote!(#[arg(long = #flag)])),
+                (FlagKind::Scalar(t), false) => (quote!(Option<#t>), quote!(#[arg(long = #flag)])),
+                (FlagKind::Repeated(t), required) => (quote!(Vec<#t>), quote!(#[arg(long = #flag, required = #required)])),
+                (FlagKind::Json, true) => (quote!(String), quote!(#[arg(long = #flag, value_name = "JSON")])),
+                (FlagKind::Json, false) => (quote!(Option<String>), quote!(#[arg(long = #flag, value_name = "JSON")])),
+            };
+            let help_doc = doc(&flag_help(p));
+            fields.push(quote! { #help_doc #attrs #name: #field_ty });
+            let ty = rust_type(&p.ty, Site::Crate(&op.module));
+            match (&kind, p.required) {
+                (FlagKind::Json, true) => new_args.push(quote!(::acs_runtime::cli::json_flag::<#ty>(#flag, &self.#name)?)),
+                (_, true) => new_args.push(quote!(self.#name)),
+                (FlagKind::Json, false) if p.ty.absent_is_empty() => sets.push(quote! {
+                    if let Some(text) = &self.#name {
+                        request.#name = ::acs_runtime::cli::json_flag::<#ty>(#flag, text)?;
+                    }
+                }),
+                (FlagKind::Json, false) => sets.push(quote! {
+                    if let Some(text) = &self.#name {
+                        request.#name = Some(::acs_runtime::cli::json_flag::<#ty>(#flag, text)?);
+                    }
+                }),
+                (_, false) => sets.push(quote!(request.#name = self.#name;)),
+            }
+        }
+        let binding = if sets.is_empty() { quote!(let request) } else { quote!(let mut request) };
+        let struct_doc = doc(&format!("Flags of `{}`.", op.name));
+        arg_structs.push(quote! {
+            #struct_doc
+            #[derive(Debug, ::clap::Args)]
+            struct #args_name {
+                #(#fields,)*
+            }
+
+            impl #args_name {
+                fn into_request(self) -> Result<crate::#module::#request, String> {
+                    #binding = crate::#module::#request::new(#(#new_args),*);
+                    #(#sets)*
+                    Ok(request)
+                }
+            }
+        });
+        arms.push(quote! {
+            Command::#variant(args) => ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await,
+        });
+    }
+    quote! {
+        #docs
+
+        #[derive(Debug, ::clap::Parser)]
+        #[command(name = #binary, about = #about, version)]
+        struct Cli {
+            #[command(flatten)]
+            global: ::acs_runtime::cli::GlobalArgs,
+            #[command(subcommand)]
+            command: Command,
+        }
+
+        #[derive(Debug, ::clap::Subcommand)]
+        enum Command {
+            #(#variants,)*
+        }
+
+        #(#arg_structs)*
+
+        /// Runs the command with `args` (the first is the program name) against `environment`,
+        /// writing to `out` and `err`; returns the exit status.
+        pub async fn run<I, T>(args: I, environment: ::acs_runtime::credentials::Environment, out: &mut dyn ::std::io::Write, err: &mut dyn ::std::io::Write) -> i32
+        where
+            I: IntoIterator<Item = T>,
+            T: Into<::std::ffi::OsString> + Clone,
+        {
+            let cli = match <Cli as ::clap::Parser>::try_parse_from(args) {
+                Ok(cli) => cli,
+                Err(e) => return ::acs_runtime::cli::parse_error(e, out, err),
+            };
+            let global = &cli.global;
+            match cli.command {
+                #(#arms)*
+            }
+        }
+
+        /// The binary's entry point: process arguments, environment, stdout and stderr.
+        pub fn main() -> ::std::process::ExitCode {
+            ::acs_runtime::cli::main(run(::std::env::args_os(), ::acs_runtime::credentials::Environment::process(), &mut ::std::io::stdout(), &mut ::std::io::stderr()))
+        }
+    }
+}
+
+/// `src/bin/<name>.rs`.
+pub fn binary(names: &Names<'_>) -> TokenStream {
+    let docs = inner_doc(&format!("The `{}` command; see the crate's `cli` module.", names.cli_name));
+    let krate = ident(names.crate_ident);
+    quote! {
+        #docs
+        fn main() -> ::std::process::ExitCode {
+            #krate::cli::main()
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! `src/endpoints.rs`: the product, its API version and its regional endpoints.
+
+use acs_ir::Service;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::inner_doc;
+
+/// The `endpoints` module.
+pub fn module(service: &Service) -> TokenStream {
+    let docs = inner_doc(&format!("Regional endpoints of `{}` `{}`, from the spec's `endpoints` list.", service.product, service.version));
+    let (product, version) = (&service.product, &service.version);
+    let entries = service.endpoints.iter().map(|(region, host)| quote! { ::acs_runtime::RegionEndpoint { region: #region, host: #host } });
+    quote! {
+        #docs
+
+        /// The product, its API version and its endpoints.
+        pub static SERVICE: ::acs_runtime::ServiceInfo = ::acs_runtime::ServiceInfo {
+            product: #product,
+            version: #version,
+            style: ::acs_runtime::ApiStyle::Rpc,
+            endpoints: ENDPOINTS,
+        };
+
+        /// Region → host, sorted by region id.
+        pub const ENDPOINTS: &[::acs_runtime::RegionEndpoint] = &[#(#entries),*];
+
+        /// The host serving `region`, if the spec lists one.
+        pub fn endpoint(region: &str) -> Option<&'static str> {
+            SERVICE.endpoint(region)
+        }
+    }
+}

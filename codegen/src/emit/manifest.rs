@@ -1,0 +1,76 @@
+//! `Cargo.toml` of a generated crate.
+
+use acs_ir::Service;
+
+use super::Names;
+
+/// A TOML basic string: quotes, backslashes and every control character escaped (TOML allows
+/// none of them raw), so any title or version from a spec makes a valid manifest.
+pub fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The manifest. `header` becomes its first comment line.
+pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, header: &str) -> String {
+    let title = service.title.clone().unwrap_or_else(|| service.product.clone());
+    let description = format!("Typed, validated client types for Alibaba Cloud {title} ({} {})", service.product, service.version);
+    // One line: a newline in the header would end the comment.
+    let header: String = header.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cli = names.cli_name;
+    format!(
+        "# {header}\n\
+         [package]\n\
+         name = {name}\n\
+         version = \"0.1.0\"\n\
+         edition = \"2021\"\n\
+         description = {description}\n\
+         license = \"MIT OR Apache-2.0\"\n\
+         publish = false\n\
+         \n\
+         [features]\n\
+         default = [\"cli\"]\n\
+         # The `{cli}` command-line front end.\n\
+         cli = [\"acs-runtime/cli\", \"dep:clap\"]\n\
+         \n\
+         [[bin]]\n\
+         name = {cli_name}\n\
+         path = {bin_path}\n\
+         required-features = [\"cli\"]\n\
+         \n\
+         [dependencies]\n\
+         acs-runtime = {{ path = {runtime} }}\n\
+         clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
+         serde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         serde_json = \"1\"\n",
+        name = toml_string(names.crate_name),
+        description = toml_string(&description),
+        cli_name = toml_string(cli),
+        bin_path = toml_string(&format!("src/bin/{cli}.rs")),
+        runtime = toml_string(runtime_path),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::toml_string;
+
+    #[test]
+    fn every_control_character_is_escaped() {
+        assert_eq!(toml_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(toml_string("x\u{7f}y\u{85}z\n"), r#""x\u007Fy\u0085z\n""#);
+    }
+}

@@ -1,0 +1,184 @@
+//! `src/<operation>.rs`: an operation's request (with its `Operation` impl and object types)
+//! and its response (with its object types).
+
+use acs_ir::{Location, Operation, ResponseShape, Service};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{bare, doc, ident, inner_doc, paragraphs, types};
+
+/// The module of one operation.
+pub fn module(service: &Service, op: &Operation) -> TokenStream {
+    let docs = inner_doc(&module_doc(service, op));
+    let request = request(op);
+    let request_types = op.request_types.iter().map(types::request_object);
+    let response = response(op);
+    quote! {
+        #docs
+        #request
+        #(#request_types)*
+        #response
+    }
+}
+
+fn module_doc(service: &Service, op: &Operation) -> String {
+    let d = &op.docs;
+    let heading = d.title.clone().or_else(|| d.summary.clone()).unwrap_or_else(|| op.name.clone());
+    let mut facts = vec![format!(
+        "Action `{}`, `{}` `{}`. Sent as `{}`{}.",
+        op.name,
+        service.product,
+        service.version,
+        op.method.as_str(),
+        if op.https_only { " over HTTPS only" } else { "" }
+    )];
+    if let Some((action, level, resources)) = &d.ram_action {
+        let mut ram = format!("RAM action `{action}`");
+        if let Some(level) = level {
+            ram.push_str(&format!(", access level `{level}`"));
+        }
+        if let Some(resources) = resources {
+            ram.push_str(&format!(", resources `{resources}`"));
+        }
+        facts.push(format!("{ram}."));
+    }
+    if !op.security.is_empty() && op.security != ["AK"] {
+        facts.push(format!("Authentication: {}.", op.security.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+    }
+    if op.deprecated {
+        facts.push("Deprecated by the service.".into());
+    }
+    let errors = if op.errors.is_empty() {
+        String::new()
+    } else {
+        let links: Vec<String> = op
+            .errors
+            .iter()
+            .filter_map(|code| service.errors.iter().find(|e| &e.code == code))
+            .map(|e| format!("[`{}`](crate::ErrorCode::{})", e.code, bare(&e.variant)))
+            .collect();
+        format!("Documented errors: {}.", links.join(", "))
+    };
+    let summary = if d.title.is_some() { d.summary.clone() } else { None };
+    paragraphs([format!("# {}", heading.lines().next().unwrap_or_default()), summary.unwrap_or_default(), d.description.clone().unwrap_or_default(), facts.join(" "), errors])
+}
+
+fn request(op: &Operation) -> TokenStream {
+    let name = ident(&op.request_type);
+    let response = ident(&op.response_type);
+    let docs = format!(
+        "Request of `{}`.\n\nBuild it with [`{}::new`], which takes the required parameters, and the setters for optional ones. \
+         [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.",
+        op.name, op.request_type
+    );
+    let declaration = types::request_struct(&op.request_type, &docs, &op.params, true);
+    let action = &op.name;
+    let method = format_ident!("{}", match op.method {
+        acs_ir::HttpMethod::Get => "Get",
+        acs_ir::HttpMethod::Post => "Post",
+    });
+    let https_only = op.https_only;
+    let put = |location: Location| -> Vec<TokenStream> {
+        op.params
+            .iter()
+            .filter(|p| p.location == location)
+            .map(|p| {
+                let wire = &p.wire_name;
+                let style = format_ident!("{}", p.style.variant_name());
+                let field = ident(&p.rust_name);
+                quote!(params.put(#wire, ::acs_runtime::Style::#style, &self.#field);)
+            })
+            .collect()
+    };
+    let query = put(Location::Query);
+    let body = put(Location::Body);
+    let params_binding = if query.is_empty() { quote!(let params = ::acs_runtime::Params::new();) } else { quote!(let mut params = ::acs_runtime::Params::new();) };
+    let body_fn = if body.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn to_body_params(&self) -> ::acs_runtime::Params {
+                let mut params = ::acs_runtime::Params::new();
+                #(#body)*
+                params
+            }
+        }
+    };
+    let (token_const, token_fns) = match op.idempotency_token {
+        Some(i) => {
+            let wire = &op.params[i].wire_name;
+            let field = ident(&op.params[i].rust_name);
+            (
+                quote!(Some(#wire)),
+                quote! {
+                    fn idempotency_token(&self) -> Option<&str> {
+                        self.#field.as_deref()
+                    }
+
+                    fn set_idempotency_token(&mut self, token: String) {
+                        self.#field = Some(token);
+                    }
+                },
+            )
+        }
+        None => (quote!(None), quote!()),
+    };
+    quote! {
+        #declaration
+
+        impl ::acs_runtime::Operation for #name {
+            const ACTION: &'static str = #action;
+            const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::#method;
+            const HTTPS_ONLY: bool = #https_only;
+            const IDEMPOTENCY_TOKEN: Option<&'static str> = #token_const;
+            type Response = #response;
+
+            fn to_params(&self) -> ::acs_runtime::Params {
+                #params_binding
+                #(#query)*
+                params
+            }
+
+            #body_fn
+            #token_fns
+        }
+    }
+}
+
+fn response(op: &Operation) -> TokenStream {
+    let name = ident(&op.response_type);
+    let demo = op.docs.response_demo.as_ref().map(|demo| format!("\n\nExample from the spec:\n\n```json\n{demo}\n```")).unwrap_or_default();
+    match &op.response {
+        ResponseShape::Untyped => {
+            let d = doc(&format!("Response of `{}`.\n\nThe spec describes no response fields, so every field is kept as JSON in `fields`.{demo}", op.name));
+            quote! {
+                #d
+                #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[non_exhaustive]
+                pub struct #name {
+                    /// The ID of the request. Wire name: `RequestId`.
+                    #[serde(rename = "RequestId", default, skip_serializing_if = "Option::is_none")]
+                    pub request_id: Option<String>,
+                    /// Every other field of the body, by wire name.
+                    #[serde(flatten)]
+                    pub fields: ::serde_json::Map<String, ::serde_json::Value>,
+                }
+            }
+        }
+        ResponseShape::Typed { fields, types: nested } => {
+            let docs = format!(
+                "Response of `{}`.\n\nEvery field is optional, unknown fields are ignored, and scalars also decode from their string, number or boolean forms.{demo}",
+                op.name
+            );
+            let declaration = types::response_struct(&op.response_type, &docs, fields);
+            let helpers = types::failure_helpers(fields, nested);
+            let helpers = if helpers.is_empty() { quote!() } else { quote!(impl #name { #(#helpers)* }) };
+            let nested = nested.iter().map(types::response_object);
+            quote! {
+                #declaration
+                #helpers
+                #(#nested)*
+            }
+        }
+    }
+}

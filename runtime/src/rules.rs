@@ -1,0 +1,460 @@
+//! The rules a field must satisfy, as data: what a spec states about one string, integer,
+//! number or list.
+//!
+//! Generated code builds these with `const fn` builders (`StrRules::new().required().max_length(64)`),
+//! and the emulator builds the same values from the spec's IR; both hand them to
+//! [`crate::Validator`]. The types are `#[non_exhaustive]` with public fields to read: a rule
+//! added here later breaks no generated crate.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// A regular expression from a spec, compiled on first use and then kept.
+///
+/// Generated code holds each pattern in a `static`, so it is compiled once per process; the
+/// emulator keeps one per parameter in its IR. No lock is taken after the first compilation,
+/// and a pattern that does not compile is reported, never a panic.
+pub struct Pattern {
+    source: Cow<'static, str>,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// A pattern from a literal (`static P: Pattern = Pattern::new("^a$");`).
+    pub const fn new(source: &'static str) -> Self {
+        Self { source: Cow::Borrowed(source), compiled: OnceLock::new() }
+    }
+
+    /// A pattern from text known only at run time.
+    pub fn owned(source: String) -> Self {
+        Self { source: Cow::Owned(source), compiled: OnceLock::new() }
+    }
+
+    /// Why `source` cannot be used as a pattern, if it cannot: the generator refuses such a spec.
+    pub fn check(source: &str) -> Result<(), String> {
+        Regex::new(source).map(drop).map_err(|e| e.to_string())
+    }
+
+    /// The pattern as written in the spec.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether `value` matches (anywhere, as in JSON Schema: anchor with `^…$`); `None` when the
+    /// pattern does not compile.
+    pub fn is_match(&self, value: &str) -> Option<bool> {
+        self.compiled.get_or_init(|| Regex::new(&self.source).ok()).as_ref().map(|re| re.is_match(value))
+    }
+}
+
+impl Clone for Pattern {
+    fn clone(&self) -> Self {
+        Self { source: self.source.clone(), compiled: self.compiled.clone() }
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pattern({:?})", self.source)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// A list of texts: borrowed literals in generated code, owned strings in the emulator.
+#[derive(Clone, Copy)]
+pub struct Texts<'a>(TextsRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum TextsRepr<'a> {
+    Literal(&'a [&'a str]),
+    Owned(&'a [String]),
+}
+
+impl<'a> Texts<'a> {
+    /// No texts.
+    pub const EMPTY: Self = Self(TextsRepr::Literal(&[]));
+
+    /// The texts, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let (literal, owned): (&'a [&'a str], &'a [String]) = match self.0 {
+            TextsRepr::Literal(items) => (items, &[]),
+            TextsRepr::Owned(items) => (&[], items),
+        };
+        literal.iter().copied().chain(owned.iter().map(String::as_str))
+    }
+
+    /// True when there are none.
+    pub const fn is_empty(&self) -> bool {
+        match self.0 {
+            TextsRepr::Literal(items) => items.is_empty(),
+            TextsRepr::Owned(items) => items.is_empty(),
+        }
+    }
+
+    fn contains(&self, value: &str) -> bool {
+        self.iter().any(|t| t == value)
+    }
+}
+
+impl fmt::Debug for Texts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Texts<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+/// The rules of a string field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct StrRules<'a> {
+    /// Required: an empty value is missing (unless `min_length` reports it).
+    pub required: bool,
+    /// `minLength`, in characters.
+    pub min_length: Option<u64>,
+    /// `maxLength`, in characters.
+    pub max_length: Option<u64>,
+    /// `x-acs-charset: ascii`.
+    pub ascii: bool,
+    /// `pattern`.
+    pub pattern: Option<&'a Pattern>,
+    /// `x-acs-forbidden-prefixes`.
+    pub forbidden_prefixes: Texts<'a>,
+    /// `enum`.
+    pub allowed: Texts<'a>,
+}
+
+impl<'a> StrRules<'a> {
+    /// No rule at all.
+    pub const fn new() -> Self {
+        Self { required: false, min_length: None, max_length: None, ascii: false, pattern: None, forbidden_prefixes: Texts::EMPTY, allowed: Texts::EMPTY }
+    }
+    /// The value is required.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    /// At least `n` characters.
+    pub const fn min_length(mut self, n: u64) -> Self {
+        self.min_length = Some(n);
+        self
+    }
+    /// At most `n` characters.
+    pub const fn max_length(mut self, n: u64) -> Self {
+        self.max_length = Some(n);
+        self
+    }
+    /// ASCII characters only.
+    pub const fn ascii(mut self) -> Self {
+        self.ascii = true;
+        self
+    }
+    /// Must match `pattern`.
+    pub const fn pattern(mut self, pattern: &'a Pattern) -> Self {
+        self.pattern = Some(pattern);
+        self
+    }
+    /// Must not start with any of `prefixes`.
+    pub const fn forbidden_prefixes(mut self, prefixes: &'a [&'a str]) -> Self {
+        self.forbidden_prefixes = Texts(TextsRepr::Literal(prefixes));
+        self
+    }
+    /// [`StrRules::forbidden_prefixes`] from owned strings.
+    pub const fn forbidden_prefixes_owned(mut self, prefixes: &'a [String]) -> Self {
+        self.forbidden_prefixes = Texts(TextsRepr::Owned(prefixes));
+        self
+    }
+    /// Must be one of `allowed`.
+    pub const fn allowed(mut self, allowed: &'a [&'a str]) -> Self {
+        self.allowed = Texts(TextsRepr::Literal(allowed));
+        self
+    }
+    /// [`StrRules::allowed`] from owned strings.
+    pub const fn allowed_owned(mut self, allowed: &'a [String]) -> Self {
+        self.allowed = Texts(TextsRepr::Owned(allowed));
+        self
+    }
+
+    /// True when nothing is checked.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::new()
+    }
+
+    /// The rules in words, one phrase each (`2 to 64 characters`), for docs and `--help`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(range_phrase(self.min_length, self.max_length, "characters"));
+        if self.ascii {
+            out.push("ASCII characters only".into());
+        }
+        if let Some(p) = self.pattern {
+            out.push(format!("matches {}", code(p.as_str())));
+        }
+        if !self.forbidden_prefixes.is_empty() {
+            out.push(format!("must not start with {}", self.forbidden_prefixes.iter().map(code).collect::<Vec<_>>().join(" or ")));
+        }
+        if !self.allowed.is_empty() {
+            out.push(format!("one of {}", self.allowed.iter().map(code).collect::<Vec<_>>().join(", ")));
+        }
+        out
+    }
+
+    pub(crate) fn allows(&self, value: &str) -> bool {
+        self.allowed.contains(value)
+    }
+}
+
+impl Default for StrRules<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A bound and whether the bound itself is excluded.
+pub type Bound<T> = Option<(T, bool)>;
+
+/// The rules of an integer field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IntRules<'a> {
+    /// `minimum` and whether it is exclusive.
+    pub minimum: Bound<i64>,
+    /// `maximum` and whether it is exclusive.
+    pub maximum: Bound<i64>,
+    /// `enum`.
+    pub allowed: &'a [i64],
+}
+
+impl<'a> IntRules<'a> {
+    /// No rule at all.
+    pub const fn new() -> Self {
+        Self { minimum: None, maximum: None, allowed: &[] }
+    }
+    /// At least `n`.
+    pub const fn minimum(mut self, n: i64) -> Self {
+        self.minimum = Some((n, false));
+        self
+    }
+    /// Greater than `n`.
+    pub const fn exclusive_minimum(mut self, n: i64) -> Self {
+        self.minimum = Some((n, true));
+        self
+    }
+    /// At most `n`.
+    pub const fn maximum(mut self, n: i64) -> Self {
+        self.maximum = Some((n, false));
+        self
+    }
+    /// Less than `n`.
+    pub const fn exclusive_maximum(mut self, n: i64) -> Self {
+        self.maximum = Some((n, true));
+        self
+    }
+    /// Must be one of `allowed`.
+    pub const fn allowed(mut self, allowed: &'a [i64]) -> Self {
+        self.allowed = allowed;
+        self
+    }
+
+    /// True when nothing is checked.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::new()
+    }
+
+    /// The rules in words, for docs and `--help`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = bound_phrases(self.minimum, self.maximum);
+        if !self.allowed.is_empty() {
+            out.push(format!("one of {}", self.allowed.iter().map(|n| code(&n.to_string())).collect::<Vec<_>>().join(", ")));
+        }
+        out
+    }
+}
+
+impl Default for IntRules<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The rules of a floating-point field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct NumRules {
+    /// `minimum` and whether it is exclusive.
+    pub minimum: Bound<f64>,
+    /// `maximum` and whether it is exclusive.
+    pub maximum: Bound<f64>,
+}
+
+impl NumRules {
+    /// No rule at all.
+    pub const fn new() -> Self {
+        Self { minimum: None, maximum: None }
+    }
+    /// At least `x`.
+    pub const fn minimum(mut self, x: f64) -> Self {
+        self.minimum = Some((x, false));
+        self
+    }
+    /// Greater than `x`.
+    pub const fn exclusive_minimum(mut self, x: f64) -> Self {
+        self.minimum = Some((x, true));
+        self
+    }
+    /// At most `x`.
+    pub const fn maximum(mut self, x: f64) -> Self {
+        self.maximum = Some((x, false));
+        self
+    }
+    /// Less than `x`.
+    pub const fn exclusive_maximum(mut self, x: f64) -> Self {
+        self.maximum = Some((x, true));
+        self
+    }
+
+    /// True when nothing is checked.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::new()
+    }
+
+    /// The rules in words, for docs and `--help`.
+    pub fn describe(&self) -> Vec<String> {
+        bound_phrases(self.minimum, self.maximum)
+    }
+}
+
+impl Default for NumRules {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The rules of a list field (its items have rules of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListRules {
+    /// Required: an empty list is missing (unless `min_items` reports it).
+    pub required: bool,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+}
+
+impl ListRules {
+    /// No rule at all.
+    pub const fn new() -> Self {
+        Self { required: false, min_items: None, max_items: None }
+    }
+    /// The list is required (not empty).
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    /// At least `n` items.
+    pub const fn min_items(mut self, n: u64) -> Self {
+        self.min_items = Some(n);
+        self
+    }
+    /// At most `n` items.
+    pub const fn max_items(mut self, n: u64) -> Self {
+        self.max_items = Some(n);
+        self
+    }
+
+    /// True when nothing is checked.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::new()
+    }
+
+    /// The rules in words, for docs and `--help`.
+    pub fn describe(&self) -> Vec<String> {
+        range_phrase(self.min_items, self.max_items, "items").into_iter().collect()
+    }
+}
+
+impl Default for ListRules {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn range_phrase(min: Option<u64>, max: Option<u64>, unit: &str) -> Option<String> {
+    match (min, max) {
+        (Some(min), Some(max)) => Some(format!("{min} to {max} {unit}")),
+        (Some(min), None) => Some(format!("at least {min} {unit}")),
+        (None, Some(max)) => Some(format!("at most {max} {unit}")),
+        (None, None) => None,
+    }
+}
+
+fn bound_phrases<T: fmt::Display>(min: Bound<T>, max: Bound<T>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((n, exclusive)) = min {
+        out.push(if exclusive { format!("greater than {n}") } else { format!("at least {n}") });
+    }
+    if let Some((n, exclusive)) = max {
+        out.push(if exclusive { format!("less than {n}") } else { format!("at most {n}") });
+    }
+    out
+}
+
+/// Markdown inline code for any text (a fence longer than any run of backticks inside it).
+pub fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim() != text || text.is_empty() { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static NAME: Pattern = Pattern::new("^[a-z]+$");
+    const RULES: StrRules<'static> = StrRules::new().required().min_length(2).max_length(64).forbidden_prefixes(&["http://"]);
+
+    #[test]
+    fn builders_are_const_and_describe_themselves() {
+        assert!(RULES.required && RULES.min_length == Some(2) && RULES.forbidden_prefixes.iter().eq(["http://"]));
+        let with_pattern = RULES.pattern(&NAME);
+        assert_eq!(with_pattern.describe(), ["2 to 64 characters", "matches `^[a-z]+$`", "must not start with `http://`"]);
+        assert_eq!(IntRules::new().minimum(1).exclusive_maximum(36).allowed(&[1, 12]).describe(), ["at least 1", "less than 36", "one of `1`, `12`"]);
+        assert_eq!(ListRules::new().max_items(50).describe(), ["at most 50 items"]);
+        assert!(NumRules::new().is_empty() && !NumRules::new().minimum(0.5).is_empty());
+    }
+
+    #[test]
+    fn owned_and_literal_texts_compare_alike() {
+        let owned = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(StrRules::new().allowed(&["a", "b"]), StrRules::new().allowed_owned(&owned));
+    }
+
+    #[test]
+    fn patterns_compile_once_and_bad_ones_are_reported() {
+        assert_eq!(NAME.is_match("abc"), Some(true));
+        assert_eq!(NAME.is_match("aBc"), Some(false));
+        assert_eq!(Pattern::owned("(".into()).is_match("x"), None);
+        assert!(Pattern::check("(").is_err() && Pattern::check("^a$").is_ok());
+    }
+
+    #[test]
+    fn inline_code_survives_backticks() {
+        assert_eq!(code("test"), "`test`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("tab\t"), "` tab\t `");
+    }
+}
