@@ -9,7 +9,8 @@ use acs_tests::{assert_golden, project_root};
 const GOLDEN_RESPONSE: &str = include_str!("golden/attach_key_pair/response.json");
 
 fn documented_request() -> AttachKeyPairRequest {
-    AttachKeyPairRequest::new("cn-hangzhou", ["2ad1ae67295445f598017499dc****"], "test").client_token("123e4567-e89b-12d3-a456-426655440000")
+    AttachKeyPairRequest::new("cn-hangzhou", ["2ad1ae67295445f598017499dc****"], "test")
+        .client_token("123e4567-e89b-12d3-a456-426655440000")
 }
 
 fn violations(request: &AttachKeyPairRequest) -> Vec<Violation> {
@@ -56,7 +57,8 @@ fn documented_response_serializes_back_to_the_same_json() {
 
 #[test]
 fn golden_response_is_the_specs_response_demo() {
-    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(project_root().join("spec/swas-open/2020-06-01/api-docs.json")).unwrap()).unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project_root().join("spec/swas-open/2020-06-01/api-docs.json")).unwrap()).unwrap();
     let demo_list: serde_json::Value = serde_json::from_str(spec["apis"]["AttachKeyPair"]["responseDemo"].as_str().unwrap()).unwrap();
     let demo = demo_list[0]["example"].as_str().unwrap();
     assert_eq!(format!("{demo}\n"), GOLDEN_RESPONSE);
@@ -129,12 +131,18 @@ fn instance_ids_between_1_and_50_pass() {
 
 #[test]
 fn zero_instance_ids_fail() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ids(0), "kp")), [violation("InstanceIds", ViolationKind::TooFewItems { min: 1, actual: 0 }, None)]);
+    assert_eq!(
+        violations(&AttachKeyPairRequest::new("cn-hangzhou", ids(0), "kp")),
+        [violation("InstanceIds", ViolationKind::TooFewItems { min: 1, actual: 0 }, None)]
+    );
 }
 
 #[test]
 fn fifty_one_instance_ids_fail() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ids(51), "kp")), [violation("InstanceIds", ViolationKind::TooManyItems { max: 50, actual: 51 }, None)]);
+    assert_eq!(
+        violations(&AttachKeyPairRequest::new("cn-hangzhou", ids(51), "kp")),
+        [violation("InstanceIds", ViolationKind::TooManyItems { max: 50, actual: 51 }, None)]
+    );
 }
 
 #[test]
@@ -146,20 +154,29 @@ fn key_pair_names_of_2_and_64_characters_pass() {
 
 #[test]
 fn key_pair_name_of_1_character_fails() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "a")), [violation("KeyPairName", ViolationKind::TooShort { min: 2, actual: 1 }, Some("a"))]);
+    assert_eq!(
+        violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "a")),
+        [violation("KeyPairName", ViolationKind::TooShort { min: 2, actual: 1 }, Some("a"))]
+    );
 }
 
 #[test]
 fn key_pair_name_of_65_characters_fails() {
     let name = format!("k{}", "x".repeat(64));
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], name.as_str())), [violation("KeyPairName", ViolationKind::TooLong { max: 64, actual: 65 }, Some(&name))]);
+    assert_eq!(
+        violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], name.as_str())),
+        [violation("KeyPairName", ViolationKind::TooLong { max: 64, actual: 65 }, Some(&name))]
+    );
 }
 
 const NAME_PATTERN: &str = "^[A-Za-z][A-Za-z0-9:_-]*$";
 
 #[test]
 fn key_pair_name_with_a_leading_digit_fails() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "1key")), [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some("1key"))]);
+    assert_eq!(
+        violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "1key")),
+        [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some("1key"))]
+    );
 }
 
 #[test]
@@ -177,7 +194,10 @@ fn key_pair_name_starting_with_http_fails() {
 
 #[test]
 fn key_pair_name_with_a_space_fails() {
-    assert_eq!(violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "my key")), [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some("my key"))]);
+    assert_eq!(
+        violations(&AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "my key")),
+        [violation("KeyPairName", ViolationKind::PatternMismatch { pattern: NAME_PATTERN.into() }, Some("my key"))]
+    );
 }
 
 #[test]
@@ -227,7 +247,10 @@ fn to_params_is_the_documented_opt_out() {
 fn request_round_trips_through_its_wire_named_json() {
     let request = documented_request();
     let json = serde_json::to_value(&request).unwrap();
-    assert_eq!(json, serde_json::json!({"RegionId":"cn-hangzhou","ClientToken":"123e4567-e89b-12d3-a456-426655440000","InstanceIds":["2ad1ae67295445f598017499dc****"],"KeyPairName":"test"}));
+    assert_eq!(
+        json,
+        serde_json::json!({"RegionId":"cn-hangzhou","ClientToken":"123e4567-e89b-12d3-a456-426655440000","InstanceIds":["2ad1ae67295445f598017499dc****"],"KeyPairName":"test"})
+    );
     assert_eq!(serde_json::from_value::<AttachKeyPairRequest>(json).unwrap(), request);
     let err = serde_json::from_value::<AttachKeyPairRequest>(serde_json::json!({"RegionId":"r","InstanceIds":["i"]})).unwrap_err();
     assert!(err.to_string().contains("missing field `KeyPairName`"), "{err}");

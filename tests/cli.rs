@@ -24,7 +24,8 @@ fn keys() -> Environment {
     Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")], None)
 }
 
-const ATTACH: &[&str] = &["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--instance-ids", "i-2", "--key-pair-name", "test"];
+const ATTACH: &[&str] =
+    &["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--instance-ids", "i-2", "--key-pair-name", "test"];
 
 fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     base.iter().chain(extra).copied().collect()
@@ -71,7 +72,21 @@ async fn service_errors_exit_1_with_code_and_request_id() {
 #[tokio::test]
 async fn validation_errors_exit_2_and_send_nothing() {
     let server = Server::start(vec![]).await;
-    let run = swas_open(&["attach-key-pair", "--endpoint", &server.url, "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "http://x"], keys()).await;
+    let run = swas_open(
+        &[
+            "attach-key-pair",
+            "--endpoint",
+            &server.url,
+            "--region-id",
+            "cn-hangzhou",
+            "--instance-ids",
+            "i-1",
+            "--key-pair-name",
+            "http://x",
+        ],
+        keys(),
+    )
+    .await;
     assert_eq!(run.code, 2);
     assert!(run.err.starts_with("error: invalid AttachKeyPair request: KeyPairName does not match the pattern"), "{}", run.err);
     assert!(run.err.contains("KeyPairName must not start with \"http://\""), "{}", run.err);
@@ -107,7 +122,14 @@ async fn dry_run_prints_the_signed_request_and_sends_nothing() {
 
 #[tokio::test]
 async fn dry_run_redacts_sts_tokens() {
-    let env = Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.tmp"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "stssecret"), ("ALIBABA_CLOUD_SECURITY_TOKEN", "tok+en/with=chars")], None);
+    let env = Environment::new(
+        [
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.tmp"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "stssecret"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", "tok+en/with=chars"),
+        ],
+        None,
+    );
     for version in ["v3", "rpc"] {
         let run = swas_open(&with(ATTACH, &["--signature-version", version, "--dry-run"]), env.clone()).await;
         assert_eq!(run.code, 0, "{}", run.err);
@@ -162,7 +184,13 @@ async fn the_binary_calls_a_local_endpoint_and_sets_its_exit_status() {
     let run = |args: Vec<String>| {
         let binary = binary.clone();
         tokio::task::spawn_blocking(move || {
-            std::process::Command::new(binary).args(args).env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid").env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret").env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true").output().unwrap()
+            std::process::Command::new(binary)
+                .args(args)
+                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+                .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+                .output()
+                .unwrap()
         })
     };
     let args: Vec<String> = with(ATTACH, &["--endpoint", &server.url]).into_iter().map(String::from).collect();
@@ -172,7 +200,17 @@ async fn the_binary_calls_a_local_endpoint_and_sets_its_exit_status() {
     let ok = run(args).await.unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("\"RequestId\""));
-    let invalid = run(vec!["attach-key-pair".into(), "--region-id".into(), "cn-hangzhou".into(), "--instance-ids".into(), "i-1".into(), "--key-pair-name".into(), "1".into()]).await.unwrap();
+    let invalid = run(vec![
+        "attach-key-pair".into(),
+        "--region-id".into(),
+        "cn-hangzhou".into(),
+        "--instance-ids".into(),
+        "i-1".into(),
+        "--key-pair-name".into(),
+        "1".into(),
+    ])
+    .await
+    .unwrap();
     assert_eq!(invalid.status.code(), Some(2));
     assert_eq!(server.seen().len(), 2);
 }

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use acs_runtime::credentials::Environment;
 use acs_runtime::transport::{BoxFuture, HttpResponse, TransportError};
+use acs_runtime::Error;
 use acs_runtime::{HttpRequest, Transport, TransportErrorKind};
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
-use acs_runtime::Error;
 use acs_swas_open::{CallOptions, Client, Config, Credentials, ErrorCode, RetryPolicy, SignatureVersion, Timeouts};
 use acs_tests::server::{Answer, Server};
 use acs_tests::shared_dir;
@@ -21,7 +21,8 @@ const NONCE: &str = "c6ab0a8e0f2d4a5b9e7f1a2b3c4d5e6f";
 
 /// The vector requests: the documented call with two instances.
 fn vector_request() -> AttachKeyPairRequest {
-    AttachKeyPairRequest::new("cn-hangzhou", ["2ad1ae67295445f598017499dc1", "i-abc"], "test").client_token("123e4567-e89b-12d3-a456-426655440000")
+    AttachKeyPairRequest::new("cn-hangzhou", ["2ad1ae67295445f598017499dc1", "i-abc"], "test")
+        .client_token("123e4567-e89b-12d3-a456-426655440000")
 }
 
 fn fixed(config: Config) -> Config {
@@ -95,11 +96,24 @@ async fn rpc_signed_request_is_exactly_vector_rpc_05() {
     if let Some(v) = vector("rpc_v1.json", "rpc-05") {
         let expected = v["expected"]["signature_query_param_as_sent"].as_str().unwrap();
         assert!(sent.url.ends_with(&format!("&{expected}")), "the official SDK's value {expected}");
-        let wire: Vec<(String, String)> = v["inputs"]["params"].as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned())).collect();
-        let mut ours: Vec<(String, String)> = sent.url.split_once('?').unwrap().1.split('&').filter(|p| !p.starts_with("Signature=")).map(|p| {
-            let (n, v) = p.split_once('=').unwrap();
-            (n.to_owned(), percent_encoding::percent_decode_str(v).decode_utf8().unwrap().into_owned())
-        }).collect();
+        let wire: Vec<(String, String)> = v["inputs"]["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+            .collect();
+        let mut ours: Vec<(String, String)> = sent
+            .url
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .filter(|p| !p.starts_with("Signature="))
+            .map(|p| {
+                let (n, v) = p.split_once('=').unwrap();
+                (n.to_owned(), percent_encoding::percent_decode_str(v).decode_utf8().unwrap().into_owned())
+            })
+            .collect();
         let mut theirs = wire;
         ours.sort();
         theirs.sort();
@@ -111,7 +125,13 @@ async fn rpc_signed_request_is_exactly_vector_rpc_05() {
 async fn sts_tokens_are_sent_and_signed_in_both_versions() {
     let server = Server::start(vec![]).await;
     for version in [SignatureVersion::V3, SignatureVersion::Rpc] {
-        let client = Client::new(Config::new().endpoint(&server.url).signature_version(version).credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("tok+en/with=chars"))).unwrap();
+        let client = Client::new(
+            Config::new()
+                .endpoint(&server.url)
+                .signature_version(version)
+                .credentials(Credentials::new("STS.tmp", "stssecret").with_security_token("tok+en/with=chars")),
+        )
+        .unwrap();
         client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
     }
     let seen = server.seen();
@@ -138,7 +158,8 @@ fn client_for(server: &Server, version: SignatureVersion) -> Client {
 async fn success_over_real_http_in_both_versions() {
     let server = Server::start(vec![]).await;
     for version in [SignatureVersion::V3, SignatureVersion::Rpc] {
-        let response = client_for(&server, version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], "kp")).await.unwrap();
+        let response =
+            client_for(&server, version).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], "kp")).await.unwrap();
         assert_eq!(response.request_id.as_deref(), Some("30637AD6-D977-4833-A54C-CC89483E****"));
     }
     let seen = server.seen();
@@ -156,7 +177,10 @@ async fn success_over_real_http_in_both_versions() {
 #[tokio::test]
 async fn per_instance_failure_in_a_200() {
     let server = Server::start(vec![Answer::json(200, r#"{"RequestId":"R2","TotalCount":2,"FailCount":1,"Results":[{"Code":"200","Message":"success","Success":"true","InstanceId":"i-1"},{"Code":"InvalidInstanceId.NotFound","Message":"no such server","Success":"false","InstanceId":"i-2"}]}"#)]).await;
-    let response = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], "kp")).await.unwrap();
+    let response = client_for(&server, SignatureVersion::V3)
+        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1", "i-2"], "kp"))
+        .await
+        .unwrap();
     assert_eq!(response.fail_count, Some(1));
     let failed: Vec<_> = response.failed_results().map(|r| r.instance_id.clone().unwrap()).collect();
     assert_eq!(failed, ["i-2"]);
@@ -165,7 +189,10 @@ async fn per_instance_failure_in_a_200() {
 #[tokio::test]
 async fn documented_404_is_a_typed_service_error() {
     let server = Server::start(vec![Answer::error(404, "InvalidInstanceId.NotFound", "The specified Instance Id does not exist.")]).await;
-    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-x"], "kp")).await.unwrap_err();
+    let err = client_for(&server, SignatureVersion::V3)
+        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-x"], "kp"))
+        .await
+        .unwrap_err();
     let service = err.service_error().expect("a service error");
     assert_eq!(err.code(), Some(ErrorCode::InvalidInstanceIdNotFound));
     assert_eq!((service.status, service.host_id.as_deref()), (404, Some("swas.cn-hangzhou.aliyuncs.com")));
@@ -188,7 +215,10 @@ async fn html_502_from_a_proxy_is_a_decode_error_with_status_and_snippet() {
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     let answers = vec![Answer::json(502, html), Answer::json(502, html), Answer::json(502, html)];
     let server = Server::start(answers).await;
-    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    let err = client_for(&server, SignatureVersion::V3)
+        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))
+        .await
+        .unwrap_err();
     match err.kind() {
         Error::Decode { status, snippet, .. } => assert_eq!((*status, snippet.as_str()), (502, html)),
         other => panic!("expected a decode error, got {other:?}"),
@@ -199,7 +229,10 @@ async fn html_502_from_a_proxy_is_a_decode_error_with_status_and_snippet() {
 #[tokio::test]
 async fn empty_200_body_is_a_decode_error() {
     let server = Server::start(vec![Answer::json(200, "")]).await;
-    let err = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    let err = client_for(&server, SignatureVersion::V3)
+        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), Error::Decode { status: 200, snippet, .. } if snippet.is_empty()), "{err:?}");
     assert!(err.to_string().contains("cannot decode the HTTP 200 response"), "{err}");
 }
@@ -220,7 +253,13 @@ async fn server_errors_are_retried_with_a_fresh_signature_and_the_same_token() {
 #[tokio::test]
 async fn throttling_honours_retry_after() {
     let server = Server::start(vec![Answer::error(400, "Throttling.User", "slow down").header("x-acs-retry-after", "300")]).await;
-    let client = Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), max_delay: Duration::from_secs(5) })).unwrap();
+    let client =
+        Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_secs(5),
+        }))
+        .unwrap();
     let start = Instant::now();
     client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
     assert!(start.elapsed() >= Duration::from_millis(300), "waited {:?}", start.elapsed());
@@ -231,7 +270,10 @@ async fn throttling_honours_retry_after() {
 async fn throttling_that_never_ends_surfaces_after_the_attempts() {
     let answers = (0..3).map(|_| Answer::error(429, "Throttling", "slow down")).collect();
     let server = Server::start(answers).await;
-    let err = client_for(&server, SignatureVersion::Rpc).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    let err = client_for(&server, SignatureVersion::Rpc)
+        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), Error::Service { attempts: 3, .. }), "{err:?}");
     assert_eq!(err.kind().code(), Some("Throttling"));
 }
@@ -239,7 +281,10 @@ async fn throttling_that_never_ends_surfaces_after_the_attempts() {
 #[tokio::test]
 async fn a_timeout_is_retried_when_the_client_token_makes_it_safe() {
     let server = Server::start(vec![Answer::json(200, acs_tests::server::SUCCESS).after(Duration::from_secs(2))]).await;
-    let response = client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp").client_token("my-token")).await.unwrap();
+    let response = client_for(&server, SignatureVersion::V3)
+        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp").client_token("my-token"))
+        .await
+        .unwrap();
     assert!(response.request_id.is_some());
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
@@ -250,7 +295,10 @@ async fn a_timeout_is_retried_when_the_client_token_makes_it_safe() {
 async fn per_call_timeouts_override_the_clients() {
     let server = Server::start(vec![Answer::json(200, acs_tests::server::SUCCESS).after(Duration::from_millis(300))]).await;
     let client = client_for(&server, SignatureVersion::V3);
-    let options = CallOptions { timeouts: Some(Timeouts { connect: Duration::from_secs(1), read: Duration::from_millis(100) }), retry: Some(RetryPolicy::none()) };
+    let options = CallOptions {
+        timeouts: Some(Timeouts { connect: Duration::from_secs(1), read: Duration::from_millis(100) }),
+        retry: Some(RetryPolicy::none()),
+    };
     let err = client.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"), &options).await.unwrap_err();
     assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Timeout, attempts: 1, .. }), "{err:?}");
 }
@@ -258,7 +306,13 @@ async fn per_call_timeouts_override_the_clients() {
 #[tokio::test]
 async fn refused_connections_are_retried_then_reported() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = Client::new(Config::new().endpoint(format!("http://127.0.0.1:{port}")).credentials(Credentials::new("testid", "testsecret")).retry(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) })).unwrap();
+    let client = Client::new(
+        Config::new()
+            .endpoint(format!("http://127.0.0.1:{port}"))
+            .credentials(Credentials::new("testid", "testsecret"))
+            .retry(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) }),
+    )
+    .unwrap();
     let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
     assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Connect, attempts: 3, .. }), "{err:?}");
     assert!(err.to_string().starts_with("AttachKeyPair: connection error after 3 attempt(s):"), "{err}");
@@ -288,7 +342,9 @@ async fn invalid_requests_are_not_sent_unless_validation_is_off() {
     let err = client_for(&server, SignatureVersion::V3).attach_key_pair(bad()).await.unwrap_err();
     assert!(matches!(err.kind(), Error::Validation(v) if v.violations.len() == 1), "{err:?}");
     assert!(server.seen().is_empty(), "nothing was sent");
-    let relaxed = Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).without_validation()).unwrap();
+    let relaxed =
+        Client::new(Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).without_validation())
+            .unwrap();
     relaxed.attach_key_pair(bad()).await.unwrap();
     assert_eq!(server.seen()[0].param("InstanceIds.51"), Some("i-50"));
 }
@@ -298,25 +354,34 @@ async fn endpoints_come_from_the_region_and_unknown_regions_list_the_known_ones(
     let client = Client::new(fixed(Config::new())).unwrap();
     let sent = client.signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).unwrap();
     assert!(sent.url.starts_with("https://swas.eu-central-1.aliyuncs.com/?"));
-    let by_config = Client::new(fixed(Config::new()).region("us-west-1")).unwrap().signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).unwrap();
+    let by_config = Client::new(fixed(Config::new()).region("us-west-1"))
+        .unwrap()
+        .signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp"))
+        .unwrap();
     assert!(by_config.url.starts_with("https://swas.us-west-1.aliyuncs.com/?"));
     let err = client.signed_request(AttachKeyPairRequest::new("mars-north-1", ["i-1"], "kp")).unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("endpoint: region \"mars-north-1\" has no known endpoint for SWAS-OPEN; known regions: ap-northeast-1, "), "{text}");
+    assert!(
+        text.starts_with("endpoint: region \"mars-north-1\" has no known endpoint for SWAS-OPEN; known regions: ap-northeast-1, "),
+        "{text}"
+    );
     assert!(text.contains("cn-hangzhou") && text.ends_with("or set an explicit endpoint"), "{text}");
 }
 
 #[test]
 fn missing_credentials_fail_when_the_client_is_built() {
     let home = tempfile::tempdir().unwrap();
-    let err = Client::new(Config::new().environment(Environment::new(Vec::<(String, String)>::new(), Some(home.path().into())))).unwrap_err();
+    let err =
+        Client::new(Config::new().environment(Environment::new(Vec::<(String, String)>::new(), Some(home.path().into())))).unwrap_err();
     assert!(matches!(err.kind(), Error::Credentials(_)));
     assert!(err.to_string().starts_with("credentials: no credentials found; tried: environment"), "{err}");
 }
 
 #[test]
 fn client_debug_never_shows_secrets() {
-    let client = Client::new(fixed(Config::new()).credentials(Credentials::new("testid", "super-secret").with_security_token("sts-secret"))).unwrap();
+    let client =
+        Client::new(fixed(Config::new()).credentials(Credentials::new("testid", "super-secret").with_security_token("sts-secret")))
+            .unwrap();
     let shown = format!("{client:?}");
     assert!(shown.contains("testid"));
     assert!(!shown.contains("super-secret") && !shown.contains("sts-secret"), "{shown}");
@@ -364,7 +429,9 @@ fn each_call_has_a_span_with_operation_attempts_and_request_id() {
     let server = runtime.block_on(Server::start(vec![Answer::error(503, "ServiceUnavailable", "busy")]));
     let recorder = Arc::new(SpanRecorder::default());
     tracing::subscriber::with_default(recorder.clone(), || {
-        runtime.block_on(client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))).unwrap();
+        runtime
+            .block_on(client_for(&server, SignatureVersion::V3).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")))
+            .unwrap();
     });
     let spans = recorder.0.lock().unwrap();
     let call = spans.iter().find(|(name, _)| name == "acs.call").expect("an acs.call span");

@@ -21,7 +21,11 @@ struct Product {
 
 impl Product {
     fn path(&self, shared: &Path) -> PathBuf {
-        if self.spec.starts_with("tests/") { project_root().join(self.spec) } else { shared.join(self.spec) }
+        if self.spec.starts_with("tests/") {
+            project_root().join(self.spec)
+        } else {
+            shared.join(self.spec)
+        }
     }
 }
 
@@ -48,7 +52,14 @@ fn cargo(workspace: &Path, args: &[&str]) -> std::process::Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let exe = std::env::current_exe().unwrap();
     let target = exe.parent().and_then(Path::parent).and_then(Path::parent).expect("tests run from <target>/<profile>/deps");
-    Command::new(cargo).args(args).arg("--offline").current_dir(workspace).env("CARGO_TARGET_DIR", target).env_remove("RUSTFLAGS").output().expect("cargo runs")
+    Command::new(cargo)
+        .args(args)
+        .arg("--offline")
+        .current_dir(workspace)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs")
 }
 
 /// Generates every product into the scratch workspace and returns its root.
@@ -57,10 +68,13 @@ fn generate_all(shared: &Path) -> PathBuf {
     let runtime = project_root().join("runtime").canonicalize().unwrap();
     for product in PRODUCTS {
         let spec = product.path(shared);
-        let settings = Settings::new(runtime.display().to_string(), "tests/generality.rs", product.spec).with_crate_name(product.crate_name).with_cli_name(product.crate_name);
+        let settings = Settings::new(runtime.display().to_string(), "tests/generality.rs", product.spec)
+            .with_crate_name(product.crate_name)
+            .with_cli_name(product.crate_name);
         let generated = acs_codegen::generate_file(&spec, &settings).unwrap_or_else(|e| panic!("{e}"));
         let shared_files = ["src/lib.rs", "src/endpoints.rs", "src/errors.rs", "src/client.rs", "src/cli.rs"].map(PathBuf::from);
-        let modules = generated.files.keys().filter(|p| p.starts_with("src") && !p.starts_with("src/bin") && !shared_files.contains(p)).count();
+        let modules =
+            generated.files.keys().filter(|p| p.starts_with("src") && !p.starts_with("src/bin") && !shared_files.contains(p)).count();
         assert_eq!(modules, product.operations, "{}: one module per operation", product.spec);
         let out = ws.join(product.crate_name);
         let changes = write::plan(&out, &generated.files).unwrap();

@@ -18,7 +18,21 @@ const SDKS: [&str; 3] = ["current", "current-v2", "core"];
 fn call(python: &std::path::Path, sdk: &str, endpoint: &str, key: (&str, &str, Option<&str>), ids: &[&str], name: &str) -> Value {
     let script = acs_tests::project_root().join("tests/interop/sdk_call.py");
     let mut cmd = Command::new(python);
-    cmd.arg(&script).args(["--sdk", sdk, "--endpoint", endpoint.trim_start_matches("http://"), "--access-key-id", key.0, "--access-key-secret", key.1, "--key-pair-name", name, "--instance-ids"]).args(ids);
+    cmd.arg(&script)
+        .args([
+            "--sdk",
+            sdk,
+            "--endpoint",
+            endpoint.trim_start_matches("http://"),
+            "--access-key-id",
+            key.0,
+            "--access-key-secret",
+            key.1,
+            "--key-pair-name",
+            name,
+            "--instance-ids",
+        ])
+        .args(ids);
     if let Some(token) = key.2 {
         cmd.args(["--security-token", token]);
     }
@@ -64,12 +78,19 @@ async fn official_sdks_see_signature_errors_and_unknown_servers() {
     let (emulator, running) = emu::start(emu::state(1), None).await;
     for sdk in SDKS {
         let (p, u) = (python.clone(), running.url.clone());
-        let wrong = tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "not-the-secret", None), &["i-1"], "test")).await.unwrap();
+        let wrong =
+            tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "not-the-secret", None), &["i-1"], "test")).await.unwrap();
         assert_eq!(wrong["ok"], false);
         assert_eq!(wrong["status"], 400, "{sdk}: {wrong}");
         // What the emulator answered, whatever the SDK made of it.
         let state = emulator.state();
-        let answered = state["recent_errors"].as_array().unwrap().iter().find(|e| e["request_id"] == wrong["request_id"]).cloned().unwrap_or_else(|| panic!("{sdk}: request id {} not in the emulator's recent errors", wrong["request_id"]));
+        let answered = state["recent_errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["request_id"] == wrong["request_id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("{sdk}: request id {} not in the emulator's recent errors", wrong["request_id"]));
         assert_eq!(answered["code"], "SignatureDoesNotMatch", "{sdk}");
         if sdk == "core" {
             // The core SDK rewrites a 400 SignatureDoesNotMatch into InvalidAccessKeySecret when the
@@ -82,8 +103,13 @@ async fn official_sdks_see_signature_errors_and_unknown_servers() {
         }
 
         let (p, u) = (python.clone(), running.url.clone());
-        let missing = tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "testsecret", None), &["i-404"], "test")).await.unwrap();
-        assert_eq!((missing["ok"].as_bool(), missing["code"].as_str(), missing["status"].as_i64()), (Some(false), Some("InvalidInstanceId.NotFound"), Some(404)), "{sdk}: {missing}");
+        let missing =
+            tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "testsecret", None), &["i-404"], "test")).await.unwrap();
+        assert_eq!(
+            (missing["ok"].as_bool(), missing["code"].as_str(), missing["status"].as_i64()),
+            (Some(false), Some("InvalidInstanceId.NotFound"), Some(404)),
+            "{sdk}: {missing}"
+        );
         assert!(missing["request_id"].is_string(), "{sdk}: {missing}");
     }
     assert_eq!(binding(&emulator.state(), "i-1"), None, "nothing was applied");
@@ -98,7 +124,8 @@ async fn spaces_in_either_encoding_verify_and_then_fail_validation() {
     let (_emulator, running) = emu::start(emu::state(1), None).await;
     for sdk in SDKS {
         let (p, u) = (python.clone(), running.url.clone());
-        let result = tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "testsecret", None), &["i-1"], "my key")).await.unwrap();
+        let result =
+            tokio::task::spawn_blocking(move || call(&p, sdk, &u, ("testid", "testsecret", None), &["i-1"], "my key")).await.unwrap();
         assert_eq!((result["code"].as_str(), result["status"].as_i64()), (Some("InvalidParameter"), Some(400)), "{sdk}: {result}");
         assert!(result["message"].as_str().unwrap().contains("KeyPairName does not match the pattern"), "{sdk}: {result}");
     }
@@ -128,7 +155,10 @@ async fn run_and_stop(signal: &str) {
     let url = lines.next_line().await.unwrap().expect("a first line");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
-    let client = acs_swas_open::Client::new(acs_swas_open::Config::new().endpoint(&url).credentials(acs_swas_open::Credentials::new("testid", "testsecret"))).unwrap();
+    let client = acs_swas_open::Client::new(
+        acs_swas_open::Config::new().endpoint(&url).credentials(acs_swas_open::Credentials::new("testid", "testsecret")),
+    )
+    .unwrap();
     client.attach_key_pair(acs_swas_open::attach_key_pair::AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await.unwrap();
 
     let pid = child.id().unwrap().to_string();
@@ -142,9 +172,14 @@ fn the_emulator_binary_refuses_a_malformed_state_file() {
     let binary = acs_tests::built_binary("acs-emulator", "acs-emulator").expect("acs-emulator builds");
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    std::fs::write(&state, r#"{"access_keys":[{"id":"k","secret":"s"}],"instances":[{"id":"i-1","region":"cn-hangzhou","key_pair":"ghost"}]}"#).unwrap();
+    std::fs::write(
+        &state,
+        r#"{"access_keys":[{"id":"k","secret":"s"}],"instances":[{"id":"i-1","region":"cn-hangzhou","key_pair":"ghost"}]}"#,
+    )
+    .unwrap();
     let spec = acs_tests::project_root().join("spec/swas-open/2020-06-01/api-docs.json");
-    let out = std::process::Command::new(binary).args(["--spec", spec.to_str().unwrap(), "--state", state.to_str().unwrap()]).output().unwrap();
+    let out =
+        std::process::Command::new(binary).args(["--spec", spec.to_str().unwrap(), "--state", state.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("state.json: instances[0]: key_pair \"ghost\" is not a key pair of region cn-hangzhou"), "{err}");

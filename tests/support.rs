@@ -58,7 +58,10 @@ pub fn sdk_python(test: &str) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    let message = format!("{test}: {} is missing; create it with `python3 -m venv .venv && .venv/bin/pip install -r tests/interop/requirements.txt`", path.display());
+    let message = format!(
+        "{test}: {} is missing; create it with `python3 -m venv .venv && .venv/bin/pip install -r tests/interop/requirements.txt`",
+        path.display()
+    );
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
         panic!("{message} (CI is set, so this is a failure)");
     }
@@ -109,7 +112,12 @@ pub mod server {
 
         /// A service error body in the real shape.
         pub fn error(status: u16, code: &str, message: &str) -> Self {
-            Self::json(status, &format!(r#"{{"RequestId":"REQ-{code}","HostId":"swas.cn-hangzhou.aliyuncs.com","Code":"{code}","Message":"{message}","Recommend":"https://api.aliyun.com/troubleshoot?q={code}"}}"#))
+            Self::json(
+                status,
+                &format!(
+                    r#"{{"RequestId":"REQ-{code}","HostId":"swas.cn-hangzhou.aliyuncs.com","Code":"{code}","Message":"{message}","Recommend":"https://api.aliyun.com/troubleshoot?q={code}"}}"#
+                ),
+            )
         }
 
         /// Adds a header.
@@ -220,8 +228,21 @@ pub mod server {
                     return Err(format!("{required} is not signed"));
                 }
             }
-            let computed = sign::sign_v3(&sign::V3Input { method, canonical_uri: "/", query, headers, signed_headers: &signed, body, access_key_id: id, access_key_secret: secret });
-            if computed.signature == signature { Ok("v3") } else { Err(format!("V3 mismatch; server string to sign {:?}", computed.string_to_sign)) }
+            let computed = sign::sign_v3(&sign::V3Input {
+                method,
+                canonical_uri: "/",
+                query,
+                headers,
+                signed_headers: &signed,
+                body,
+                access_key_id: id,
+                access_key_secret: secret,
+            });
+            if computed.signature == signature {
+                Ok("v3")
+            } else {
+                Err(format!("V3 mismatch; server string to sign {:?}", computed.string_to_sign))
+            }
         } else {
             let get = |n: &str| query.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
             let id = get("AccessKeyId").ok_or("no Authorization and no AccessKeyId")?;
@@ -232,13 +253,18 @@ pub mod server {
             let signature = get("Signature").ok_or("no Signature")?;
             let params: Vec<(String, String)> = query.iter().filter(|(n, _)| n != "Signature").cloned().collect();
             let computed = sign::sign_rpc(method, "/", &params, secret);
-            if computed.signature == signature { Ok("rpc") } else { Err(format!("RPC mismatch; server string to sign {:?}", computed.string_to_sign)) }
+            if computed.signature == signature {
+                Ok("rpc")
+            } else {
+                Err(format!("RPC mismatch; server string to sign {:?}", computed.string_to_sign))
+            }
         }
     }
 
     async fn handle(state: Arc<State>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
         let query = acs_runtime::wire::decode_query(uri.query().unwrap_or(""));
-        let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+        let headers: Vec<(String, String)> =
+            headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
         let signature = verify(method.as_str(), &query, &headers, &body);
         let verified = signature.is_ok();
         state.seen.lock().unwrap().push(Seen { method: method.to_string(), query, headers, signature: signature.clone() });
@@ -268,7 +294,8 @@ pub mod emu {
     /// A state with `instances` servers `i-1`… in cn-hangzhou, one in cn-beijing (`i-bj`), and the
     /// key pairs `test` and `other` in cn-hangzhou.
     pub fn state(instances: usize) -> State {
-        let mut list: Vec<String> = (1..=instances).map(|i| format!(r#"{{"id":"i-{i}","region":"cn-hangzhou","key_pair":null}}"#)).collect();
+        let mut list: Vec<String> =
+            (1..=instances).map(|i| format!(r#"{{"id":"i-{i}","region":"cn-hangzhou","key_pair":null}}"#)).collect();
         list.push(r#"{"id":"i-bj","region":"cn-beijing","key_pair":null}"#.into());
         State::parse(&format!(
             r#"{{"access_keys":{KEYS},"instances":[{}],"key_pairs":[{{"name":"test","region":"cn-hangzhou"}},{{"name":"other","region":"cn-hangzhou"}}]}}"#,

@@ -141,7 +141,9 @@ impl fmt::Display for Error {
         match self {
             Error::Read { file, source } => write!(f, "{}: cannot read the spec: {source}", file.display()),
             Error::Spec { file, error } => write!(f, "{file}: {error}"),
-            Error::Emit { file, message } => write!(f, "internal error: generated {file} does not parse ({message}); please report this with the spec"),
+            Error::Emit { file, message } => {
+                write!(f, "internal error: generated {file} does not parse ({message}); please report this with the spec")
+            }
             Error::Format(message) => write!(f, "rustfmt: {message}"),
             Error::Settings(message) => f.write_str(message),
         }
@@ -159,12 +161,17 @@ pub fn generate_file(spec: &Path, settings: &Settings) -> Result<Generated, Erro
 /// Generates a crate from a spec's text. Nothing is written.
 pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     let file = settings.spec_label.clone();
-    let acs_ir::Lowered { service, mut warnings } = acs_ir::load(text, settings.operations.as_deref()).map_err(|error| Error::Spec { file: file.clone(), error })?;
+    let acs_ir::Lowered { service, mut warnings } =
+        acs_ir::load(text, settings.operations.as_deref()).map_err(|error| Error::Spec { file: file.clone(), error })?;
     let crate_name = match &settings.crate_name {
         Some(name) => name.clone(),
         None => format!("acs-{}", service.product.to_ascii_lowercase()),
     };
-    let valid = |name: &str| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit());
+    let valid = |name: &str| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    };
     if !valid(&crate_name) {
         return Err(Error::Settings(format!("crate name {crate_name:?} is not a valid package name (letters, digits, - and _)")));
     }

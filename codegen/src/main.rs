@@ -97,7 +97,11 @@ fn rustfmt_config(out: &Path) -> Option<PathBuf> {
 fn default_runtime_path(out: &Path) -> String {
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
     let runtime = runtime.canonicalize().unwrap_or(runtime);
-    let out_abs = if out.is_absolute() { out.to_path_buf() } else { std::env::current_dir().map(|d| d.join(out)).unwrap_or_else(|_| out.to_path_buf()) };
+    let out_abs = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(out)).unwrap_or_else(|_| out.to_path_buf())
+    };
     relative(&out_abs, &runtime).unwrap_or_else(|| runtime.display().to_string())
 }
 

@@ -19,7 +19,8 @@ pub fn format_rust(tokens: TokenStream, header: &str) -> Result<String, syn::Err
 }
 
 /// What starts an item (or an item's docs and attributes) on a line.
-const ITEM_STARTS: &[&str] = &["///", "#[", "#![", "pub ", "pub(", "fn ", "impl ", "impl<", "const ", "type ", "static ", "mod ", "use ", "struct ", "enum "];
+const ITEM_STARTS: &[&str] =
+    &["///", "#[", "#![", "pub ", "pub(", "fn ", "impl ", "impl<", "const ", "type ", "static ", "mod ", "use ", "struct ", "enum "];
 
 /// prettyplease prints items back to back; a person separates them with a blank line. Adds one
 /// between items (and between groups of `use`, `const` or `mod` lines and what follows them),
@@ -42,7 +43,8 @@ fn space_items(code: &str) -> String {
             let closes_use = p == "};" && kind(line) == "use ";
             let after_block = p.ends_with('}') || (p == "};" && !closes_use);
             let after_block = after_block && !p.starts_with("//") && indent(prev) == indent(line);
-            let after_statement_group = p.ends_with(';') && indent(prev) == indent(line) && kind(prev) != kind(line) && !kind(prev).is_empty();
+            let after_statement_group =
+                p.ends_with(';') && indent(prev) == indent(line) && kind(prev) != kind(line) && !kind(prev).is_empty();
             if !n.is_empty() && (after_inner_docs || after_inner_attr || (starts_item && (after_block || after_statement_group))) {
                 out.push('\n');
             }

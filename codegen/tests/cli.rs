@@ -40,7 +40,10 @@ fn assert_refused(output: &Output, dir: &Path, expected: &str) {
 
 #[test]
 fn writes_a_crate_for_a_good_spec() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"Ids","in":"query","style":"simple","schema":{"type":"array","items":{"type":"string"}}}"#), &["--crate-name", "acs-demo"]);
+    let (output, dir) = generate(
+        &spec_with(r#"{"name":"Ids","in":"query","style":"simple","schema":{"type":"array","items":{"type":"string"}}}"#),
+        &["--crate-name", "acs-demo"],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let out = dir.path().join("out");
     for file in ["Cargo.toml", "src/lib.rs", "src/endpoints.rs", "src/ping.rs", "src/bad.rs"] {
@@ -73,13 +76,21 @@ fn unsupported_style_names_operation_parameter_and_path() {
 #[test]
 fn unsupported_location_is_refused() {
     let (output, dir) = generate(&spec_with(r#"{"name":"X-Token","in":"header","schema":{"type":"string"}}"#), &[]);
-    assert_refused(&output, dir.path(), "operation Bad, parameter X-Token (at apis.Bad.parameters[0].in): parameter location \"header\" is not supported");
+    assert_refused(
+        &output,
+        dir.path(),
+        "operation Bad, parameter X-Token (at apis.Bad.parameters[0].in): parameter location \"header\" is not supported",
+    );
 }
 
 #[test]
 fn unknown_type_is_refused() {
     let (output, dir) = generate(&spec_with(r#"{"name":"F","in":"query","schema":{"type":"file"}}"#), &[]);
-    assert_refused(&output, dir.path(), "operation Bad, parameter F (at apis.Bad.parameters[0].schema.type): type \"file\" is not supported");
+    assert_refused(
+        &output,
+        dir.path(),
+        "operation Bad, parameter F (at apis.Bad.parameters[0].schema.type): type \"file\" is not supported",
+    );
 }
 
 #[test]
@@ -91,7 +102,11 @@ fn malformed_bound_is_refused_with_its_path() {
 #[test]
 fn a_pattern_that_does_not_compile_is_refused_with_its_path() {
     let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","pattern":"^(?!http)"}}"#), &[]);
-    assert_refused(&output, dir.path(), "operation Bad, parameter N (at apis.Bad.parameters[0].schema.pattern): pattern \"^(?!http)\" does not compile");
+    assert_refused(
+        &output,
+        dir.path(),
+        "operation Bad, parameter N (at apis.Bad.parameters[0].schema.pattern): pattern \"^(?!http)\" does not compile",
+    );
 }
 
 #[test]
@@ -101,7 +116,10 @@ fn non_finite_and_out_of_range_bounds_are_refused() {
         (r#"{"type":"number","maximum":"inf"}"#, "maximum must be a finite number, found \"inf\""),
         (r#"{"type":"number","maximum":1e400}"#, "at apis.Bad.parameters[0].schema.maximum: number out of range"),
         (r#"{"type":"integer","minimum":"99999999999999999999"}"#, "minimum must be an integer in the range of the field's type"),
-        (r#"{"type":"integer","format":"int32","maximum":"3000000000"}"#, "maximum 3000000000 is outside the range of the field's type (-2147483648 to 2147483647)"),
+        (
+            r#"{"type":"integer","format":"int32","maximum":"3000000000"}"#,
+            "maximum 3000000000 is outside the range of the field's type (-2147483648 to 2147483647)",
+        ),
         (r#"{"type":"string","maxLength":"1e30"}"#, "maxLength must be a non-negative integer"),
     ] {
         let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
@@ -116,7 +134,10 @@ fn contradictory_bounds_are_refused() {
         (r#"{"type":"array","minItems":3,"maxItems":1,"items":{"type":"string"}}"#, "minItems 3 is greater than maxItems 1"),
         (r#"{"type":"integer","minimum":"10","maximum":"1"}"#, "minimum 10 and maximum 1: no value can satisfy it"),
         (r#"{"type":"integer","minimum":"1","maximum":"1","exclusiveMinimum":true}"#, "minimum (exclusive) 1 and maximum 1"),
-        (r#"{"type":"integer","minimum":"1","maximum":"2","exclusiveMinimum":true,"exclusiveMaximum":true}"#, "minimum (exclusive) 1 and maximum (exclusive) 2"),
+        (
+            r#"{"type":"integer","minimum":"1","maximum":"2","exclusiveMinimum":true,"exclusiveMaximum":true}"#,
+            "minimum (exclusive) 1 and maximum (exclusive) 2",
+        ),
         (r#"{"type":"number","minimum":"0.5","maximum":"0.5","exclusiveMaximum":true}"#, "minimum 0.5 and maximum (exclusive) 0.5"),
     ] {
         let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);

@@ -82,10 +82,19 @@ fn incomplete(message: impl Into<String>) -> Fault {
 
 fn check_time(text: Option<&str>, name: &str, now: SystemTime) -> Result<(), Fault> {
     let text = text.ok_or_else(|| Fault::new(400, "MissingTimestamp", format!("{name} is mandatory for this action.")))?;
-    let at = sign::parse_timestamp(text).ok_or_else(|| Fault::new(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value is not well formatted: {text:?}.")))?;
+    let at = sign::parse_timestamp(text).ok_or_else(|| {
+        Fault::new(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value is not well formatted: {text:?}."))
+    })?;
     let skew = now.duration_since(at).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
     if skew > SKEW {
-        return Err(Fault::new(400, "InvalidTimeStamp.Expired", format!("Specified time stamp or date value is expired: {text} is more than 15 minutes from the server time {}.", sign::format_timestamp(now))));
+        return Err(Fault::new(
+            400,
+            "InvalidTimeStamp.Expired",
+            format!(
+                "Specified time stamp or date value is expired: {text} is more than 15 minutes from the server time {}.",
+                sign::format_timestamp(now)
+            ),
+        ));
     }
     Ok(())
 }
@@ -99,7 +108,9 @@ fn check_token(key: &AccessKey, sent: Option<&str>) -> Result<(), Fault> {
         (None, _) => Ok(()),
         (Some(expected), Some(sent)) if expected == sent => Ok(()),
         (Some(_), None) => Err(Fault::new(400, "MissingSecurityToken", "SecurityToken is mandatory for this temporary AccessKeyId.")),
-        (Some(_), Some(_)) => Err(Fault::new(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")),
+        (Some(_), Some(_)) => {
+            Err(Fault::new(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."))
+        }
     }
 }
 
@@ -113,7 +124,9 @@ pub fn verify(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: 
 }
 
 fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
-    let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ").ok_or_else(|| incomplete(format!("Unsupported signature algorithm in Authorization: {:?}.", auth.split(' ').next().unwrap_or(""))))?;
+    let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ").ok_or_else(|| {
+        incomplete(format!("Unsupported signature algorithm in Authorization: {:?}.", auth.split(' ').next().unwrap_or("")))
+    })?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
         match part.trim().split_once('=') {
@@ -161,7 +174,11 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
         access_key_secret: &key.secret,
     });
     if computed.signature != signature {
-        return Err(Fault::new(400, "SignatureDoesNotMatch", format!("The request signature does not match our calculation. server StringToSign is [{}]", computed.string_to_sign)));
+        return Err(Fault::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!("The request signature does not match our calculation. server StringToSign is [{}]", computed.string_to_sign),
+        ));
     }
     check_token(key, req.header("x-acs-security-token"))?;
     if !nonces.fresh(id, req.header("x-acs-signature-nonce").unwrap_or(""), now) {
@@ -181,11 +198,17 @@ fn verify_rpc(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: 
         return Err(incomplete("SignatureVersion must be 1.0."));
     }
     check_time(req.param("Timestamp"), "Timestamp", now)?;
-    let nonce = req.param("SignatureNonce").ok_or_else(|| Fault::new(400, "MissingSignatureNonce", "SignatureNonce is mandatory for this action."))?;
+    let nonce = req
+        .param("SignatureNonce")
+        .ok_or_else(|| Fault::new(400, "MissingSignatureNonce", "SignatureNonce is mandatory for this action."))?;
     let params: Vec<(String, String)> = req.query.iter().chain(req.form).filter(|(n, _)| n != "Signature").cloned().collect();
     let computed = sign::sign_rpc(req.method, "/", &params, &key.secret);
     if Some(computed.signature.as_str()) != req.param("Signature") {
-        return Err(Fault::new(400, "SignatureDoesNotMatch", format!("Specified signature is not matched with our calculation. server string to sign is:{}", computed.string_to_sign)));
+        return Err(Fault::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!("Specified signature is not matched with our calculation. server string to sign is:{}", computed.string_to_sign),
+        ));
     }
     check_token(key, req.param("SecurityToken"))?;
     if !nonces.fresh(id, nonce, now) {

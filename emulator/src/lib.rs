@@ -133,7 +133,13 @@ impl Emulator {
         Ok(Self {
             inner: Arc::new(Inner {
                 service,
-                world: Mutex::new(World { state, ledger: BTreeMap::new(), nonces: Nonces::default(), requests: 0, recent_errors: Default::default() }),
+                world: Mutex::new(World {
+                    state,
+                    ledger: BTreeMap::new(),
+                    nonces: Nonces::default(),
+                    requests: 0,
+                    recent_errors: Default::default(),
+                }),
                 faults: faults.map(|f| (f, Mutex::new(fastrand::Rng::with_seed(f.seed)))),
             }),
         })
@@ -156,7 +162,11 @@ impl Emulator {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let router = self.router();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).with_graceful_shutdown(async { let _ = rx.await; }).await;
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
         });
         Ok(Running { url, shutdown: Some(tx), task: Some(task) })
     }
@@ -196,7 +206,11 @@ impl Inner {
             let World { state, nonces, .. } = &mut *world;
             auth::verify(incoming, &state.access_keys, nonces, SystemTime::now())?
         };
-        let (action, version) = if caller.signature == "v3" { (incoming.header("x-acs-action"), incoming.header("x-acs-version")) } else { (incoming.param("Action"), incoming.param("Version")) };
+        let (action, version) = if caller.signature == "v3" {
+            (incoming.header("x-acs-action"), incoming.header("x-acs-version"))
+        } else {
+            (incoming.param("Action"), incoming.param("Version"))
+        };
         let action = action.unwrap_or_default();
         let op = self
             .service
@@ -204,10 +218,24 @@ impl Inner {
             .iter()
             .find(|o| o.name == action)
             .filter(|_| version == Some(self.service.version.as_str()))
-            .ok_or_else(|| Fault::new(404, "InvalidApi.NotFound", format!("Specified api {action:?} of version {:?} is not found.", version.unwrap_or(""))))?;
-        let business: BTreeMap<String, String> = query.iter().chain(form).filter(|(n, _)| caller.signature == "v3" || !params::COMMON_RPC.contains(&n.as_str())).cloned().collect();
+            .ok_or_else(|| {
+                Fault::new(
+                    404,
+                    "InvalidApi.NotFound",
+                    format!("Specified api {action:?} of version {:?} is not found.", version.unwrap_or("")),
+                )
+            })?;
+        let business: BTreeMap<String, String> = query
+            .iter()
+            .chain(form)
+            .filter(|(n, _)| caller.signature == "v3" || !params::COMMON_RPC.contains(&n.as_str()))
+            .cloned()
+            .collect();
         params::check(op, &business)?;
-        if let (Some(region), Some(host_region)) = (business.get("RegionId"), host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com"))) {
+        if let (Some(region), Some(host_region)) = (
+            business.get("RegionId"),
+            host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com")),
+        ) {
             if region != host_region {
                 return Err(Fault::new(400, "RegionIdNotMatchHost", "The parameter regionId does not match the endpoint host."));
             }
@@ -219,12 +247,20 @@ impl Inner {
             let key = token.as_ref().map(|t| (caller.access_key_id.clone(), op.name.clone(), t.clone()));
             if let Some(entry) = key.as_ref().and_then(|k| world.ledger.get_mut(k)) {
                 if entry.fingerprint != fingerprint {
-                    return Err(Fault::new(400, "IdempotentParameterMismatch", "The request uses the same client token as a previous, but non-identical request."));
+                    return Err(Fault::new(
+                        400,
+                        "IdempotentParameterMismatch",
+                        "The request uses the same client token as a previous, but non-identical request.",
+                    ));
                 }
                 entry.replays += 1;
                 let (status, stored) = entry.response.clone();
                 let stored: Value = serde_json::from_str(&stored).expect("stored as JSON");
-                return if status == 200 { Ok(stored) } else { Err(Fault::new(status, stored["Code"].as_str().unwrap_or_default(), stored["Message"].as_str().unwrap_or_default())) };
+                return if status == 200 {
+                    Ok(stored)
+                } else {
+                    Err(Fault::new(status, stored["Code"].as_str().unwrap_or_default(), stored["Message"].as_str().unwrap_or_default()))
+                };
             }
             let outcome = ops::attach_key_pair(&mut world.state, &business, request_id);
             if let (Some(key), Some(token)) = (key, token) {
@@ -233,7 +269,18 @@ impl Inner {
                     Err(f) => (f.status, serde_json::json!({"Code": f.code, "Message": f.message}).to_string()),
                 };
                 let applied = u32::from(outcome.is_ok());
-                world.ledger.insert(key, LedgerEntry { access_key_id: caller.access_key_id, action: op.name.clone(), client_token: token, fingerprint, applied, replays: 0, response });
+                world.ledger.insert(
+                    key,
+                    LedgerEntry {
+                        access_key_id: caller.access_key_id,
+                        action: op.name.clone(),
+                        client_token: token,
+                        fingerprint,
+                        applied,
+                        replays: 0,
+                        response,
+                    },
+                );
             }
             return outcome;
         }
@@ -256,13 +303,22 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
     inner.world.lock().unwrap_or_else(|e| e.into_inner()).requests += 1;
     let fault = inner.draw_fault();
     match fault {
-        Some(FaultKind::Unavailable) => return error(Fault::new(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."), &[]),
-        Some(FaultKind::Throttling) => return error(Fault::new(400, "Throttling.User", "Request was denied due to user flow control."), &[("x-acs-retry-after", "20".into())]),
+        Some(FaultKind::Unavailable) => {
+            return error(Fault::new(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."), &[])
+        }
+        Some(FaultKind::Throttling) => {
+            return error(
+                Fault::new(400, "Throttling.User", "Request was denied due to user flow control."),
+                &[("x-acs-retry-after", "20".into())],
+            )
+        }
         _ => {}
     }
     let query = acs_runtime::wire::decode_query(uri.query().unwrap_or(""));
-    let header_pairs: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let header_pairs: Vec<(String, String)> =
+        headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let is_form =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let form = if is_form { acs_runtime::wire::decode_query(&String::from_utf8_lossy(&body)) } else { Vec::new() };
     let incoming = Incoming { method: method.as_str(), query: &query, headers: &header_pairs, form: &form, body: &body };
     let outcome = inner.handle(&incoming, &host, &request_id);
@@ -277,7 +333,12 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
         }
         Some(FaultKind::Drop) => {
             // Headers go out, then the body fails: the server closes the connection mid-answer.
-            let broken = futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault injection: connection dropped")) });
+            let broken = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "fault injection: connection dropped",
+                ))
+            });
             let (parts, _) = response.into_parts();
             Response::from_parts(parts, Body::from_stream(broken))
         }

@@ -50,7 +50,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let faults = (args.fault_rate > 0.0).then_some(Faults { rate: args.fault_rate, seed: args.fault_seed, delay: Duration::from_millis(args.fault_delay_ms) });
+    let faults = (args.fault_rate > 0.0).then_some(Faults {
+        rate: args.fault_rate,
+        seed: args.fault_seed,
+        delay: Duration::from_millis(args.fault_delay_ms),
+    });
     let emulator = match Emulator::new(&spec, &args.spec.display().to_string(), state, faults) {
         Ok(e) => e,
         Err(e) => {

@@ -22,7 +22,8 @@ use crate::state::State;
 /// The request's `Name.1`, `Name.2`, … values in index order.
 pub fn repeat_list(params: &BTreeMap<String, String>, name: &str) -> Vec<String> {
     let prefix = format!("{name}.");
-    let mut items: Vec<(usize, String)> = params.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).and_then(|i| i.parse().ok()).map(|i: usize| (i, v.clone()))).collect();
+    let mut items: Vec<(usize, String)> =
+        params.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).and_then(|i| i.parse().ok()).map(|i: usize| (i, v.clone()))).collect();
     items.sort_by_key(|(i, _)| *i);
     items.into_iter().map(|(_, v)| v).collect()
 }

@@ -17,7 +17,19 @@ use serde_json::{Map, Value};
 use crate::reply::Fault;
 
 /// Parameters the RPC protocol adds to every call; they are not the operation's.
-pub const COMMON_RPC: &[&str] = &["Action", "Version", "Format", "Timestamp", "SignatureNonce", "SignatureMethod", "SignatureVersion", "SignatureType", "AccessKeyId", "Signature", "SecurityToken"];
+pub const COMMON_RPC: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "Timestamp",
+    "SignatureNonce",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureType",
+    "AccessKeyId",
+    "Signature",
+    "SecurityToken",
+];
 
 /// What checking a request's parameters found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -51,7 +63,13 @@ pub fn verdict(op: &Operation, business: &BTreeMap<String, String>) -> Verdict {
             Err(e) => verdict.type_errors.push(e.to_string()),
         }
     }
-    let node = Node { fields: &op.params, values: &values, types: &op.request_types, type_errors: std::cell::RefCell::new(Vec::new()), path: String::new() };
+    let node = Node {
+        fields: &op.params,
+        values: &values,
+        types: &op.request_types,
+        type_errors: std::cell::RefCell::new(Vec::new()),
+        path: String::new(),
+    };
     let mut v = Validator::new();
     node.validate_into(&mut v);
     verdict.type_errors.extend(node.type_errors.into_inner());
@@ -114,7 +132,9 @@ impl Node<'_> {
                 }
             }
             Type::I32 | Type::I64 => {
-                let Some(n) = text(value).and_then(|s| s.trim().parse::<i64>().ok()) else { return self.type_error(field, "an integer", value) };
+                let Some(n) = text(value).and_then(|s| s.trim().parse::<i64>().ok()) else {
+                    return self.type_error(field, "an integer", value);
+                };
                 if *ty == Type::I32 && i32::try_from(n).is_err() {
                     return self.type_error(field, "a 32-bit integer", value);
                 }
@@ -123,7 +143,9 @@ impl Node<'_> {
                 }
             }
             Type::F32 | Type::F64 => {
-                let Some(x) = text(value).and_then(|s| s.trim().parse::<f64>().ok()).filter(|x| x.is_finite()) else { return self.type_error(field, "a number", value) };
+                let Some(x) = text(value).and_then(|s| s.trim().parse::<f64>().ok()).filter(|x| x.is_finite()) else {
+                    return self.type_error(field, "a number", value);
+                };
                 if let Check::Num(r) = check {
                     v.number(field, x, r);
                 }
@@ -136,7 +158,8 @@ impl Node<'_> {
             Type::Object(name) => match (self.types.iter().find(|t| &t.name == name), value) {
                 (Some(t), Value::Object(values)) => {
                     let path = if self.path.is_empty() { field.to_owned() } else { format!("{}.{field}", self.path) };
-                    let child = Node { fields: &t.fields, values, types: self.types, type_errors: std::cell::RefCell::new(Vec::new()), path };
+                    let child =
+                        Node { fields: &t.fields, values, types: self.types, type_errors: std::cell::RefCell::new(Vec::new()), path };
                     v.object(field, &child);
                     self.type_errors.borrow_mut().extend(child.type_errors.into_inner());
                 }

@@ -106,7 +106,11 @@ impl State {
         let mut de = serde_json::Deserializer::from_str(text);
         let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            if path == "." { format!("not a valid state file: {}", e.inner()) } else { format!("not a valid state file at {path}: {}", e.inner()) }
+            if path == "." {
+                format!("not a valid state file: {}", e.inner())
+            } else {
+                format!("not a valid state file at {path}: {}", e.inner())
+            }
         })?;
         state.check()?;
         Ok(state)
@@ -174,9 +178,12 @@ mod tests {
 
     #[test]
     fn parses_the_documented_shape_and_keeps_extra_fields() {
-        let s = State::parse(r#"{"access_keys":[{"id":"testid","secret":"testsecret","security_token":null}],
+        let s = State::parse(
+            r#"{"access_keys":[{"id":"testid","secret":"testsecret","security_token":null}],
             "instances":[{"id":"i-1","region":"cn-hangzhou","key_pair":null,"name":"web"}],
-            "key_pairs":[{"name":"test","region":"cn-hangzhou"}],"note":"x"}"#).unwrap();
+            "key_pairs":[{"name":"test","region":"cn-hangzhou"}],"note":"x"}"#,
+        )
+        .unwrap();
         let view = s.view(&BTreeMap::new());
         assert_eq!(view["instances"][0]["name"], "web");
         assert_eq!(view["note"], "x");
@@ -189,8 +196,14 @@ mod tests {
             (r#"{"access_keys":[]}"#, "access_keys is empty"),
             (r#"{"access_keys":[{"id":"a"}]}"#, "not a valid state file at access_keys[0]: missing field `secret`"),
             (r#"{"access_keys":[{"id":"a","secret":"s"},{"id":"a","secret":"t"}]}"#, "access_keys[1]: id \"a\" appears twice"),
-            (r#"{"access_keys":[{"id":"a","secret":"s"}],"instances":[{"id":"i","region":"r","key_pair":"nope"}]}"#, "instances[0]: key_pair \"nope\" is not a key pair of region r"),
-            (r#"{"access_keys":[{"id":"a","secret":"s"}],"instances":[{"id":"i","region":7}]}"#, "at instances[0].region: invalid type: integer `7`, expected a string"),
+            (
+                r#"{"access_keys":[{"id":"a","secret":"s"}],"instances":[{"id":"i","region":"r","key_pair":"nope"}]}"#,
+                "instances[0]: key_pair \"nope\" is not a key pair of region r",
+            ),
+            (
+                r#"{"access_keys":[{"id":"a","secret":"s"}],"instances":[{"id":"i","region":7}]}"#,
+                "at instances[0].region: invalid type: integer `7`, expected a string",
+            ),
             ("[", "not a valid state file"),
         ];
         for (text, expected) in cases {

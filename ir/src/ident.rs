@@ -12,21 +12,57 @@ const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 
 /// Strict and reserved keywords of every edition up to 2024.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
-    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static",
-    "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual",
-    "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern",
+    "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
+    "use", "virtual", "where", "while", "yield",
 ];
 
 /// Names the Rust prelude brings into every module (edition 2021). Generated code writes these
 /// unqualified (`Option`, `String`, `Vec`, `Some`), so no generated type may take one of them;
 /// everything else it uses is written with a full path and cannot be shadowed.
 pub const PRELUDE: &[&str] = &[
-    "Copy", "Send", "Sized", "Sync", "Unpin", "Drop", "Fn", "FnMut", "FnOnce", "drop", "Box", "ToOwned", "Clone",
-    "PartialEq", "PartialOrd", "Eq", "Ord", "AsRef", "AsMut", "Into", "From", "Default", "Iterator", "Extend",
-    "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator", "Option", "Some", "None", "Result", "Ok", "Err",
-    "String", "ToString", "Vec", "TryFrom", "TryInto", "FromIterator", "Debug", "Hash",
+    "Copy",
+    "Send",
+    "Sized",
+    "Sync",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "drop",
+    "Box",
+    "ToOwned",
+    "Clone",
+    "PartialEq",
+    "PartialOrd",
+    "Eq",
+    "Ord",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "Default",
+    "Iterator",
+    "Extend",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "ToString",
+    "Vec",
+    "TryFrom",
+    "TryInto",
+    "FromIterator",
+    "Debug",
+    "Hash",
 ];
 
 /// Keeps `[A-Za-z0-9_]`, turning anything else into a word break.
@@ -136,7 +172,15 @@ mod tests {
 
     #[test]
     fn singularizes_plurals_only() {
-        for (plural, one) in [("Results", "Result"), ("Policies", "Policy"), ("Addresses", "Address"), ("DiskTags", "DiskTag"), ("Status", "Status"), ("Data", "Data"), ("Access", "Access")] {
+        for (plural, one) in [
+            ("Results", "Result"),
+            ("Policies", "Policy"),
+            ("Addresses", "Address"),
+            ("DiskTags", "DiskTag"),
+            ("Status", "Status"),
+            ("Data", "Data"),
+            ("Access", "Access"),
+        ] {
             assert_eq!(singular(plural), one);
         }
     }

@@ -90,7 +90,12 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>) -> Result<(Service, Vec<Str
         let lowering = OperationLowering { doc, op: name, warnings: RefCell::new(Vec::new()) };
         let (mut operation, notes) = lowering.run(&mut modules, &mut cli_items)?;
         for case in std::mem::take(&mut operation.errors_found) {
-            let entry = errors.entry(case.code.clone()).or_insert_with(|| ErrorCase { operations: Vec::new(), statuses: Vec::new(), messages: Vec::new(), ..case.clone() });
+            let entry = errors.entry(case.code.clone()).or_insert_with(|| ErrorCase {
+                operations: Vec::new(),
+                statuses: Vec::new(),
+                messages: Vec::new(),
+                ..case.clone()
+            });
             entry.operations.push(operation.operation.name.clone());
             for status in case.statuses {
                 if !entry.statuses.contains(&status) {
@@ -152,7 +157,8 @@ enum Side {
 }
 
 /// Methods a request or object type has, which no field setter may shadow.
-const RESERVED_FIELD_NAMES: &[&str] = &["new", "validate", "validate_into", "to_params", "encode", "idempotency_token", "set_idempotency_token"];
+const RESERVED_FIELD_NAMES: &[&str] =
+    &["new", "validate", "validate_into", "to_params", "encode", "idempotency_token", "set_idempotency_token"];
 
 struct OperationLowering<'a> {
     doc: &'a ApiDocs,
@@ -197,7 +203,11 @@ impl<'a> OperationLowering<'a> {
             } else if methods.iter().any(|m| m == "get") {
                 HttpMethod::Get
             } else {
-                return Err(self.err(format!("{base}.methods"), None, format!("no supported method in {:?} (need post or get)", api.methods)));
+                return Err(self.err(
+                    format!("{base}.methods"),
+                    None,
+                    format!("no supported method in {:?} (need post or get)", api.methods),
+                ));
             }
         };
         let https_only = !api.schemes.is_empty() && api.schemes.iter().all(|s| s.eq_ignore_ascii_case("https"));
@@ -226,9 +236,14 @@ impl<'a> OperationLowering<'a> {
             if let Some(first) = api.parameters[..i].iter().position(|q| q.name == p.name) {
                 // ECS lists `RegionId` twice in 84 operations, identically: merge such repeats.
                 let q = &api.parameters[first];
-                let same = q.location == p.location && q.style == p.style && q.schema.ty == p.schema.ty && q.schema.format == p.schema.format;
+                let same =
+                    q.location == p.location && q.style == p.style && q.schema.ty == p.schema.ty && q.schema.format == p.schema.format;
                 if !same {
-                    return Err(self.err(format!("{path}.name"), Some(&p.name), format!("parameter is declared twice with different types or locations (first at {base}.parameters[{first}])")));
+                    return Err(self.err(
+                        format!("{path}.name"),
+                        Some(&p.name),
+                        format!("parameter is declared twice with different types or locations (first at {base}.parameters[{first}])"),
+                    ));
                 }
                 if p.schema.required == Some(true) {
                     if let Some(existing) = params.iter_mut().find(|f| f.wire_name == p.name) {
@@ -242,13 +257,22 @@ impl<'a> OperationLowering<'a> {
                 None | Some("query") => Location::Query,
                 Some("formData") => Location::Body,
                 Some(other) => {
-                    return Err(self.err(format!("{path}.in"), Some(&p.name), format!("parameter location {other:?} is not supported for RPC operations (query and formData are)")))
+                    return Err(self.err(
+                        format!("{path}.in"),
+                        Some(&p.name),
+                        format!("parameter location {other:?} is not supported for RPC operations (query and formData are)"),
+                    ))
                 }
             };
             let style = Style::from_spec(p.style.as_deref()).ok_or_else(|| {
-                self.err(format!("{path}.style"), Some(&p.name), format!("style {:?} is not supported (repeatList, flat, json and simple are)", p.style.as_deref().unwrap_or_default()))
+                self.err(
+                    format!("{path}.style"),
+                    Some(&p.name),
+                    format!("style {:?} is not supported (repeatList, flat, json and simple are)", p.style.as_deref().unwrap_or_default()),
+                )
             })?;
-            let mut field = self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
+            let mut field =
+                self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
             field.location = location;
             field.style = style;
             field.flag = Some(flags.claim(ident::kebab(&p.name)));
@@ -265,7 +289,15 @@ impl<'a> OperationLowering<'a> {
                 let mut names = Scope::with_reserved(&[]);
                 let mut fields = Vec::new();
                 for (name, prop) in &schema.properties {
-                    fields.push(self.field(name, prop, &format!("{path}.properties.{name}"), Side::Response, &mut types, &mut names, None)?);
+                    fields.push(self.field(
+                        name,
+                        prop,
+                        &format!("{path}.properties.{name}"),
+                        Side::Response,
+                        &mut types,
+                        &mut names,
+                        None,
+                    )?);
                 }
                 types.resolving.clear();
                 ResponseShape::Typed { fields, types: std::mem::take(&mut types.response) }
@@ -276,7 +308,10 @@ impl<'a> OperationLowering<'a> {
         let errors = self.errors(api);
 
         let response_demo = api.response_demo.as_deref().and_then(|raw| match model::decode_response_demo(raw) {
-            Ok(demos) => demos.into_iter().find(|d| d.kind.eq_ignore_ascii_case("json") && !d.example.trim().is_empty()).map(|d| d.example.trim().to_owned()),
+            Ok(demos) => demos
+                .into_iter()
+                .find(|d| d.kind.eq_ignore_ascii_case("json") && !d.example.trim().is_empty())
+                .map(|d| d.example.trim().to_owned()),
             Err(e) => {
                 self.warnings.borrow_mut().push(format!("{base}.responseDemo: not decodable ({e}); left out of the docs"));
                 None
@@ -330,24 +365,46 @@ impl<'a> OperationLowering<'a> {
         }
         by_code
             .into_iter()
-            .map(|(code, (statuses, messages))| ErrorCase { variant: String::new(), code, statuses: statuses.into_iter().collect(), messages, operations: Vec::new() })
+            .map(|(code, (statuses, messages))| ErrorCase {
+                variant: String::new(),
+                code,
+                statuses: statuses.into_iter().collect(),
+                messages,
+                operations: Vec::new(),
+            })
             .collect()
     }
 
     /// Follows `$ref` to a component schema.
     fn resolve(&self, schema: &'a Schema, path: &str) -> Result<&'a Schema, LowerError> {
         let Some(reference) = &schema.reference else { return Ok(schema) };
-        let name = reference.strip_prefix("#/components/schemas/").ok_or_else(|| self.err(format!("{path}.$ref"), None, format!("unsupported $ref {reference:?} (only #/components/schemas/<Name>)")))?;
-        self.doc.components.schemas.get(name).ok_or_else(|| self.err(format!("{path}.$ref"), None, format!("$ref to {name:?}, which components.schemas does not define")))
+        let name = reference.strip_prefix("#/components/schemas/").ok_or_else(|| {
+            self.err(format!("{path}.$ref"), None, format!("unsupported $ref {reference:?} (only #/components/schemas/<Name>)"))
+        })?;
+        self.doc
+            .components
+            .schemas
+            .get(name)
+            .ok_or_else(|| self.err(format!("{path}.$ref"), None, format!("$ref to {name:?}, which components.schemas does not define")))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn field(&self, wire_name: &str, schema: &'a Schema, path: &str, side: Side, types: &mut Types, names: &mut Scope, param: Option<&str>) -> Result<Field, LowerError> {
+    fn field(
+        &self,
+        wire_name: &str,
+        schema: &'a Schema,
+        path: &str,
+        side: Side,
+        types: &mut Types,
+        names: &mut Scope,
+        param: Option<&str>,
+    ) -> Result<Field, LowerError> {
         let ref_name = schema.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
         let resolved = self.resolve(schema, path)?;
         let ty = self.ty(wire_name, resolved, ref_name, path, side, types, param)?;
         let mut unenforced = Vec::new();
-        let constraints = if side == Side::Request { self.constraints(resolved, &ty, path, param, &mut unenforced)? } else { Constraints::default() };
+        let constraints =
+            if side == Side::Request { self.constraints(resolved, &ty, path, param, &mut unenforced)? } else { Constraints::default() };
         for note in &unenforced {
             self.warnings.borrow_mut().push(format!("{path}: {note}"));
         }
@@ -372,7 +429,16 @@ impl<'a> OperationLowering<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn ty(&self, wire_name: &str, schema: &'a Schema, ref_name: Option<String>, path: &str, side: Side, types: &mut Types, param: Option<&str>) -> Result<Type, LowerError> {
+    fn ty(
+        &self,
+        wire_name: &str,
+        schema: &'a Schema,
+        ref_name: Option<String>,
+        path: &str,
+        side: Side,
+        types: &mut Types,
+        param: Option<&str>,
+    ) -> Result<Type, LowerError> {
         let kind = match schema.ty.as_deref() {
             Some(t) => t.to_ascii_lowercase(),
             None if !schema.properties.is_empty() => "object".into(),
@@ -409,7 +475,11 @@ impl<'a> OperationLowering<'a> {
                         return Ok(Type::Object(existing.clone()));
                     }
                     if types.resolving.contains(r) {
-                        return Err(self.err(path.to_owned(), param, format!("$ref {r:?} refers to itself; recursive types are not supported")));
+                        return Err(self.err(
+                            path.to_owned(),
+                            param,
+                            format!("$ref {r:?} refers to itself; recursive types are not supported"),
+                        ));
                     }
                     types.resolving.push(r.clone());
                 }
@@ -421,7 +491,8 @@ impl<'a> OperationLowering<'a> {
                 let mut names = Scope::with_reserved(if side == Side::Request { RESERVED_FIELD_NAMES } else { &[] });
                 let mut fields = Vec::new();
                 for (prop_name, prop) in &schema.properties {
-                    let mut field = self.field(prop_name, prop, &format!("{path}.properties.{prop_name}"), side, types, &mut names, param)?;
+                    let mut field =
+                        self.field(prop_name, prop, &format!("{path}.properties.{prop_name}"), side, types, &mut names, param)?;
                     if side == Side::Response {
                         field.required = false;
                     }
@@ -454,11 +525,24 @@ impl<'a> OperationLowering<'a> {
                 }
                 _ => Type::Map(Box::new(Type::Any)),
             },
-            other => return Err(self.err(format!("{path}.type"), param, format!("type {other:?} is not supported (string, integer, number, boolean, array and object are)"))),
+            other => {
+                return Err(self.err(
+                    format!("{path}.type"),
+                    param,
+                    format!("type {other:?} is not supported (string, integer, number, boolean, array and object are)"),
+                ))
+            }
         })
     }
 
-    fn constraints(&self, schema: &Schema, ty: &Type, path: &str, param: Option<&str>, unenforced: &mut Vec<String>) -> Result<Constraints, LowerError> {
+    fn constraints(
+        &self,
+        schema: &Schema,
+        ty: &Type,
+        path: &str,
+        param: Option<&str>,
+        unenforced: &mut Vec<String>,
+    ) -> Result<Constraints, LowerError> {
         let err = |key: &str, message: String| self.err(format!("{path}.{key}"), param, message);
         let count = |key: &str, raw: &Option<String>| -> Result<Option<u64>, LowerError> {
             raw.as_deref()
@@ -477,7 +561,9 @@ impl<'a> OperationLowering<'a> {
                 c.min_length = count("minLength", &schema.min_length)?;
                 c.max_length = count("maxLength", &schema.max_length)?;
                 if let Some(pattern) = &schema.pattern {
-                    Pattern::check(pattern).map_err(|e| err("pattern", format!("pattern {pattern:?} does not compile: {}", e.lines().last().unwrap_or_default())))?;
+                    Pattern::check(pattern).map_err(|e| {
+                        err("pattern", format!("pattern {pattern:?} does not compile: {}", e.lines().last().unwrap_or_default()))
+                    })?;
                     c.pattern = Some(Pattern::owned(pattern.clone()));
                 }
                 match schema.charset.as_deref() {
@@ -504,11 +590,18 @@ impl<'a> OperationLowering<'a> {
                         .map(|text| {
                             let text = text.trim();
                             if integer {
-                                let n = text.parse::<i64>().ok().or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (-9.2e18..9.2e18).contains(f)).map(|f| f as i64));
+                                let n = text.parse::<i64>().ok().or_else(|| {
+                                    text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (-9.2e18..9.2e18).contains(f)).map(|f| f as i64)
+                                });
                                 match n {
                                     Some(n) if (lowest..=highest).contains(&n) => Ok(Number::Int(n)),
-                                    Some(_) => Err(err(key, format!("{key} {text} is outside the range of the field's type ({lowest} to {highest})"))),
-                                    None => Err(err(key, format!("{key} must be an integer in the range of the field's type, found {text:?}"))),
+                                    Some(_) => Err(err(
+                                        key,
+                                        format!("{key} {text} is outside the range of the field's type ({lowest} to {highest})"),
+                                    )),
+                                    None => {
+                                        Err(err(key, format!("{key} must be an integer in the range of the field's type, found {text:?}")))
+                                    }
                                 }
                             } else {
                                 match text.parse::<f64>() {
@@ -522,7 +615,8 @@ impl<'a> OperationLowering<'a> {
                 c.minimum = bound("minimum", &schema.minimum)?.map(|n| (n, schema.exclusive_minimum.unwrap_or(false)));
                 c.maximum = bound("maximum", &schema.maximum)?.map(|n| (n, schema.exclusive_maximum.unwrap_or(false)));
                 if let Some(values) = &schema.enum_values {
-                    let integers: Option<Vec<i64>> = values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))).collect();
+                    let integers: Option<Vec<i64>> =
+                        values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))).collect();
                     match integers {
                         Some(allowed) if integer => c.allowed_integers = allowed,
                         _ => unenforced.push(format!("enum {} on a number is not enforced", serde_json::Value::Array(values.clone()))),
@@ -564,14 +658,22 @@ impl<'a> OperationLowering<'a> {
                 Number::Float(f) => f,
             };
             let empty = match (min, max) {
-                (Number::Int(a), Number::Int(b)) => a > b || (a == b && (min_excl || max_excl)) || (min_excl && max_excl && i128::from(b) - i128::from(a) <= 1),
+                (Number::Int(a), Number::Int(b)) => {
+                    a > b || (a == b && (min_excl || max_excl)) || (min_excl && max_excl && i128::from(b) - i128::from(a) <= 1)
+                }
                 _ => as_f64(min) > as_f64(max) || (as_f64(min) == as_f64(max) && (min_excl || max_excl)),
             };
             if empty {
-                let show = |n: Number, excl: bool, word: &str| format!("{word}{} {}", if excl { " (exclusive)" } else { "" }, match n {
-                    Number::Int(i) => i.to_string(),
-                    Number::Float(f) => f.to_string(),
-                });
+                let show = |n: Number, excl: bool, word: &str| {
+                    format!(
+                        "{word}{} {}",
+                        if excl { " (exclusive)" } else { "" },
+                        match n {
+                            Number::Int(i) => i.to_string(),
+                            Number::Float(f) => f.to_string(),
+                        }
+                    )
+                };
                 return refuse(format!("{} and {}", show(min, min_excl, "minimum"), show(max, max_excl, "maximum")));
             }
         }

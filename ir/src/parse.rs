@@ -260,10 +260,7 @@ pub fn decode_response_demo(raw: &str) -> Result<Vec<ResponseDemo>, serde_json::
 /// Parses a document, naming the JSON path of the first value that does not fit the model.
 pub fn parse(text: &str) -> Result<ApiDocs, ParseError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError {
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })
+    serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError { path: e.path().to_string(), message: e.inner().to_string() })
 }
 
 /// A document that is not valid JSON or does not fit the model.
@@ -344,8 +341,10 @@ mod tests {
 
     #[test]
     fn names_the_json_path_of_a_bad_value() {
-        let err = parse(r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":{"Op":{"parameters":[{"name":"N","schema":{"maximum":[1]}}]}}}"#)
-            .unwrap_err();
+        let err = parse(
+            r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":{"Op":{"parameters":[{"name":"N","schema":{"maximum":[1]}}]}}}"#,
+        )
+        .unwrap_err();
         assert_eq!(err.path, "apis.Op.parameters[0].schema.maximum");
         assert!(err.message.contains("expected a scalar"), "{}", err.message);
     }

@@ -47,7 +47,9 @@ impl Check<'_> {
             Check::Str(r) => r.describe(),
             Check::Int(r) => r.describe(),
             Check::Num(r) => r.describe(),
-            Check::List(r, item) => r.describe().into_iter().chain(item.describe().into_iter().map(|rule| format!("each item: {rule}"))).collect(),
+            Check::List(r, item) => {
+                r.describe().into_iter().chain(item.describe().into_iter().map(|rule| format!("each item: {rule}"))).collect()
+            }
         }
     }
 }
@@ -156,7 +158,17 @@ mod tests {
     use crate::ir::{FieldDocs, Location, Style};
 
     fn field(ty: Type, required: bool, constraints: Constraints) -> Field {
-        Field { wire_name: "F".into(), rust_name: "f".into(), location: Location::Query, style: Style::Plain, flag: None, ty, required, constraints, docs: FieldDocs::default() }
+        Field {
+            wire_name: "F".into(),
+            rust_name: "f".into(),
+            location: Location::Query,
+            style: Style::Plain,
+            flag: None,
+            ty,
+            required,
+            constraints,
+            docs: FieldDocs::default(),
+        }
     }
 
     #[test]
@@ -165,7 +177,12 @@ mod tests {
         let f = field(Type::String, true, c);
         assert_eq!(of(&f), Check::Str(StrRules::new().required().min_length(2).max_length(64).allowed(&["a"])));
 
-        let c = Constraints { minimum: Some((Number::Int(1), false)), maximum: Some((Number::Int(36), true)), allowed_integers: vec![1, 12], ..Default::default() };
+        let c = Constraints {
+            minimum: Some((Number::Int(1), false)),
+            maximum: Some((Number::Int(36), true)),
+            allowed_integers: vec![1, 12],
+            ..Default::default()
+        };
         let f = field(Type::I32, false, c);
         assert_eq!(of(&f), Check::Int(IntRules::new().minimum(1).exclusive_maximum(36).allowed(&[1, 12])));
 

@@ -113,7 +113,14 @@ pub fn usage_error(message: &str, err: &mut dyn Write) -> i32 {
 /// Runs one operation whose flags became `request` (or a usage error, status 2): sets up the
 /// client, then prints the signed request (`--dry-run`) or calls the service and prints the
 /// response body. Returns the exit status.
-pub async fn execute<O: Operation>(global: &GlobalArgs, service: &'static ServiceInfo, environment: Environment, request: Result<O, String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub async fn execute<O: Operation>(
+    global: &GlobalArgs,
+    service: &'static ServiceInfo,
+    environment: Environment,
+    request: Result<O, String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let request = match request {
         Ok(request) => request,
         Err(message) => return usage_error(&message, err),

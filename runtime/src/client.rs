@@ -231,7 +231,11 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("product", &self.service.product).field("credentials", &self.credentials).field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("product", &self.service.product)
+            .field("credentials", &self.credentials)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -291,7 +295,12 @@ impl Client {
         let response = self.execute(&call, options).await?;
         match serde_json::from_slice(&response.body) {
             Ok(decoded) => Ok((decoded, response.body)),
-            Err(e) => Err(Error::Decode { operation: O::ACTION, status: response.status, message: e.to_string(), snippet: snippet(&response.body, 200) }),
+            Err(e) => Err(Error::Decode {
+                operation: O::ACTION,
+                status: response.status,
+                message: e.to_string(),
+                snippet: snippet(&response.body, 200),
+            }),
         }
     }
 
@@ -332,20 +341,39 @@ impl Client {
                 }
                 match outcome {
                     Ok(response) if (200..300).contains(&response.status) => {
-                        tracing::debug!(attempt, status = response.status, request_id = request_id(&response).as_deref(), "acs call succeeded");
+                        tracing::debug!(
+                            attempt,
+                            status = response.status,
+                            request_id = request_id(&response).as_deref(),
+                            "acs call succeeded"
+                        );
                         return Ok(response);
                     }
                     Ok(response) => {
                         let service_error = ServiceError::from_body(response.status, &String::from_utf8_lossy(&response.body));
-                        let retryable = response.status >= 500 || response.status == 429 || service_error.as_ref().is_some_and(|e| is_throttling(&e.code));
-                        tracing::info!(attempt, status = response.status, code = service_error.as_ref().map(|e| e.code.as_str()), request_id = service_error.as_ref().and_then(|e| e.request_id.as_deref()), retryable, "acs call failed");
+                        let retryable = response.status >= 500
+                            || response.status == 429
+                            || service_error.as_ref().is_some_and(|e| is_throttling(&e.code));
+                        tracing::info!(
+                            attempt,
+                            status = response.status,
+                            code = service_error.as_ref().map(|e| e.code.as_str()),
+                            request_id = service_error.as_ref().and_then(|e| e.request_id.as_deref()),
+                            retryable,
+                            "acs call failed"
+                        );
                         if retryable && !last {
                             tokio::time::sleep(self.delay(&retry, attempt, Some(&response))).await;
                             continue;
                         }
                         return Err(match service_error {
                             Some(error) => Error::Service { operation: call.action, error: Box::new(error), attempts: attempt },
-                            None => Error::Decode { operation: call.action, status: response.status, message: "not a JSON error body".into(), snippet: snippet(&response.body, 200) },
+                            None => Error::Decode {
+                                operation: call.action,
+                                status: response.status,
+                                message: "not a JSON error body".into(),
+                                snippet: snippet(&response.body, 200),
+                            },
                         });
                     }
                     Err(e) => {
@@ -435,7 +463,11 @@ impl Client {
                 signed_set.extend(call.body.as_slice().iter().cloned());
                 let signature = sign::sign_rpc(call.method.as_str(), "/", &signed_set, c.access_key_secret().expose());
                 params.push(("Signature".into(), signature.signature));
-                let query_string = params.iter().map(|(n, v)| format!("{}={}", sign::percent_encode(n), sign::percent_encode(v))).collect::<Vec<_>>().join("&");
+                let query_string = params
+                    .iter()
+                    .map(|(n, v)| format!("{}={}", sign::percent_encode(n), sign::percent_encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),
@@ -497,7 +529,8 @@ mod tests {
 
     #[test]
     fn request_id_comes_from_the_header_before_the_body() {
-        let response = |headers: Vec<(String, String)>| HttpResponse { status: 200, headers, body: br#"{"RequestId":"FROM-BODY"}"#.to_vec() };
+        let response =
+            |headers: Vec<(String, String)>| HttpResponse { status: 200, headers, body: br#"{"RequestId":"FROM-BODY"}"#.to_vec() };
         assert_eq!(request_id(&response(vec![("x-acs-request-id".into(), "FROM-HEADER".into())])).as_deref(), Some("FROM-HEADER"));
         assert_eq!(request_id(&response(vec![])).as_deref(), Some("FROM-BODY"));
     }

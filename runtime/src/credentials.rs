@@ -48,7 +48,12 @@ pub struct Credentials {
 impl Credentials {
     /// Static AccessKey credentials.
     pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
-        Self { access_key_id: access_key_id.into(), access_key_secret: Secret::new(access_key_secret), security_token: None, source: "static".into() }
+        Self {
+            access_key_id: access_key_id.into(),
+            access_key_secret: Secret::new(access_key_secret),
+            security_token: None,
+            source: "static".into(),
+        }
     }
 
     /// Adds an STS security token (temporary credentials).
@@ -182,8 +187,16 @@ impl Chain {
                 }
                 return Ok(c);
             }
-            (Some(_), None) => return Err(CredentialsError::IncompleteEnvironment("ALIBABA_CLOUD_ACCESS_KEY_ID is set but ALIBABA_CLOUD_ACCESS_KEY_SECRET is not".into())),
-            (None, Some(_)) => return Err(CredentialsError::IncompleteEnvironment("ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID is not".into())),
+            (Some(_), None) => {
+                return Err(CredentialsError::IncompleteEnvironment(
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID is set but ALIBABA_CLOUD_ACCESS_KEY_SECRET is not".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(CredentialsError::IncompleteEnvironment(
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID is not".into(),
+                ))
+            }
             (None, None) => tried.push("environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set".to_owned()),
         }
 
@@ -204,7 +217,12 @@ impl Chain {
                     None => tried.push(format!("{}: no [{profile}] section", path.display())),
                 }
             }
-            Some(path) => return Err(CredentialsError::Malformed { file: path, problem: "ALIBABA_CLOUD_CREDENTIALS_FILE names a file that does not exist".into() }),
+            Some(path) => {
+                return Err(CredentialsError::Malformed {
+                    file: path,
+                    problem: "ALIBABA_CLOUD_CREDENTIALS_FILE names a file that does not exist".into(),
+                })
+            }
             None => tried.push("credentials file: ~/.alibabacloud/credentials.ini does not exist".into()),
         }
 
@@ -237,13 +255,18 @@ fn from_ini(path: &Path, profile: &str) -> Result<Option<Credentials>, Credentia
             continue;
         }
         if let Some(name) = line.strip_prefix('[') {
-            let name = name.strip_suffix(']').ok_or_else(|| malformed(path, format!("line {}: a section header must end with ']'", i + 1)))?;
+            let name =
+                name.strip_suffix(']').ok_or_else(|| malformed(path, format!("line {}: a section header must end with ']'", i + 1)))?;
             current = Some(name.trim().to_owned());
             sections.entry(name.trim().to_owned()).or_default();
             continue;
         }
-        let (key, value) = line.split_once('=').or_else(|| line.split_once(':')).ok_or_else(|| malformed(path, format!("line {}: expected `key = value`", i + 1)))?;
-        let section = current.as_ref().ok_or_else(|| malformed(path, format!("line {}: `{}` comes before any [section]", i + 1, key.trim())))?;
+        let (key, value) = line
+            .split_once('=')
+            .or_else(|| line.split_once(':'))
+            .ok_or_else(|| malformed(path, format!("line {}: expected `key = value`", i + 1)))?;
+        let section =
+            current.as_ref().ok_or_else(|| malformed(path, format!("line {}: `{}` comes before any [section]", i + 1, key.trim())))?;
         sections.get_mut(section).expect("created with its header").insert(key.trim().to_owned(), value.trim().to_owned());
     }
     let Some(values) = sections.get(profile) else { return Ok(None) };
@@ -252,7 +275,11 @@ fn from_ini(path: &Path, profile: &str) -> Result<Option<Credentials>, Credentia
     let source = format!("{} [{profile}]", path.display());
     match get("type").unwrap_or("access_key") {
         "access_key" => Ok(Some(Credentials::new(need("access_key_id")?, need("access_key_secret")?).with_source(source))),
-        "sts" => Ok(Some(Credentials::new(need("access_key_id")?, need("access_key_secret")?).with_security_token(need("security_token")?).with_source(source))),
+        "sts" => Ok(Some(
+            Credentials::new(need("access_key_id")?, need("access_key_secret")?)
+                .with_security_token(need("security_token")?)
+                .with_source(source),
+        )),
         other => Err(malformed(path, format!("profile [{profile}] has type {other:?}; this client supports access_key and sts"))),
     }
 }
@@ -283,12 +310,19 @@ fn from_cli_config(path: &Path, profile: Option<&str>) -> Result<Option<Credenti
     let config: Config = serde_json::from_str(&text).map_err(|e| malformed(path, format!("not a valid aliyun CLI config: {e}")))?;
     let name = profile.or(config.current.as_deref()).unwrap_or("default");
     let Some(p) = config.profiles.iter().find(|p| p.name == name) else { return Ok(None) };
-    let need = |value: &Option<String>, key: &str| value.clone().filter(|v| !v.is_empty()).ok_or_else(|| malformed(path, format!("profile {name:?} has no {key}")));
+    let need = |value: &Option<String>, key: &str| {
+        value.clone().filter(|v| !v.is_empty()).ok_or_else(|| malformed(path, format!("profile {name:?} has no {key}")))
+    };
     let source = format!("{} profile {name:?}", path.display());
     match p.mode.as_deref().unwrap_or("AK") {
-        "AK" => Ok(Some(Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?).with_source(source))),
+        "AK" => Ok(Some(
+            Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?)
+                .with_source(source),
+        )),
         "StsToken" => Ok(Some(
-            Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?).with_security_token(need(&p.sts_token, "sts_token")?).with_source(source),
+            Credentials::new(need(&p.access_key_id, "access_key_id")?, need(&p.access_key_secret, "access_key_secret")?)
+                .with_security_token(need(&p.sts_token, "sts_token")?)
+                .with_source(source),
         )),
         other => Err(malformed(path, format!("profile {name:?} uses mode {other:?}; this client supports AK and StsToken"))),
     }
@@ -315,11 +349,21 @@ mod tests {
     #[test]
     fn explicit_beats_environment_beats_files() {
         let home = home_with(&[(".alibabacloud/credentials.ini", INI), (".aliyun/config.json", CLI)]);
-        let env = Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-id"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"), ("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token")], Some(home.path().into()));
+        let env = Environment::new(
+            [
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-id"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"),
+                ("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token"),
+            ],
+            Some(home.path().into()),
+        );
         let c = Chain::new().with_static(Credentials::new("id", "secret")).resolve(&env).unwrap();
         assert_eq!((c.access_key_id(), c.source()), ("id", "static"));
         let c = Chain::new().resolve(&env).unwrap();
-        assert_eq!((c.access_key_id(), c.access_key_secret().expose(), c.security_token().map(Secret::expose)), ("env-id", "env-secret", Some("env-token")));
+        assert_eq!(
+            (c.access_key_id(), c.access_key_secret().expose(), c.security_token().map(Secret::expose)),
+            ("env-id", "env-secret", Some("env-token"))
+        );
     }
 
     #[test]
@@ -378,7 +422,10 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let env = Environment::new(Vec::<(String, String)>::new(), Some(home.path().into()));
         let err = Chain::new().resolve(&env).unwrap_err().to_string();
-        assert!(err.starts_with("no credentials found; tried: environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set; credentials file"), "{err}");
+        assert!(
+            err.starts_with("no credentials found; tried: environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set; credentials file"),
+            "{err}"
+        );
     }
 
     #[test]

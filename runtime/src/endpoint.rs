@@ -11,10 +11,7 @@ pub struct RegionEndpoint {
 
 /// Looks `region` up in a table sorted by region id.
 pub fn lookup(table: &'static [RegionEndpoint], region: &str) -> Option<&'static str> {
-    table
-        .binary_search_by(|entry| entry.region.cmp(region))
-        .ok()
-        .map(|i| table[i].host)
+    table.binary_search_by(|entry| entry.region.cmp(region)).ok().map(|i| table[i].host)
 }
 
 /// Where requests go: scheme and `host[:port]`.
@@ -90,7 +87,12 @@ pub enum EndpointError {
 
 /// Chooses the endpoint: an explicit one (host, `host:port` or full `http(s)://` URL) wins;
 /// otherwise the region's entry in `table`. HTTPS unless an explicit URL says `http://`.
-pub fn resolve(explicit: Option<&str>, region: Option<&str>, product: &str, table: &'static [RegionEndpoint]) -> Result<ResolvedEndpoint, EndpointError> {
+pub fn resolve(
+    explicit: Option<&str>,
+    region: Option<&str>,
+    product: &str,
+    table: &'static [RegionEndpoint],
+) -> Result<ResolvedEndpoint, EndpointError> {
     if let Some(raw) = explicit.map(str::trim).filter(|e| !e.is_empty()) {
         let invalid = |problem: &str| EndpointError::Invalid { endpoint: raw.to_owned(), problem: problem.to_owned() };
         let (scheme, rest) = match raw.split_once("://") {
@@ -111,7 +113,11 @@ pub fn resolve(explicit: Option<&str>, region: Option<&str>, product: &str, tabl
     let region = region.map(str::trim).filter(|r| !r.is_empty()).ok_or(EndpointError::NoRegion)?;
     match lookup(table, region) {
         Some(host) => Ok(ResolvedEndpoint { scheme: "https", host: host.to_owned() }),
-        None => Err(EndpointError::UnknownRegion { region: region.to_owned(), product: product.to_owned(), known: table.iter().map(|e| e.region.to_owned()).collect() }),
+        None => Err(EndpointError::UnknownRegion {
+            region: region.to_owned(),
+            product: product.to_owned(),
+            known: table.iter().map(|e| e.region.to_owned()).collect(),
+        }),
     }
 }
 
@@ -119,14 +125,20 @@ pub fn resolve(explicit: Option<&str>, region: Option<&str>, product: &str, tabl
 mod tests {
     use super::*;
 
-    const TABLE: &[RegionEndpoint] = &[RegionEndpoint { region: "cn-beijing", host: "swas.cn-beijing.aliyuncs.com" }, RegionEndpoint { region: "cn-hangzhou", host: "swas.cn-hangzhou.aliyuncs.com" }];
+    const TABLE: &[RegionEndpoint] = &[
+        RegionEndpoint { region: "cn-beijing", host: "swas.cn-beijing.aliyuncs.com" },
+        RegionEndpoint { region: "cn-hangzhou", host: "swas.cn-hangzhou.aliyuncs.com" },
+    ];
 
     #[test]
     fn explicit_endpoint_wins_in_every_form() {
         let e = |s: &str| resolve(Some(s), Some("cn-hangzhou"), "P", TABLE).unwrap();
         assert_eq!(e("http://127.0.0.1:8080"), ResolvedEndpoint { scheme: "http", host: "127.0.0.1:8080".into() });
         assert_eq!(e("https://example.com/"), ResolvedEndpoint { scheme: "https", host: "example.com".into() });
-        assert_eq!(e("swas-vpc.cn-hangzhou.aliyuncs.com"), ResolvedEndpoint { scheme: "https", host: "swas-vpc.cn-hangzhou.aliyuncs.com".into() });
+        assert_eq!(
+            e("swas-vpc.cn-hangzhou.aliyuncs.com"),
+            ResolvedEndpoint { scheme: "https", host: "swas-vpc.cn-hangzhou.aliyuncs.com".into() }
+        );
         assert!(resolve(Some("ftp://x"), None, "P", TABLE).is_err());
         assert!(resolve(Some("http://x/path"), None, "P", TABLE).is_err());
     }
@@ -148,7 +160,10 @@ mod tests {
     fn region_table_and_unknown_region() {
         assert_eq!(resolve(None, Some("cn-beijing"), "P", TABLE).unwrap().base_url(), "https://swas.cn-beijing.aliyuncs.com");
         let err = resolve(None, Some("mars-1"), "SWAS-OPEN", TABLE).unwrap_err();
-        assert_eq!(err.to_string(), "region \"mars-1\" has no known endpoint for SWAS-OPEN; known regions: cn-beijing, cn-hangzhou; or set an explicit endpoint");
+        assert_eq!(
+            err.to_string(),
+            "region \"mars-1\" has no known endpoint for SWAS-OPEN; known regions: cn-beijing, cn-hangzhou; or set an explicit endpoint"
+        );
         assert_eq!(resolve(None, None, "P", TABLE), Err(EndpointError::NoRegion));
     }
 }

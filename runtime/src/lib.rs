@@ -19,9 +19,9 @@ pub mod rules;
 pub mod service;
 pub mod service_error;
 pub mod sign;
+pub mod transport;
 pub mod types;
 pub mod validate;
-pub mod transport;
 pub mod wire;
 
 #[cfg(feature = "client")]
@@ -29,10 +29,10 @@ pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion};
 pub use credentials::{Credentials, Secret};
 pub use endpoint::RegionEndpoint;
 pub use error::{Error, TransportErrorKind, TypedError};
-pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};
-pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use rules::{IntRules, ListRules, NumRules, Pattern, StrRules};
+pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
+pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};
 pub use types::StringBool;
 pub use validate::{Validate, ValidationError, Validator, Violation, ViolationKind};
 pub use wire::{Params, Shape, Style};

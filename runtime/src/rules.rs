@@ -139,7 +139,15 @@ pub struct StrRules<'a> {
 impl<'a> StrRules<'a> {
     /// No rule at all.
     pub const fn new() -> Self {
-        Self { required: false, min_length: None, max_length: None, ascii: false, pattern: None, forbidden_prefixes: Texts::EMPTY, allowed: Texts::EMPTY }
+        Self {
+            required: false,
+            min_length: None,
+            max_length: None,
+            ascii: false,
+            pattern: None,
+            forbidden_prefixes: Texts::EMPTY,
+            allowed: Texts::EMPTY,
+        }
     }
     /// The value is required.
     pub const fn required(mut self) -> Self {
@@ -432,7 +440,10 @@ mod tests {
         assert!(RULES.required && RULES.min_length == Some(2) && RULES.forbidden_prefixes.iter().eq(["http://"]));
         let with_pattern = RULES.pattern(&NAME);
         assert_eq!(with_pattern.describe(), ["2 to 64 characters", "matches `^[a-z]+$`", "must not start with `http://`"]);
-        assert_eq!(IntRules::new().minimum(1).exclusive_maximum(36).allowed(&[1, 12]).describe(), ["at least 1", "less than 36", "one of `1`, `12`"]);
+        assert_eq!(
+            IntRules::new().minimum(1).exclusive_maximum(36).allowed(&[1, 12]).describe(),
+            ["at least 1", "less than 36", "one of `1`, `12`"]
+        );
         assert_eq!(ListRules::new().max_items(50).describe(), ["at most 50 items"]);
         assert!(NumRules::new().is_empty() && !NumRules::new().minimum(0.5).is_empty());
     }

@@ -101,4 +101,15 @@ pub trait Operation: Validate + Sized {
 }
 
 /// Flags every generated command-line front end has; per-operation flags must take other names.
-pub const CLI_GLOBAL_FLAGS: &[&str] = &["endpoint", "region", "profile", "signature-version", "dry-run", "connect-timeout-ms", "read-timeout-ms", "max-attempts", "help", "version"];
+pub const CLI_GLOBAL_FLAGS: &[&str] = &[
+    "endpoint",
+    "region",
+    "profile",
+    "signature-version",
+    "dry-run",
+    "connect-timeout-ms",
+    "read-timeout-ms",
+    "max-attempts",
+    "help",
+    "version",
+];

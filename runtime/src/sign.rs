@@ -98,7 +98,10 @@ pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
         canonical_headers.push('\n');
     }
     let signed_headers = names.join(";");
-    let canonical_request = format!("{}\n{}\n{}\n{}\n{}\n{}", input.method, input.canonical_uri, canonical_query, canonical_headers, signed_headers, hashed_payload);
+    let canonical_request = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        input.method, input.canonical_uri, canonical_query, canonical_headers, signed_headers, hashed_payload
+    );
     let string_to_sign = format!("{V3_ALGORITHM}\n{}", sha256_hex(canonical_request.as_bytes()));
     let mut mac = Hmac::<Sha256>::new_from_slice(input.access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
@@ -153,7 +156,19 @@ mod tests {
 
     #[test]
     fn percent_encoding_follows_the_reference() {
-        for (raw, encoded) in [(" ", "%20"), ("*", "%2A"), ("~", "~"), ("/", "%2F"), ("+", "%2B"), ("=", "%3D"), (":", "%3A"), ("%", "%25"), ("中", "%E4%B8%AD"), ("😀", "%F0%9F%98%80"), ("aZ0-_.", "aZ0-_.")] {
+        for (raw, encoded) in [
+            (" ", "%20"),
+            ("*", "%2A"),
+            ("~", "~"),
+            ("/", "%2F"),
+            ("+", "%2B"),
+            ("=", "%3D"),
+            (":", "%3A"),
+            ("%", "%25"),
+            ("中", "%E4%B8%AD"),
+            ("😀", "%F0%9F%98%80"),
+            ("aZ0-_.", "aZ0-_."),
+        ] {
             assert_eq!(percent_encode(raw), encoded, "{raw}");
         }
     }

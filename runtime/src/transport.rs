@@ -201,7 +201,11 @@ impl Transport for ReqwestTransport {
             let fail = |e: reqwest::Error| TransportError { kind: classify(&e), message: describe(e) };
             let response = builder.body(request.body).send().await.map_err(fail)?;
             let status = response.status().as_u16();
-            let headers = response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
             let body = response.bytes().await.map_err(fail)?.to_vec();
             Ok(HttpResponse { status, headers, body })
         })

@@ -195,11 +195,7 @@ impl Validator {
     }
 
     fn report(&mut self, field: &str, kind: ViolationKind, value: Option<&str>) {
-        let field = if self.prefix.is_empty() {
-            field.to_owned()
-        } else {
-            format!("{}.{field}", self.prefix)
-        };
+        let field = if self.prefix.is_empty() { field.to_owned() } else { format!("{}.{field}", self.prefix) };
         self.violations.push(Violation { field, kind, value: value.map(str::to_owned) });
     }
 

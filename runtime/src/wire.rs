@@ -224,7 +224,9 @@ pub fn take(pairs: &BTreeMap<String, String>, name: &str, style: Style, shape: S
             Some(text) => Some(serde_json::from_str(text).map_err(|e| error(format!("is not valid JSON: {e}")))?),
             None => None,
         },
-        (Style::Simple, Shape::Composite) => single.map(|s| Value::Array(s.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect())),
+        (Style::Simple, Shape::Composite) => {
+            single.map(|s| Value::Array(s.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect()))
+        }
         (_, Shape::Composite) => match unflatten(name, pairs).map_err(error)? {
             Some(value) => Some(value),
             None => single.map(|s| Value::String(s.clone())),
@@ -307,10 +309,7 @@ mod tests {
         let mut p = Params::new();
         p.put("InstanceIds", Style::RepeatList, &vec!["a", "b"]);
         p.put_value("Tag", Style::RepeatList, &json!([{"Key": "k", "Value": "v"}]));
-        assert_eq!(
-            pairs(&p),
-            [("InstanceIds.1", "a"), ("InstanceIds.2", "b"), ("Tag.1.Key", "k"), ("Tag.1.Value", "v")]
-        );
+        assert_eq!(pairs(&p), [("InstanceIds.1", "a"), ("InstanceIds.2", "b"), ("Tag.1.Key", "k"), ("Tag.1.Value", "v")]);
     }
 
     #[test]
@@ -342,7 +341,8 @@ mod tests {
     fn decodes_both_spellings_of_a_space() {
         assert_eq!(
             decode_query("A=a+b&B=a%20b&C=%E4%B8%AD&Empty=&Bare&Plus=%2B"),
-            [("A", "a b"), ("B", "a b"), ("C", "中"), ("Empty", ""), ("Bare", ""), ("Plus", "+")].map(|(n, v)| (n.to_owned(), v.to_owned()))
+            [("A", "a b"), ("B", "a b"), ("C", "中"), ("Empty", ""), ("Bare", ""), ("Plus", "+")]
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
         );
     }
 
@@ -372,7 +372,8 @@ mod tests {
         let pairs: BTreeMap<String, String> = [(deep, "x".to_owned())].into_iter().collect();
         let err = take(&pairs, "Ids", Style::RepeatList, Shape::Composite).unwrap_err();
         assert_eq!(err.to_string(), "Ids is nested more than 8 levels deep");
-        let pairs: BTreeMap<String, String> = [("A.1".to_owned(), "x".to_owned()), ("A.1.B".to_owned(), "y".to_owned())].into_iter().collect();
+        let pairs: BTreeMap<String, String> =
+            [("A.1".to_owned(), "x".to_owned()), ("A.1.B".to_owned(), "y".to_owned())].into_iter().collect();
         assert!(take(&pairs, "A", Style::RepeatList, Shape::Composite).unwrap_err().message.contains("both a value and fields"));
     }
 

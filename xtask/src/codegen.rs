@@ -97,7 +97,11 @@ pub fn run(check: bool) -> Result<()> {
                     Change::Created => "",
                     Change::Removed => &fs::read_to_string(job.out.join(path)).unwrap_or_default(),
                 };
-                let diff = similar::TextDiff::from_lines(old, new).unified_diff().context_radius(2).header(&format!("a/{shown}"), &format!("b/{shown}")).to_string();
+                let diff = similar::TextDiff::from_lines(old, new)
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                    .to_string();
                 stale.push(format!("{shown} is stale:\n{diff}"));
             }
         } else {

@@ -177,7 +177,9 @@ fn check_v3(vector: &Value) -> Result<Vec<String>> {
     checks.field("signature", &computed.signature);
     checks.field("authorization", &computed.authorization);
     if let Some((_, sent)) = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("x-acs-content-sha256")) {
-        checks.condition("x-acs-content-sha256", sent.trim() == computed.hashed_payload, || format!("header {sent:?} is not the body hash {}", computed.hashed_payload));
+        checks.condition("x-acs-content-sha256", sent.trim() == computed.hashed_payload, || {
+            format!("header {sent:?} is not the body hash {}", computed.hashed_payload)
+        });
     }
     if let Some(raw) = vector["wire"]["query_string_as_sent"].as_str() {
         checks.condition("wire query", parse_query(raw) == multiset(&query), || format!("{raw:?} does not decode to inputs.query"));
@@ -191,7 +193,12 @@ fn check_rpc(vector: &Value) -> Result<Vec<String>> {
     if params.iter().any(|(n, _)| n == "Signature") {
         bail!("inputs.params must not contain Signature");
     }
-    let computed = sign::sign_rpc(str_field(inputs, "method")?, inputs["path"].as_str().unwrap_or("/"), &params, str_field(inputs, "access_key_secret")?);
+    let computed = sign::sign_rpc(
+        str_field(inputs, "method")?,
+        inputs["path"].as_str().unwrap_or("/"),
+        &params,
+        str_field(inputs, "access_key_secret")?,
+    );
     let mut checks = Checks { vector, checked: Vec::new(), mismatches: Vec::new() };
     checks.field("canonicalized_query_string", &computed.canonicalized_query_string);
     checks.field("string_to_sign", &computed.string_to_sign);
@@ -200,7 +207,9 @@ fn check_rpc(vector: &Value) -> Result<Vec<String>> {
     if let Some(raw) = vector["wire"]["query_string_as_sent"].as_str() {
         let mut expected = params.clone();
         expected.push(("Signature".into(), computed.signature.clone()));
-        checks.condition("wire query", parse_query(raw) == multiset(&expected), || format!("{raw:?} does not decode to inputs.params plus the computed Signature"));
+        checks.condition("wire query", parse_query(raw) == multiset(&expected), || {
+            format!("{raw:?} does not decode to inputs.params plus the computed Signature")
+        });
     }
     checks.finish()
 }

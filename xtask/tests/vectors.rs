@@ -16,7 +16,8 @@ fn shared_vectors() -> Option<Vec<PathBuf>> {
         eprintln!("SKIPPED: {message}");
         return None;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
     files.sort();
     assert!(!files.is_empty(), "no vector files in {}", dir.display());
     Some(files)
@@ -27,7 +28,10 @@ fn run(files: &[PathBuf]) -> Output {
 }
 
 fn count_vectors(files: &[PathBuf]) -> usize {
-    files.iter().map(|f| serde_json::from_str::<Value>(&std::fs::read_to_string(f).unwrap()).unwrap()["vectors"].as_array().unwrap().len()).sum()
+    files
+        .iter()
+        .map(|f| serde_json::from_str::<Value>(&std::fs::read_to_string(f).unwrap()).unwrap()["vectors"].as_array().unwrap().len())
+        .sum()
 }
 
 #[test]
@@ -95,7 +99,11 @@ fn a_tampered_value_fails_and_is_named() {
     let out = run(&copies);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("FAIL ") && l.contains("expected.signature: expected")).count(), files.len(), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("FAIL ") && l.contains("expected.signature: expected")).count(),
+        files.len(),
+        "{stdout}"
+    );
     assert!(stdout.lines().last().unwrap().ends_with(&format!("{} failed", files.len())), "{stdout}");
 }
 

@@ -70,7 +70,9 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
             let flag = p.flag.as_deref().expect("lowering names a flag for every parameter");
             let kind = flag_kind(&p.ty);
             let (field_ty, attrs) = match (&kind, p.required) {
-                (FlagKind::Scalar(t), true) if p.ty == Type::Bool => (quote!(#t), quote!(#[arg(long = #flag, action = ::clap::ArgAction::Set)])),
+                (FlagKind::Scalar(t), true) if p.ty == Type::Bool => {
+                    (quote!(#t), quote!(#[arg(long = #flag, action = ::clap::ArgAction::Set)]))
+                }
                 (FlagKind::Scalar(t), true) => (quote!(#t), quote!(#[arg(long = #flag)])),
                 (FlagKind::Scalar(t), false) => (quote!(Option<#t>), quote!(#[arg(long = #flag)])),
                 (FlagKind::Repeated(t), required) => (quote!(Vec<#t>), quote!(#[arg(long = #flag, required = #required)])),

@@ -15,7 +15,11 @@ pub fn module(service: &Service) -> TokenStream {
         let request = ident(&op.request_type);
         let response = ident(&op.response_type);
         let summary = help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name);
-        let d = doc(&format!("`{}`: {summary}\n\nValidates the request, signs it and sends it, retrying as configured. See [`crate::{}`].", op.name, bare(&op.module)));
+        let d = doc(&format!(
+            "`{}`: {summary}\n\nValidates the request, signs it and sends it, retrying as configured. See [`crate::{}`].",
+            op.name,
+            bare(&op.module)
+        ));
         quote! {
             #d
             pub async fn #name(&self, request: crate::#module::#request) -> Result<crate::#module::#response, crate::Error> {

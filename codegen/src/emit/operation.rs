@@ -60,7 +60,13 @@ fn module_doc(service: &Service, op: &Operation) -> String {
         format!("Documented errors: {}.", links.join(", "))
     };
     let summary = if d.title.is_some() { d.summary.clone() } else { None };
-    paragraphs([format!("# {}", heading.lines().next().unwrap_or_default()), summary.unwrap_or_default(), d.description.clone().unwrap_or_default(), facts.join(" "), errors])
+    paragraphs([
+        format!("# {}", heading.lines().next().unwrap_or_default()),
+        summary.unwrap_or_default(),
+        d.description.clone().unwrap_or_default(),
+        facts.join(" "),
+        errors,
+    ])
 }
 
 fn request(op: &Operation) -> TokenStream {
@@ -73,10 +79,13 @@ fn request(op: &Operation) -> TokenStream {
     );
     let declaration = types::request_struct(&op.request_type, &docs, &op.params, true);
     let action = &op.name;
-    let method = format_ident!("{}", match op.method {
-        acs_ir::HttpMethod::Get => "Get",
-        acs_ir::HttpMethod::Post => "Post",
-    });
+    let method = format_ident!(
+        "{}",
+        match op.method {
+            acs_ir::HttpMethod::Get => "Get",
+            acs_ir::HttpMethod::Post => "Post",
+        }
+    );
     let https_only = op.https_only;
     let put = |location: Location| -> Vec<TokenStream> {
         op.params
@@ -92,7 +101,11 @@ fn request(op: &Operation) -> TokenStream {
     };
     let query = put(Location::Query);
     let body = put(Location::Body);
-    let params_binding = if query.is_empty() { quote!(let params = ::acs_runtime::Params::new();) } else { quote!(let mut params = ::acs_runtime::Params::new();) };
+    let params_binding = if query.is_empty() {
+        quote!(let params = ::acs_runtime::Params::new();)
+    } else {
+        quote!(let mut params = ::acs_runtime::Params::new();)
+    };
     let body_fn = if body.is_empty() {
         quote!()
     } else {
@@ -150,7 +163,10 @@ fn response(op: &Operation) -> TokenStream {
     let demo = op.docs.response_demo.as_ref().map(|demo| format!("\n\nExample from the spec:\n\n```json\n{demo}\n```")).unwrap_or_default();
     match &op.response {
         ResponseShape::Untyped => {
-            let d = doc(&format!("Response of `{}`.\n\nThe spec describes no response fields, so every field is kept as JSON in `fields`.{demo}", op.name));
+            let d = doc(&format!(
+                "Response of `{}`.\n\nThe spec describes no response fields, so every field is kept as JSON in `fields`.{demo}",
+                op.name
+            ));
             quote! {
                 #d
                 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

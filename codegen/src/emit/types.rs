@@ -130,7 +130,9 @@ fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
         let name = ident(&f.rust_name);
         let (arg_ty, convert) = match &f.ty {
             Type::String => (quote!(impl Into<String>), quote!(#name.into())),
-            Type::List(item) if **item == Type::String => (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(#name.into_iter().map(Into::into).collect())),
+            Type::List(item) if **item == Type::String => {
+                (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(#name.into_iter().map(Into::into).collect()))
+            }
             Type::List(item) => {
                 let item = rust_type(item, Site::Module);
                 (quote!(impl IntoIterator<Item = #item>), quote!(#name.into_iter().collect()))
@@ -154,7 +156,11 @@ fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
         }
     }
     let type_ident = ident(type_name);
-    let new_doc = if args.is_empty() { doc("Creates a value with every field unset.") } else { doc("Creates a value from the required fields; set optional ones with the methods below.") };
+    let new_doc = if args.is_empty() {
+        doc("Creates a value with every field unset.")
+    } else {
+        doc("Creates a value from the required fields; set optional ones with the methods below.")
+    };
     quote! {
         impl #type_ident {
             #new_doc
