@@ -80,7 +80,11 @@ fn generate_all(shared: &Path) -> PathBuf {
         let changes = write::plan(&out, &generated.files).unwrap();
         write::apply(&out, &generated.files, &changes).unwrap();
     }
-    let members: Vec<String> = PRODUCTS.iter().map(|p| format!("{:?}", p.crate_name)).chain(["\"wire-check\"".to_owned()]).collect();
+    let members: Vec<String> = PRODUCTS
+        .iter()
+        .map(|p| format!("{:?}", p.crate_name))
+        .chain(["\"wire-check\"".to_owned(), "\"verdict-check\"".to_owned()])
+        .collect();
     write_file(&ws.join("Cargo.toml"), &format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", ")));
     write_file(
         &ws.join("wire-check/Cargo.toml"),
@@ -90,8 +94,47 @@ fn generate_all(shared: &Path) -> PathBuf {
         ),
     );
     write_file(&ws.join("wire-check/main.rs"), &std::fs::read_to_string(project_root().join("tests/wire-check/main.rs")).unwrap());
+    write_verdict_check(&ws, shared);
     write_file(&ws.join("Cargo.lock"), &std::fs::read_to_string(project_root().join("Cargo.lock")).unwrap());
     ws
+}
+
+/// The client/emulator agreement checker (`tests/verdict-check`), with its table of every
+/// product and every operation's request type, from the IR.
+fn write_verdict_check(ws: &Path, shared: &Path) {
+    let root = project_root();
+    let path = |crate_dir: &str| format!("{:?}", root.join(crate_dir).canonicalize().unwrap().display().to_string());
+    let mut manifest = format!(
+        "[package]\nname = \"verdict-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[[bin]]\nname = \"verdict-check\"\npath = \"main.rs\"\n\n\
+         [dependencies]\nacs-runtime = {{ path = {} }}\nacs-ir = {{ path = {} }}\nacs-emulator = {{ path = {} }}\nserde = \"1\"\nserde_json = \"1\"\n",
+        path("runtime"),
+        path("ir"),
+        path("emulator")
+    );
+    let mut products = String::new();
+    let mut operations = String::new();
+    for product in PRODUCTS {
+        manifest.push_str(&format!("{} = {{ path = \"../{}\" }}\n", product.crate_name, product.crate_name));
+        let spec = product.path(shared);
+        products.push_str(&format!("    ({:?}, {:?}),\n", product.spec, spec.display().to_string()));
+        let service = acs_ir::load(&std::fs::read_to_string(&spec).unwrap(), None).unwrap().service;
+        let krate = product.crate_name.replace('-', "_");
+        for op in &service.operations {
+            let module = &op.module;
+            operations.push_str(&format!("    ({:?}, {:?}, check::<{krate}::{module}::{}>),\n", product.spec, op.name, op.request_type));
+        }
+    }
+    write_file(&ws.join("verdict-check/Cargo.toml"), &manifest);
+    write_file(&ws.join("verdict-check/main.rs"), &std::fs::read_to_string(root.join("tests/verdict-check/main.rs")).unwrap());
+    write_file(
+        &ws.join("verdict-check/ops.rs"),
+        &format!(
+            "//! Written by tests/generality.rs: every product and every operation's request type.\n\n\
+             use crate::{{check, Checker}};\n\n\
+             pub const PRODUCTS: &[(&str, &str)] = &[\n{products}];\n\n\
+             pub const OPERATIONS: &[(&str, &str, Checker)] = &[\n{operations}];\n"
+        ),
+    );
 }
 
 #[test]
@@ -111,6 +154,22 @@ fn real_metadata_generates_builds_without_warnings_and_matches_the_sdk_wire() {
     println!("{stdout}");
     assert!(run.status.success(), "wire parameters differ from the official SDK's:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.lines().any(|l| l == "11 passed, 0 failed"), "{stdout}");
+}
+
+/// The generated clients and the emulator give every request built from the real metadata the
+/// same verdict: the client's `validate` on the typed request, the emulator's checks on the
+/// client's own wire encoding of it. Valid requests, and requests breaking each rule in turn.
+#[test]
+fn clients_and_emulator_agree_on_every_operation() {
+    let Some(shared) = shared_dir("generality") else { return };
+    let ws = generate_all(&shared);
+    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    println!("{stdout}");
+    assert!(run.status.success(), "client and emulator disagree:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    let summary = stdout.lines().last().unwrap_or_default();
+    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(summary.ends_with(" passed, 0 failed") && passed >= 2_500, "{stdout}");
 }
 
 #[test]

@@ -182,13 +182,15 @@ impl Node<'_> {
 impl Validate for Node<'_> {
     fn validate_into(&self, v: &mut Validator) {
         for f in self.fields {
-            match self.values.get(&f.wire_name) {
-                None | Some(Value::Null) => {
+            match (self.values.get(&f.wire_name), &f.ty) {
+                // An empty list puts nothing on the wire: absent is empty, as for the client.
+                (None | Some(Value::Null), Type::List(_)) => self.value(v, &f.wire_name, &f.ty, &rules::of(f), &Value::Array(Vec::new())),
+                (None | Some(Value::Null), _) => {
                     if f.required {
                         v.missing(&f.wire_name);
                     }
                 }
-                Some(value) => self.value(v, &f.wire_name, &f.ty, &rules::of(f), value),
+                (Some(value), _) => self.value(v, &f.wire_name, &f.ty, &rules::of(f), value),
             }
         }
     }

@@ -334,7 +334,12 @@ impl Validator {
     }
 
     /// Every rule of a list field (its items are checked separately).
+    ///
+    /// An empty optional list is not sent at all, so `minItems` does not apply to it.
     pub fn list(&mut self, field: &str, count: usize, rules: &ListRules) {
+        if count == 0 && !rules.required {
+            return;
+        }
         if rules.required && rules.min_items.unwrap_or(0) == 0 {
             self.required_items(field, count);
         }
@@ -444,6 +449,7 @@ mod tests {
         v.string("B", "", &StrRules::new().required().min_length(2));
         v.list("C", 0, &ListRules::new().required().max_items(3));
         v.list("D", 0, &ListRules::new().required().min_items(1));
+        v.list("Unsent", 0, &ListRules::new().min_items(1));
         v.strings("E", &["ok".into(), "toolong".into()], &StrRules::new().max_length(3));
         v.integers("F", [5, 60], &IntRules::new().allowed(&[60, 600]));
         let kinds: Vec<(String, ViolationKind)> = v.violations.into_iter().map(|x| (x.field, x.kind)).collect();
