@@ -442,3 +442,22 @@ fn each_call_has_a_span_with_operation_attempts_and_request_id() {
     let attempts: Vec<_> = spans.iter().filter(|(name, _)| name == "acs.attempt").map(|(_, f)| f[0].1.clone()).collect();
     assert_eq!(attempts, ["1", "2"]);
 }
+
+#[test]
+fn https_only_operations_refuse_plain_http_to_another_machine() {
+    let request = || AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp");
+    let config = || Config::new().credentials(Credentials::new("testid", "testsecret"));
+    // AttachKeyPair is HTTPS-only in its spec: refused before anything is sent.
+    let err = Client::new(config().endpoint("http://192.0.2.10:8080")).unwrap().signed_request(request()).unwrap_err();
+    assert!(matches!(err.kind(), Error::Endpoint(acs_runtime::endpoint::EndpointError::HttpsOnly { .. })), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "endpoint: AttachKeyPair allows only HTTPS, and http://192.0.2.10:8080 is plain HTTP to another machine; use https://, or Config::allow_insecure_http to override"
+    );
+    // Loopback (the emulator) and the documented opt-in are allowed.
+    let local = Client::new(config().endpoint("http://127.0.0.1:8080")).unwrap().signed_request(request()).unwrap();
+    assert!(local.url.starts_with("http://127.0.0.1:8080/?"));
+    let opted_in =
+        Client::new(config().endpoint("http://192.0.2.10:8080").allow_insecure_http()).unwrap().signed_request(request()).unwrap();
+    assert!(opted_in.url.starts_with("http://192.0.2.10:8080/?"));
+}

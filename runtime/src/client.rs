@@ -6,219 +6,19 @@
 //! response. Generated crates wrap this client with one method per operation.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::credentials::{Chain, Credentials, Environment};
+pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, SignatureVersion};
+use crate::credentials::{Credentials, Environment};
 use crate::endpoint::{self, ResolvedEndpoint};
 use crate::error::{snippet, Error, TransportErrorKind};
 use crate::service::{HttpMethod, Operation, ServiceInfo};
 use crate::service_error::ServiceError;
 use crate::sign::{self, V3Input};
-use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Timeouts, Transport};
+use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
 use crate::wire::Params;
-
-/// Which signature the client sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SignatureVersion {
-    /// ACS3-HMAC-SHA256: `Authorization` header, business parameters only in the query.
-    #[default]
-    V3,
-    /// RPC HMAC-SHA1, SignatureVersion 1.0: common parameters and `Signature` in the query.
-    Rpc,
-}
-
-/// When and how often a failed attempt is tried again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 = no retries). Default 3.
-    pub max_attempts: u32,
-    /// Back-off before the second attempt; doubled each time, with jitter. Default 100 ms.
-    pub base_delay: Duration,
-    /// Longest wait between attempts, also for `x-acs-retry-after`. Default 20 s.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self { max_attempts: 3, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(20) }
-    }
-}
-
-impl RetryPolicy {
-    /// One attempt only.
-    pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
-    }
-
-    /// Exponential back-off with "equal jitter": half the step, plus up to the other half.
-    fn backoff(&self, retry: u32) -> Duration {
-        let step = self.base_delay.saturating_mul(1u32 << retry.min(20)).min(self.max_delay);
-        let half = step / 2;
-        half + Duration::from_nanos(fastrand::u64(0..=half.as_nanos().min(u64::MAX as u128) as u64))
-    }
-}
-
-/// A source of `x-acs-date`/`Timestamp`.
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-/// A source of nonces.
-pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
-
-/// How a client is set up. Every setting has a working default except where calls go: a region
-/// (or each request's `RegionId`) or an explicit endpoint.
-#[derive(Clone)]
-pub struct Config {
-    chain: Chain,
-    environment: Option<Environment>,
-    region: Option<String>,
-    endpoint: Option<String>,
-    signature: SignatureVersion,
-    timeouts: Timeouts,
-    retry: RetryPolicy,
-    validate: bool,
-    allow_http: bool,
-    transport: Option<Arc<dyn Transport>>,
-    clock: Clock,
-    nonce: NonceSource,
-    user_agent: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            chain: Chain::new(),
-            environment: None,
-            region: None,
-            endpoint: None,
-            signature: SignatureVersion::V3,
-            timeouts: Timeouts::default(),
-            retry: RetryPolicy::default(),
-            validate: true,
-            allow_http: false,
-            transport: None,
-            clock: Arc::new(SystemTime::now),
-            nonce: Arc::new(sign::new_nonce),
-            user_agent: format!("acs-rust/{}", env!("CARGO_PKG_VERSION")),
-        }
-    }
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("credentials", &self.chain)
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("signature", &self.signature)
-            .field("timeouts", &self.timeouts)
-            .field("retry", &self.retry)
-            .field("validate", &self.validate)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Config {
-    /// The defaults: credentials from the chain, V3 signatures, 5 s / 10 s timeouts, 3 attempts.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Static credentials (skips the rest of the chain).
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.chain = self.chain.with_static(credentials);
-        self
-    }
-
-    /// The profile the chain reads from the credentials files.
-    pub fn profile(mut self, profile: impl Into<String>) -> Self {
-        self.chain = self.chain.with_profile(profile);
-        self
-    }
-
-    /// The environment the chain reads (default: this process's).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = Some(environment);
-        self
-    }
-
-    /// The region whose endpoint to call (default: each request's `RegionId`).
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
-    }
-
-    /// An explicit endpoint: a host, `host:port`, or a URL such as `http://127.0.0.1:8080`.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// The signature version.
-    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
-        self.signature = version;
-        self
-    }
-
-    /// Connect and read timeouts of each attempt.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Retry policy.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Sends requests without checking the spec's constraints: the opt-out for a caller who
-    /// knows the service accepts what the spec forbids.
-    pub fn without_validation(mut self) -> Self {
-        self.validate = false;
-        self
-    }
-
-    /// Lets operations whose spec allows only HTTPS go over plain HTTP to another machine (a
-    /// proxy or test gateway you trust). Loopback endpoints never need this.
-    pub fn allow_insecure_http(mut self) -> Self {
-        self.allow_http = true;
-        self
-    }
-
-    /// A custom HTTP layer.
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// A custom clock (for reproducible signatures in tests).
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// A custom nonce source (for reproducible signatures in tests).
-    pub fn nonce_source(mut self, nonce: NonceSource) -> Self {
-        self.nonce = nonce;
-        self
-    }
-
-    /// The `user-agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
-        self
-    }
-}
-
-/// Settings of one call that override the client's.
-#[derive(Debug, Clone, Default)]
-pub struct CallOptions {
-    /// Timeouts for this call.
-    pub timeouts: Option<Timeouts>,
-    /// Retry policy for this call.
-    pub retry: Option<RetryPolicy>,
-}
 
 /// A client for one product version.
 #[derive(Clone)]
@@ -519,31 +319,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_the_official_sdks_timeouts_and_three_attempts() {
-        assert_eq!(Timeouts::default(), Timeouts { connect: Duration::from_secs(5), read: Duration::from_secs(10) });
-        let retry = RetryPolicy::default();
-        assert_eq!((retry.max_attempts, retry.base_delay, retry.max_delay), (3, Duration::from_millis(100), Duration::from_secs(20)));
-        let config = Config::new();
-        assert_eq!((config.signature, config.validate), (SignatureVersion::V3, true));
-    }
-
-    #[test]
     fn request_id_comes_from_the_header_before_the_body() {
         let response =
             |headers: Vec<(String, String)>| HttpResponse { status: 200, headers, body: br#"{"RequestId":"FROM-BODY"}"#.to_vec() };
         assert_eq!(request_id(&response(vec![("x-acs-request-id".into(), "FROM-HEADER".into())])).as_deref(), Some("FROM-HEADER"));
         assert_eq!(request_id(&response(vec![])).as_deref(), Some("FROM-BODY"));
-    }
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
-        let retry = RetryPolicy { max_attempts: 10, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
-        for _ in 0..100 {
-            let first = retry.backoff(0);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
-            let third = retry.backoff(2);
-            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400), "{third:?}");
-            assert!(retry.backoff(30) <= Duration::from_secs(1));
-        }
     }
 }

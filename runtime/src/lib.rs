@@ -11,6 +11,8 @@
 pub mod cli;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;

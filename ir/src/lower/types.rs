@@ -1,0 +1,170 @@
+//! Lowering types: `$ref`s, schemas to Rust types, object types named once per side.
+
+use crate::docs;
+use crate::ident::{self, Scope};
+use crate::ir::*;
+use crate::parse::{AdditionalProperties, Schema};
+
+use super::{LowerError, OperationLowering, Side, Types, RESERVED_FIELD_NAMES};
+
+impl<'a> OperationLowering<'a> {
+    /// Follows `$ref` to a component schema.
+    pub(super) fn resolve(&self, schema: &'a Schema, path: &str) -> Result<&'a Schema, LowerError> {
+        let Some(reference) = &schema.reference else { return Ok(schema) };
+        let name = reference.strip_prefix("#/components/schemas/").ok_or_else(|| {
+            self.err(format!("{path}.$ref"), None, format!("unsupported $ref {reference:?} (only #/components/schemas/<Name>)"))
+        })?;
+        self.doc
+            .components
+            .schemas
+            .get(name)
+            .ok_or_else(|| self.err(format!("{path}.$ref"), None, format!("$ref to {name:?}, which components.schemas does not define")))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn field(
+        &self,
+        wire_name: &str,
+        schema: &'a Schema,
+        path: &str,
+        side: Side,
+        types: &mut Types,
+        names: &mut Scope,
+        param: Option<&str>,
+    ) -> Result<Field, LowerError> {
+        let ref_name = schema.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+        let resolved = self.resolve(schema, path)?;
+        let ty = self.ty(wire_name, resolved, ref_name, path, side, types, param)?;
+        let mut unenforced = Vec::new();
+        let constraints =
+            if side == Side::Request { self.constraints(resolved, &ty, path, param, &mut unenforced)? } else { Constraints::default() };
+        for note in &unenforced {
+            self.warnings.borrow_mut().push(format!("{path}: {note}"));
+        }
+        Ok(Field {
+            wire_name: wire_name.to_owned(),
+            rust_name: names.claim(ident::snake(wire_name)),
+            location: Location::Query,
+            style: Style::Plain,
+            flag: None,
+            ty,
+            required: side == Side::Request && resolved.required.unwrap_or(false),
+            constraints,
+            docs: FieldDocs {
+                title: schema.title.as_deref().or(resolved.title.as_deref()).map(docs::clean),
+                description: schema.description.as_deref().or(resolved.description.as_deref()).map(docs::clean).filter(|d| !d.is_empty()),
+                example: resolved.example.clone().filter(|e| !e.is_empty()),
+                default: resolved.default.clone().filter(|d| !d.is_empty()),
+                deprecated: resolved.deprecated.unwrap_or(false),
+                unenforced,
+            },
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn ty(
+        &self,
+        wire_name: &str,
+        schema: &'a Schema,
+        ref_name: Option<String>,
+        path: &str,
+        side: Side,
+        types: &mut Types,
+        param: Option<&str>,
+    ) -> Result<Type, LowerError> {
+        let kind = match schema.ty.as_deref() {
+            Some(t) => t.to_ascii_lowercase(),
+            None if !schema.properties.is_empty() => "object".into(),
+            None if schema.items.is_some() => "array".into(),
+            None => return Ok(Type::Any),
+        };
+        Ok(match kind.as_str() {
+            "string" if side == Side::Response && schema.value_type.as_deref() == Some("boolean") => Type::StringBool,
+            "string" => Type::String,
+            "integer" | "long" => match schema.format.as_deref() {
+                Some("int32") => Type::I32,
+                _ => Type::I64,
+            },
+            "number" | "double" | "float" => match schema.format.as_deref() {
+                Some("float") => Type::F32,
+                _ => Type::F64,
+            },
+            "boolean" => Type::Bool,
+            "array" => {
+                let item_path = format!("{path}.items");
+                let item = match &schema.items {
+                    None => Type::Any,
+                    Some(items) => {
+                        let item_ref = items.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+                        let resolved = self.resolve(items, &item_path)?;
+                        self.ty(&ident::singular(wire_name), resolved, item_ref, &item_path, side, types, param)?
+                    }
+                };
+                Type::List(Box::new(item))
+            }
+            "object" if !schema.properties.is_empty() => {
+                if let Some(r) = &ref_name {
+                    if let Some(existing) = types.by_ref.get(&(r.clone(), side == Side::Request)) {
+                        return Ok(Type::Object(existing.clone()));
+                    }
+                    if types.resolving.contains(r) {
+                        return Err(self.err(
+                            path.to_owned(),
+                            param,
+                            format!("$ref {r:?} refers to itself; recursive types are not supported"),
+                        ));
+                    }
+                    types.resolving.push(r.clone());
+                }
+                let wanted = match &ref_name {
+                    Some(r) => ident::pascal(r),
+                    None => format!("{}{}", ident::pascal(self.op), ident::pascal(wire_name)),
+                };
+                let name = types.scope.claim(wanted);
+                let mut names = Scope::with_reserved(if side == Side::Request { RESERVED_FIELD_NAMES } else { &[] });
+                let mut fields = Vec::new();
+                for (prop_name, prop) in &schema.properties {
+                    let mut field =
+                        self.field(prop_name, prop, &format!("{path}.properties.{prop_name}"), side, types, &mut names, param)?;
+                    if side == Side::Response {
+                        field.required = false;
+                    }
+                    fields.push(field);
+                }
+                if let Some(r) = &ref_name {
+                    // Registered only now, so a reference to itself inside its fields is caught
+                    // by `resolving` above instead of producing an infinitely sized struct.
+                    types.resolving.pop();
+                    types.by_ref.insert((r.clone(), side == Side::Request), name.clone());
+                }
+                let object = ObjectType {
+                    name: name.clone(),
+                    wire_path: path.to_owned(),
+                    description: schema.description.as_deref().map(docs::clean).filter(|d| !d.is_empty()),
+                    fields,
+                };
+                match side {
+                    Side::Request => types.request.push(object),
+                    Side::Response => types.response.push(object),
+                }
+                Type::Object(name)
+            }
+            "object" => match &schema.additional_properties {
+                Some(AdditionalProperties::Schema(values)) => {
+                    let values_path = format!("{path}.additionalProperties");
+                    let values_ref = values.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+                    let resolved = self.resolve(values, &values_path)?;
+                    Type::Map(Box::new(self.ty(&format!("{wire_name}Value"), resolved, values_ref, &values_path, side, types, param)?))
+                }
+                _ => Type::Map(Box::new(Type::Any)),
+            },
+            other => {
+                return Err(self.err(
+                    format!("{path}.type"),
+                    param,
+                    format!("type {other:?} is not supported (string, integer, number, boolean, array and object are)"),
+                ))
+            }
+        })
+    }
+}
