@@ -117,7 +117,7 @@ fn write_verdict_check(ws: &Path, shared: &Path) {
         manifest.push_str(&format!("{} = {{ path = \"../{}\" }}\n", product.crate_name, product.crate_name));
         let spec = product.path(shared);
         products.push_str(&format!("    ({:?}, {:?}),\n", product.spec, spec.display().to_string()));
-        let service = acs_ir::load(&std::fs::read_to_string(&spec).unwrap(), None).unwrap().service;
+        let service = acs_ir::load(&std::fs::read_to_string(&spec).unwrap(), &acs_ir::Options::default()).unwrap().service;
         let krate = product.crate_name.replace('-', "_");
         for op in &service.operations {
             let module = &op.module;

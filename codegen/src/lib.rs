@@ -162,7 +162,8 @@ pub fn generate_file(spec: &Path, settings: &Settings) -> Result<Generated, Erro
 pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     let file = settings.spec_label.clone();
     let acs_ir::Lowered { service, mut warnings } =
-        acs_ir::load(text, settings.operations.as_deref()).map_err(|error| Error::Spec { file: file.clone(), error })?;
+        acs_ir::load(text, &acs_ir::Options { operations: settings.operations.as_deref(), reserved_modules: emit::CRATE_MODULES })
+            .map_err(|error| Error::Spec { file: file.clone(), error })?;
     let crate_name = match &settings.crate_name {
         Some(name) => name.clone(),
         None => format!("acs-{}", service.product.to_ascii_lowercase()),
@@ -184,19 +185,9 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
 
     let header = format!("{} by `{}` from {}. Do not edit; regenerate instead.", write::MARKER, settings.command, settings.spec_label);
     let mut files = BTreeMap::new();
-    let mut rust = |name: String, tokens: proc_macro2::TokenStream| -> Result<(), Error> {
+    for (name, tokens) in emit::files(&service, &names) {
         let text = write::format_rust(tokens, &header).map_err(|e| Error::Emit { file: name.clone(), message: e.to_string() })?;
         files.insert(PathBuf::from(name), text);
-        Ok(())
-    };
-    rust("src/lib.rs".into(), emit::root::lib(&service))?;
-    rust("src/endpoints.rs".into(), emit::endpoints::module(&service))?;
-    rust("src/errors.rs".into(), emit::errors::module(&service))?;
-    rust("src/client.rs".into(), emit::client::module(&service))?;
-    rust("src/cli.rs".into(), emit::cli::module(&service, &names))?;
-    rust(format!("src/bin/{cli_name}.rs"), emit::cli::binary(&names))?;
-    for op in &service.operations {
-        rust(format!("src/{}.rs", emit::bare(&op.module)), emit::operation::module(&service, op))?;
     }
     match settings.rustfmt {
         Rustfmt::Off => {}

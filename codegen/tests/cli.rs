@@ -210,3 +210,18 @@ fn check_reports_stale_output_without_writing() {
     assert!(stderr(&stale).contains("stale:") && stderr(&stale).contains("ping.rs"), "{}", stderr(&stale));
     assert_eq!(std::fs::read_to_string(out.join("src/ping.rs")).unwrap(), "// @generated\nedited by hand\n");
 }
+
+#[test]
+fn operations_named_like_the_crates_own_files_cannot_replace_them() {
+    let spec = r#"{"info":{"style":"RPC","product":"DEMO","version":"2024-01-01"},
+        "apis":{"Lib":{"parameters":[]},"Main":{"parameters":[]},"Client":{"parameters":[]},"Errors":{"parameters":[]}}}"#;
+    let (output, dir) = generate(spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let src = dir.path().join("out/src");
+    for file in ["lib_2.rs", "main_2.rs", "client_2.rs", "errors_2.rs"] {
+        assert!(src.join(file).is_file(), "{file} missing");
+    }
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    assert!(lib.contains("pub mod lib_2;") && lib.contains("pub mod client;") && lib.contains("pub mod errors;"), "{lib}");
+    assert!(!src.join("main.rs").exists());
+}

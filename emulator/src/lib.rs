@@ -124,7 +124,7 @@ impl Drop for Running {
 impl Emulator {
     /// An emulator for the spec `spec_text` (named `spec_label` in errors) with `state`.
     pub fn new(spec_text: &str, spec_label: &str, state: State, faults: Option<Faults>) -> Result<Self, String> {
-        let service = acs_ir::load(spec_text, None).map_err(|e| format!("{spec_label}: {e}"))?.service;
+        let service = acs_ir::load(spec_text, &acs_ir::Options::default()).map_err(|e| format!("{spec_label}: {e}"))?.service;
         if let Some(f) = &faults {
             if !(0.0..=1.0).contains(&f.rate) {
                 return Err(format!("fault rate {} is not between 0 and 1", f.rate));

@@ -5,6 +5,8 @@
 
 pub use acs_runtime::{HttpMethod, Pattern, Style};
 
+pub use crate::rules::{Constraints, Number};
+
 /// A product version and everything generated for it.
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -178,67 +180,6 @@ impl Type {
             _ => acs_runtime::Shape::Scalar,
         }
     }
-}
-
-/// Constraints on a value (for lists: on the list; item constraints sit on `items`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Constraints {
-    /// `minLength`
-    pub min_length: Option<u64>,
-    /// `maxLength`
-    pub max_length: Option<u64>,
-    /// `pattern` (checked to compile when lowering)
-    pub pattern: Option<Pattern>,
-    /// `enum` of a string
-    pub allowed: Vec<String>,
-    /// `enum` of an integer
-    pub allowed_integers: Vec<i64>,
-    /// `x-acs-charset: ascii`
-    pub ascii_only: bool,
-    /// `x-acs-forbidden-prefixes`
-    pub forbidden_prefixes: Vec<String>,
-    /// `minimum` and whether it is exclusive
-    pub minimum: Option<(Number, bool)>,
-    /// `maximum` and whether it is exclusive
-    pub maximum: Option<(Number, bool)>,
-    /// `minItems`
-    pub min_items: Option<u64>,
-    /// `maxItems`
-    pub max_items: Option<u64>,
-    /// Constraints on each item of a list of scalars.
-    pub items: Option<Box<Constraints>>,
-}
-
-impl Constraints {
-    /// No constraint at all.
-    pub const NONE: Self = Self {
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        allowed: Vec::new(),
-        allowed_integers: Vec::new(),
-        ascii_only: false,
-        forbidden_prefixes: Vec::new(),
-        minimum: None,
-        maximum: None,
-        min_items: None,
-        max_items: None,
-        items: None,
-    };
-
-    /// True when there is nothing to check.
-    pub fn is_empty(&self) -> bool {
-        *self == Constraints::default()
-    }
-}
-
-/// A numeric bound, typed like the field it bounds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Number {
-    /// For integer fields.
-    Int(i64),
-    /// For number fields.
-    Float(f64),
 }
 
 /// A named struct: a request object (`Tag`) or a response object (`Results[]`).

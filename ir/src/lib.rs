@@ -20,7 +20,7 @@ pub mod rules;
 use std::fmt;
 
 pub use ir::*;
-pub use lower::{LowerError, CLI_ITEMS, CRATE_MODULES};
+pub use lower::{LowerError, CLI_ITEMS};
 pub use parse::ParseError;
 
 /// A spec, lowered.
@@ -53,9 +53,18 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// Parses and lowers a spec's text. `only` restricts the operations (each must exist).
-pub fn load(text: &str, only: Option<&[String]>) -> Result<Lowered, SpecError> {
+/// What to load of a spec, and which names its consumer has taken already.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Only these operations (each must exist); all when `None`.
+    pub operations: Option<&'a [String]>,
+    /// Module names no operation may take: the generated crate's own modules (`lib`, `client`, …).
+    pub reserved_modules: &'a [&'a str],
+}
+
+/// Parses and lowers a spec's text.
+pub fn load(text: &str, options: &Options<'_>) -> Result<Lowered, SpecError> {
     let doc = parse::parse(text).map_err(SpecError::Parse)?;
-    let (service, warnings) = lower::lower(&doc, only).map_err(SpecError::Lower)?;
+    let (service, warnings) = lower::lower(&doc, options.operations, options.reserved_modules).map_err(SpecError::Lower)?;
     Ok(Lowered { service, warnings })
 }

@@ -11,17 +11,12 @@ use std::fmt;
 
 use acs_runtime::service::CLI_GLOBAL_FLAGS;
 
-mod constraints;
 mod types;
 
 use crate::docs;
 use crate::ident::{self, Scope};
 use crate::ir::*;
 use crate::parse::{self as model, ApiDocs, Schema};
-
-/// The modules a generated crate has besides its operations' (and `lib`/`main`, whose files
-/// are the crate roots): no operation module may take one of these names.
-pub const CRATE_MODULES: &[&str] = &["lib", "main", "bin", "client", "cli", "endpoints", "errors"];
 
 /// What the generated CLI module declares besides one variant and one flags struct per operation.
 pub const CLI_ITEMS: &[&str] = &["Cli", "Command"];
@@ -52,7 +47,7 @@ impl fmt::Display for LowerError {
 
 /// Lowers a parsed document. `only` restricts the operations (each must exist).
 /// Returns the IR and warnings about what the spec states but the client cannot enforce.
-pub fn lower(doc: &ApiDocs, only: Option<&[String]>) -> Result<(Service, Vec<String>), LowerError> {
+pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
     if !doc.info.style.eq_ignore_ascii_case("RPC") {
         return Err(LowerError {
             path: "info.style".into(),
@@ -85,7 +80,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>) -> Result<(Service, Vec<Str
     };
 
     let mut warnings = Vec::new();
-    let mut modules = Scope::with_reserved(CRATE_MODULES);
+    let mut modules = Scope::with_reserved(reserved_modules);
     let mut cli_items = Scope::with_reserved(CLI_ITEMS);
     let mut operations = Vec::new();
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
@@ -389,7 +384,7 @@ mod tests {
     use super::*;
 
     fn lower_text(text: &str) -> Service {
-        lower(&model::parse(text).unwrap(), None).unwrap().0
+        lower(&model::parse(text).unwrap(), None, &[]).unwrap().0
     }
 
     #[test]

@@ -1,13 +1,78 @@
-//! Which checks a field gets: decided here, once.
+//! Constraints, in one place: what a spec states about a value ([`Constraints`], read from the
+//! schema and checked for sense when lowering) and which checks a field gets ([`of`]).
 //!
 //! [`of`] turns a field's IR into the runtime's rule values. The emitter writes those values into
 //! the generated `validate` (as `const fn` builder calls), and the emulator hands them to the same
 //! [`acs_runtime::Validator`] methods for the values it decodes from the wire. A rule added here
-//! reaches both, and nothing else decides what a field is checked for.
+//! reaches both, and nothing else decides what a field is checked for. Adding a constraint kind
+//! takes this file and `runtime/src/rules.rs`.
 
-use acs_runtime::{IntRules, ListRules, NumRules, StrRules};
+use acs_runtime::{IntRules, ListRules, NumRules, Pattern, StrRules};
 
-use crate::ir::{Constraints, Field, Number, Type};
+use crate::ir::{Field, Type};
+use crate::parse::Schema;
+use crate::LowerError;
+
+/// Constraints on a value (for lists: on the list; item constraints sit on `items`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// `minLength`
+    pub min_length: Option<u64>,
+    /// `maxLength`
+    pub max_length: Option<u64>,
+    /// `pattern` (checked to compile when lowering)
+    pub pattern: Option<Pattern>,
+    /// `enum` of a string
+    pub allowed: Vec<String>,
+    /// `enum` of an integer
+    pub allowed_integers: Vec<i64>,
+    /// `x-acs-charset: ascii`
+    pub ascii_only: bool,
+    /// `x-acs-forbidden-prefixes`
+    pub forbidden_prefixes: Vec<String>,
+    /// `minimum` and whether it is exclusive
+    pub minimum: Option<(Number, bool)>,
+    /// `maximum` and whether it is exclusive
+    pub maximum: Option<(Number, bool)>,
+    /// `minItems`
+    pub min_items: Option<u64>,
+    /// `maxItems`
+    pub max_items: Option<u64>,
+    /// Constraints on each item of a list of scalars.
+    pub items: Option<Box<Constraints>>,
+}
+
+impl Constraints {
+    /// No constraint at all.
+    pub const NONE: Self = Self {
+        min_length: None,
+        max_length: None,
+        pattern: None,
+        allowed: Vec::new(),
+        allowed_integers: Vec::new(),
+        ascii_only: false,
+        forbidden_prefixes: Vec::new(),
+        minimum: None,
+        maximum: None,
+        min_items: None,
+        max_items: None,
+        items: None,
+    };
+
+    /// True when there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+/// A numeric bound, typed like the field it bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// For integer fields.
+    Int(i64),
+    /// For number fields.
+    Float(f64),
+}
 
 /// The checks of one value: a field, or each item of a list.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,6 +216,150 @@ fn value<'a>(ty: &'a Type, c: &'a Constraints, required: bool) -> Check<'a> {
 }
 
 static NO_CONSTRAINTS: Constraints = Constraints::NONE;
+
+/// Reads what `schema` states about a value of type `ty` at JSON path `path`, typed and checked
+/// for sense. `fail(path, message)` makes the error for a value that cannot be used; a constraint
+/// the runtime cannot check is noted in `unenforced` instead.
+pub(crate) fn read(
+    schema: &Schema,
+    ty: &Type,
+    path: &str,
+    fail: &dyn Fn(String, String) -> LowerError,
+    unenforced: &mut Vec<String>,
+) -> Result<Constraints, LowerError> {
+    let err = |key: &str, message: String| fail(format!("{path}.{key}"), message);
+    let count = |key: &str, raw: &Option<String>| -> Result<Option<u64>, LowerError> {
+        raw.as_deref()
+            .map(|text| {
+                let text = text.trim();
+                text.parse::<u64>()
+                    .ok()
+                    .or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (0.0..1.8e19).contains(f)).map(|f| f as u64))
+                    .ok_or_else(|| err(key, format!("{key} must be a non-negative integer, found {text:?}")))
+            })
+            .transpose()
+    };
+    let mut c = Constraints::default();
+    match ty {
+        Type::String => {
+            c.min_length = count("minLength", &schema.min_length)?;
+            c.max_length = count("maxLength", &schema.max_length)?;
+            if let Some(pattern) = &schema.pattern {
+                Pattern::check(pattern).map_err(|e| {
+                    err("pattern", format!("pattern {pattern:?} does not compile: {}", e.lines().last().unwrap_or_default()))
+                })?;
+                c.pattern = Some(Pattern::owned(pattern.clone()));
+            }
+            match schema.charset.as_deref() {
+                None => {}
+                Some(cs) if cs.eq_ignore_ascii_case("ascii") => c.ascii_only = true,
+                Some(cs) => unenforced.push(format!("x-acs-charset {cs:?} is not enforced (only ascii is known)")),
+            }
+            c.forbidden_prefixes = schema.forbidden_prefixes.clone();
+            if let Some(values) = &schema.enum_values {
+                c.allowed = values.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect();
+            }
+            if schema.minimum.is_some() || schema.maximum.is_some() {
+                unenforced.push("minimum/maximum on a string is not enforced".into());
+            }
+        }
+        Type::I32 | Type::I64 | Type::F32 | Type::F64 => {
+            let integer = matches!(ty, Type::I32 | Type::I64);
+            let (lowest, highest) = match ty {
+                Type::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                _ => (i64::MIN, i64::MAX),
+            };
+            let bound = |key: &str, raw: &Option<String>| -> Result<Option<Number>, LowerError> {
+                raw.as_deref()
+                    .map(|text| {
+                        let text = text.trim();
+                        if integer {
+                            let n = text.parse::<i64>().ok().or_else(|| {
+                                text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (-9.2e18..9.2e18).contains(f)).map(|f| f as i64)
+                            });
+                            match n {
+                                Some(n) if (lowest..=highest).contains(&n) => Ok(Number::Int(n)),
+                                Some(_) => {
+                                    Err(err(key, format!("{key} {text} is outside the range of the field's type ({lowest} to {highest})")))
+                                }
+                                None => Err(err(key, format!("{key} must be an integer in the range of the field's type, found {text:?}"))),
+                            }
+                        } else {
+                            match text.parse::<f64>() {
+                                Ok(x) if x.is_finite() => Ok(Number::Float(x)),
+                                _ => Err(err(key, format!("{key} must be a finite number, found {text:?}"))),
+                            }
+                        }
+                    })
+                    .transpose()
+            };
+            c.minimum = bound("minimum", &schema.minimum)?.map(|n| (n, schema.exclusive_minimum.unwrap_or(false)));
+            c.maximum = bound("maximum", &schema.maximum)?.map(|n| (n, schema.exclusive_maximum.unwrap_or(false)));
+            if let Some(values) = &schema.enum_values {
+                let integers: Option<Vec<i64>> =
+                    values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))).collect();
+                match integers {
+                    Some(allowed) if integer => c.allowed_integers = allowed,
+                    _ => unenforced.push(format!("enum {} on a number is not enforced", serde_json::Value::Array(values.clone()))),
+                }
+            }
+        }
+        Type::List(item) => {
+            c.min_items = count("minItems", &schema.min_items)?;
+            c.max_items = count("maxItems", &schema.max_items)?;
+            if let (Some(items), Type::String | Type::I32 | Type::I64 | Type::F32 | Type::F64) = (&schema.items, item.as_ref()) {
+                let item_constraints = read(items, item, &format!("{path}.items"), fail, unenforced)?;
+                if !item_constraints.is_empty() {
+                    c.items = Some(Box::new(item_constraints));
+                }
+            }
+        }
+        _ => {}
+    }
+    contradictions(&c, path, fail)?;
+    Ok(c)
+}
+
+/// Bounds that no value can meet: a client built from them would refuse every request.
+fn contradictions(c: &Constraints, path: &str, fail: &dyn Fn(String, String) -> LowerError) -> Result<(), LowerError> {
+    let refuse = |what: String| Err(fail(path.to_owned(), format!("{what}: no value can satisfy it")));
+    if let (Some(min), Some(max)) = (c.min_length, c.max_length) {
+        if min > max {
+            return refuse(format!("minLength {min} is greater than maxLength {max}"));
+        }
+    }
+    if let (Some(min), Some(max)) = (c.min_items, c.max_items) {
+        if min > max {
+            return refuse(format!("minItems {min} is greater than maxItems {max}"));
+        }
+    }
+    if let (Some((min, min_excl)), Some((max, max_excl))) = (c.minimum, c.maximum) {
+        let as_f64 = |n: Number| match n {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        };
+        let empty = match (min, max) {
+            (Number::Int(a), Number::Int(b)) => {
+                a > b || (a == b && (min_excl || max_excl)) || (min_excl && max_excl && i128::from(b) - i128::from(a) <= 1)
+            }
+            _ => as_f64(min) > as_f64(max) || (as_f64(min) == as_f64(max) && (min_excl || max_excl)),
+        };
+        if empty {
+            let show = |n: Number, excl: bool, word: &str| {
+                format!(
+                    "{word}{} {}",
+                    if excl { " (exclusive)" } else { "" },
+                    match n {
+                        Number::Int(i) => i.to_string(),
+                        Number::Float(f) => f.to_string(),
+                    }
+                )
+            };
+            return refuse(format!("{} and {}", show(min, min_excl, "minimum"), show(max, max_excl, "maximum")));
+        }
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

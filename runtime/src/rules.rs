@@ -1,16 +1,167 @@
 //! The rules a field must satisfy, as data: what a spec states about one string, integer,
-//! number or list.
+//! number or list, how each is checked, and how each is spelled in generated code.
 //!
 //! Generated code builds these with `const fn` builders (`StrRules::new().required().max_length(64)`),
 //! and the emulator builds the same values from the spec's IR; both hand them to
 //! [`crate::Validator`]. The types are `#[non_exhaustive]` with public fields to read: a rule
 //! added here later breaks no generated crate.
+//!
+//! Longer than 500 lines on purpose: everything about a rule is in this one file (its field, its
+//! builder, its check, its violation, its words, its spelling for the generator), so that adding
+//! a constraint kind touches this file and `ir/src/rules.rs` only.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
 use regex::Regex;
+
+use crate::validate::Validator;
+
+/// One call of a rule type's builder: together, from `new()`, they rebuild a rule value. Code
+/// generators spell rules with them (`StrRules::new().required().max_length(64)`), so a rule
+/// added here reaches generated code without the generator naming it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BuilderCall<'a> {
+    /// The builder method, e.g. `max_length`.
+    pub method: &'static str,
+    /// Its argument.
+    pub arg: BuilderArg<'a>,
+}
+
+/// The argument of a [`BuilderCall`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum BuilderArg<'a> {
+    /// No argument: `.required()`.
+    None,
+    /// A count: `.max_length(64)`.
+    Count(u64),
+    /// An integer: `.minimum(-5)`.
+    Int(i64),
+    /// A floating-point number: `.maximum(0.5)`.
+    Float(f64),
+    /// A pattern, which generated code keeps in a `static`: `.pattern(&PATTERN)`.
+    Pattern(&'a Pattern),
+    /// A slice of texts: `.allowed(&["a", "b"])`.
+    Texts(Vec<&'a str>),
+    /// A slice of integers: `.allowed(&[1, 12])`.
+    Ints(&'a [i64]),
+}
+
+fn call<'a>(method: &'static str, arg: BuilderArg<'a>) -> BuilderCall<'a> {
+    BuilderCall { method, arg }
+}
+
+/// The constraint a [`Violation`] breaks, with its limit and what was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// A required field is absent or empty.
+    Missing,
+    /// Fewer characters than `minLength`.
+    TooShort {
+        /// The minimum.
+        min: u64,
+        /// Characters found.
+        actual: u64,
+    },
+    /// More characters than `maxLength`.
+    TooLong {
+        /// The maximum.
+        max: u64,
+        /// Characters found.
+        actual: u64,
+    },
+    /// Fewer items than `minItems`.
+    TooFewItems {
+        /// The minimum.
+        min: u64,
+        /// Items found.
+        actual: u64,
+    },
+    /// More items than `maxItems`.
+    TooManyItems {
+        /// The maximum.
+        max: u64,
+        /// Items found.
+        actual: u64,
+    },
+    /// The value does not match `pattern`.
+    PatternMismatch {
+        /// The regular expression.
+        pattern: String,
+    },
+    /// The pattern itself does not compile, so the value cannot be checked against it.
+    UncheckablePattern {
+        /// The regular expression.
+        pattern: String,
+    },
+    /// The value starts with a forbidden prefix (`x-acs-forbidden-prefixes`).
+    ForbiddenPrefix {
+        /// The prefix found.
+        prefix: String,
+    },
+    /// The value has a character outside ASCII (`x-acs-charset: ascii`).
+    NotAscii,
+    /// The number is below `minimum` (or equal to it, when exclusive).
+    BelowMinimum {
+        /// The bound, as written in the spec.
+        minimum: String,
+        /// Whether the bound itself is excluded.
+        exclusive: bool,
+    },
+    /// The number is above `maximum` (or equal to it, when exclusive).
+    AboveMaximum {
+        /// The bound, as written in the spec.
+        maximum: String,
+        /// Whether the bound itself is excluded.
+        exclusive: bool,
+    },
+    /// The value is not one of the `enum` values.
+    NotAllowed {
+        /// The allowed values.
+        allowed: Vec<String>,
+    },
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => write!(f, "is required"),
+            Self::TooShort { min, actual } => {
+                write!(f, "has {actual} characters, fewer than the minimum of {min}")
+            }
+            Self::TooLong { max, actual } => {
+                write!(f, "has {actual} characters, more than the maximum of {max}")
+            }
+            Self::TooFewItems { min, actual } => {
+                write!(f, "has {actual} items, fewer than the minimum of {min}")
+            }
+            Self::TooManyItems { max, actual } => {
+                write!(f, "has {actual} items, more than the maximum of {max}")
+            }
+            Self::PatternMismatch { pattern } => write!(f, "does not match the pattern {pattern}"),
+            Self::UncheckablePattern { pattern } => write!(f, "cannot be checked: the pattern {pattern} does not compile"),
+            Self::ForbiddenPrefix { prefix } => write!(f, "must not start with {prefix:?}"),
+            Self::NotAscii => write!(f, "must contain ASCII characters only"),
+            Self::BelowMinimum { minimum, exclusive: false } => {
+                write!(f, "is less than the minimum of {minimum}")
+            }
+            Self::BelowMinimum { minimum, exclusive: true } => {
+                write!(f, "must be greater than {minimum}")
+            }
+            Self::AboveMaximum { maximum, exclusive: false } => {
+                write!(f, "is greater than the maximum of {maximum}")
+            }
+            Self::AboveMaximum { maximum, exclusive: true } => {
+                write!(f, "must be less than {maximum}")
+            }
+            Self::NotAllowed { allowed } => write!(f, "must be one of {}", allowed.join(", ")),
+        }
+    }
+}
 
 /// A regular expression from a spec, compiled on first use and then kept.
 ///
@@ -219,8 +370,48 @@ impl<'a> StrRules<'a> {
         out
     }
 
-    pub(crate) fn allows(&self, value: &str) -> bool {
-        self.allowed.contains(value)
+    /// Checks `value`, reporting to `v` in a fixed order: missing, length, charset, pattern,
+    /// prefixes, allowed values.
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: &str) {
+        if self.required && self.min_length.unwrap_or(0) == 0 {
+            v.required_str(field, value);
+        }
+        if self.min_length.is_some() || self.max_length.is_some() {
+            v.length(field, value, self.min_length, self.max_length);
+        }
+        if self.ascii {
+            v.ascii(field, value);
+        }
+        if let Some(pattern) = self.pattern {
+            v.pattern(field, value, pattern);
+        }
+        if !self.forbidden_prefixes.is_empty() {
+            v.forbidden_prefixes(field, value, self.forbidden_prefixes.iter());
+        }
+        if !self.allowed.is_empty() && !self.allowed.contains(value) {
+            v.not_allowed(field, value, self.allowed.iter().map(str::to_owned));
+        }
+    }
+
+    /// The builder calls that rebuild this value from [`StrRules::new`].
+    pub fn builder_calls(&self) -> Vec<BuilderCall<'a>> {
+        let mut calls = Vec::new();
+        if self.required {
+            calls.push(call("required", BuilderArg::None));
+        }
+        calls.extend(self.min_length.map(|n| call("min_length", BuilderArg::Count(n))));
+        calls.extend(self.max_length.map(|n| call("max_length", BuilderArg::Count(n))));
+        if self.ascii {
+            calls.push(call("ascii", BuilderArg::None));
+        }
+        calls.extend(self.pattern.map(|p| call("pattern", BuilderArg::Pattern(p))));
+        if !self.forbidden_prefixes.is_empty() {
+            calls.push(call("forbidden_prefixes", BuilderArg::Texts(self.forbidden_prefixes.iter().collect())));
+        }
+        if !self.allowed.is_empty() {
+            calls.push(call("allowed", BuilderArg::Texts(self.allowed.iter().collect())));
+        }
+        calls
     }
 }
 
@@ -289,6 +480,27 @@ impl<'a> IntRules<'a> {
         }
         out
     }
+
+    /// Checks `value`: bounds, then allowed values.
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: i64) {
+        if self.minimum.is_some() || self.maximum.is_some() {
+            v.int_range(field, value, self.minimum, self.maximum);
+        }
+        if !self.allowed.is_empty() && !self.allowed.contains(&value) {
+            v.not_allowed(field, &value.to_string(), self.allowed.iter().map(i64::to_string));
+        }
+    }
+
+    /// The builder calls that rebuild this value from [`IntRules::new`].
+    pub fn builder_calls(&self) -> Vec<BuilderCall<'a>> {
+        let mut calls = Vec::new();
+        calls.extend(self.minimum.map(|(n, excl)| call(if excl { "exclusive_minimum" } else { "minimum" }, BuilderArg::Int(n))));
+        calls.extend(self.maximum.map(|(n, excl)| call(if excl { "exclusive_maximum" } else { "maximum" }, BuilderArg::Int(n))));
+        if !self.allowed.is_empty() {
+            calls.push(call("allowed", BuilderArg::Ints(self.allowed)));
+        }
+        calls
+    }
 }
 
 impl Default for IntRules<'_> {
@@ -342,6 +554,19 @@ impl NumRules {
     pub fn describe(&self) -> Vec<String> {
         bound_phrases(self.minimum, self.maximum)
     }
+
+    /// Checks `value` against the bounds (NaN breaks every bound).
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: f64) {
+        v.number_range(field, value, self.minimum, self.maximum);
+    }
+
+    /// The builder calls that rebuild this value from [`NumRules::new`].
+    pub fn builder_calls(&self) -> Vec<BuilderCall<'static>> {
+        let mut calls = Vec::new();
+        calls.extend(self.minimum.map(|(x, excl)| call(if excl { "exclusive_minimum" } else { "minimum" }, BuilderArg::Float(x))));
+        calls.extend(self.maximum.map(|(x, excl)| call(if excl { "exclusive_maximum" } else { "maximum" }, BuilderArg::Float(x))));
+        calls
+    }
 }
 
 impl Default for NumRules {
@@ -391,6 +616,31 @@ impl ListRules {
     /// The rules in words, for docs and `--help`.
     pub fn describe(&self) -> Vec<String> {
         range_phrase(self.min_items, self.max_items, "items").into_iter().collect()
+    }
+
+    /// Checks a list of `count` items. An empty optional list is not sent at all, so `minItems`
+    /// does not apply to it.
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, count: usize) {
+        if count == 0 && !self.required {
+            return;
+        }
+        if self.required && self.min_items.unwrap_or(0) == 0 {
+            v.required_items(field, count);
+        }
+        if self.min_items.is_some() || self.max_items.is_some() {
+            v.items(field, count, self.min_items, self.max_items);
+        }
+    }
+
+    /// The builder calls that rebuild this value from [`ListRules::new`].
+    pub fn builder_calls(&self) -> Vec<BuilderCall<'static>> {
+        let mut calls = Vec::new();
+        if self.required {
+            calls.push(call("required", BuilderArg::None));
+        }
+        calls.extend(self.min_items.map(|n| call("min_items", BuilderArg::Count(n))));
+        calls.extend(self.max_items.map(|n| call("max_items", BuilderArg::Count(n))));
+        calls
     }
 }
 
@@ -446,6 +696,42 @@ mod tests {
         );
         assert_eq!(ListRules::new().max_items(50).describe(), ["at most 50 items"]);
         assert!(NumRules::new().is_empty() && !NumRules::new().minimum(0.5).is_empty());
+    }
+
+    /// Applies builder calls by method name, as generated code does.
+    fn rebuild_str<'a>(calls: &[BuilderCall<'a>]) -> StrRules<'a> {
+        calls.iter().fold(StrRules::new(), |r, c| match (c.method, &c.arg) {
+            ("required", BuilderArg::None) => r.required(),
+            ("min_length", BuilderArg::Count(n)) => r.min_length(*n),
+            ("max_length", BuilderArg::Count(n)) => r.max_length(*n),
+            ("ascii", BuilderArg::None) => r.ascii(),
+            ("pattern", BuilderArg::Pattern(p)) => r.pattern(p),
+            ("forbidden_prefixes", BuilderArg::Texts(t)) => r.forbidden_prefixes(Box::leak(t.clone().into_boxed_slice())),
+            ("allowed", BuilderArg::Texts(t)) => r.allowed(Box::leak(t.clone().into_boxed_slice())),
+            other => panic!("unknown builder call {other:?}"),
+        })
+    }
+
+    #[test]
+    fn builder_calls_rebuild_every_rule() {
+        let owned = vec!["a".to_owned()];
+        let full =
+            StrRules::new().required().min_length(1).max_length(9).ascii().pattern(&NAME).forbidden_prefixes(&["x"]).allowed_owned(&owned);
+        assert_eq!(rebuild_str(&full.builder_calls()), full);
+        let int = IntRules::new().exclusive_minimum(-5).maximum(9).allowed(&[1, 2]);
+        let rebuilt = int.builder_calls().iter().fold(IntRules::new(), |r, c| match (c.method, &c.arg) {
+            ("minimum", BuilderArg::Int(n)) => r.minimum(*n),
+            ("exclusive_minimum", BuilderArg::Int(n)) => r.exclusive_minimum(*n),
+            ("maximum", BuilderArg::Int(n)) => r.maximum(*n),
+            ("exclusive_maximum", BuilderArg::Int(n)) => r.exclusive_maximum(*n),
+            ("allowed", BuilderArg::Ints(a)) => r.allowed(a),
+            other => panic!("unknown builder call {other:?}"),
+        });
+        assert_eq!(rebuilt, int);
+        let num = NumRules::new().minimum(0.5).exclusive_maximum(2.0);
+        assert_eq!(num.builder_calls(), [call("minimum", BuilderArg::Float(0.5)), call("exclusive_maximum", BuilderArg::Float(2.0))]);
+        let list = ListRules::new().required().min_items(1).max_items(50);
+        assert_eq!(list.builder_calls().iter().map(|c| c.method).collect::<Vec<_>>(), ["required", "min_items", "max_items"]);
     }
 
     #[test]

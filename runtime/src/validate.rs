@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+pub use crate::rules::ViolationKind;
 use crate::rules::{IntRules, ListRules, NumRules, Pattern, StrRules};
 
 /// A field that breaks one constraint.
@@ -22,115 +23,6 @@ pub struct Violation {
     pub kind: ViolationKind,
     /// The offending value, where there is one to show (not for lists).
     pub value: Option<String>,
-}
-
-/// The constraint a [`Violation`] breaks, with its limit and what was found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ViolationKind {
-    /// A required field is absent or empty.
-    Missing,
-    /// Fewer characters than `minLength`.
-    TooShort {
-        /// The minimum.
-        min: u64,
-        /// Characters found.
-        actual: u64,
-    },
-    /// More characters than `maxLength`.
-    TooLong {
-        /// The maximum.
-        max: u64,
-        /// Characters found.
-        actual: u64,
-    },
-    /// Fewer items than `minItems`.
-    TooFewItems {
-        /// The minimum.
-        min: u64,
-        /// Items found.
-        actual: u64,
-    },
-    /// More items than `maxItems`.
-    TooManyItems {
-        /// The maximum.
-        max: u64,
-        /// Items found.
-        actual: u64,
-    },
-    /// The value does not match `pattern`.
-    PatternMismatch {
-        /// The regular expression.
-        pattern: String,
-    },
-    /// The pattern itself does not compile, so the value cannot be checked against it.
-    UncheckablePattern {
-        /// The regular expression.
-        pattern: String,
-    },
-    /// The value starts with a forbidden prefix (`x-acs-forbidden-prefixes`).
-    ForbiddenPrefix {
-        /// The prefix found.
-        prefix: String,
-    },
-    /// The value has a character outside ASCII (`x-acs-charset: ascii`).
-    NotAscii,
-    /// The number is below `minimum` (or equal to it, when exclusive).
-    BelowMinimum {
-        /// The bound, as written in the spec.
-        minimum: String,
-        /// Whether the bound itself is excluded.
-        exclusive: bool,
-    },
-    /// The number is above `maximum` (or equal to it, when exclusive).
-    AboveMaximum {
-        /// The bound, as written in the spec.
-        maximum: String,
-        /// Whether the bound itself is excluded.
-        exclusive: bool,
-    },
-    /// The value is not one of the `enum` values.
-    NotAllowed {
-        /// The allowed values.
-        allowed: Vec<String>,
-    },
-}
-
-impl fmt::Display for ViolationKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Missing => write!(f, "is required"),
-            Self::TooShort { min, actual } => {
-                write!(f, "has {actual} characters, fewer than the minimum of {min}")
-            }
-            Self::TooLong { max, actual } => {
-                write!(f, "has {actual} characters, more than the maximum of {max}")
-            }
-            Self::TooFewItems { min, actual } => {
-                write!(f, "has {actual} items, fewer than the minimum of {min}")
-            }
-            Self::TooManyItems { max, actual } => {
-                write!(f, "has {actual} items, more than the maximum of {max}")
-            }
-            Self::PatternMismatch { pattern } => write!(f, "does not match the pattern {pattern}"),
-            Self::UncheckablePattern { pattern } => write!(f, "cannot be checked: the pattern {pattern} does not compile"),
-            Self::ForbiddenPrefix { prefix } => write!(f, "must not start with {prefix:?}"),
-            Self::NotAscii => write!(f, "must contain ASCII characters only"),
-            Self::BelowMinimum { minimum, exclusive: false } => {
-                write!(f, "is less than the minimum of {minimum}")
-            }
-            Self::BelowMinimum { minimum, exclusive: true } => {
-                write!(f, "must be greater than {minimum}")
-            }
-            Self::AboveMaximum { maximum, exclusive: false } => {
-                write!(f, "is greater than the maximum of {maximum}")
-            }
-            Self::AboveMaximum { maximum, exclusive: true } => {
-                write!(f, "must be less than {maximum}")
-            }
-            Self::NotAllowed { allowed } => write!(f, "must be one of {}", allowed.join(", ")),
-        }
-    }
 }
 
 /// Longest value shown in a message; longer ones are cut with `…`.
@@ -194,7 +86,7 @@ impl Validator {
         Self::default()
     }
 
-    fn report(&mut self, field: &str, kind: ViolationKind, value: Option<&str>) {
+    pub(crate) fn report(&mut self, field: &str, kind: ViolationKind, value: Option<&str>) {
         let field = if self.prefix.is_empty() { field.to_owned() } else { format!("{}.{field}", self.prefix) };
         self.violations.push(Violation { field, kind, value: value.map(str::to_owned) });
     }
@@ -264,7 +156,7 @@ impl Validator {
     }
 
     /// `enum`: `allowed` lists every permitted value, as text.
-    fn not_allowed(&mut self, field: &str, value: &str, allowed: impl Iterator<Item = String>) {
+    pub(crate) fn not_allowed(&mut self, field: &str, value: &str, allowed: impl Iterator<Item = String>) {
         self.report(field, ViolationKind::NotAllowed { allowed: allowed.collect() }, Some(value));
     }
 
@@ -294,58 +186,26 @@ impl Validator {
         }
     }
 
-    /// Every rule of a string field, in a fixed order: missing, length, charset, pattern,
-    /// prefixes, allowed values. Generated code and the emulator both call this, so they apply
-    /// the same rules the same way.
+    /// Every rule of a string field ([`StrRules`]): the same call in generated code and in the
+    /// emulator, so both apply the same rules the same way.
     pub fn string(&mut self, field: &str, value: &str, rules: &StrRules<'_>) {
-        if rules.required && rules.min_length.unwrap_or(0) == 0 {
-            self.required_str(field, value);
-        }
-        if rules.min_length.is_some() || rules.max_length.is_some() {
-            self.length(field, value, rules.min_length, rules.max_length);
-        }
-        if rules.ascii {
-            self.ascii(field, value);
-        }
-        if let Some(pattern) = rules.pattern {
-            self.pattern(field, value, pattern);
-        }
-        if !rules.forbidden_prefixes.is_empty() {
-            self.forbidden_prefixes(field, value, rules.forbidden_prefixes.iter());
-        }
-        if !rules.allowed.is_empty() && !rules.allows(value) {
-            self.not_allowed(field, value, rules.allowed.iter().map(str::to_owned));
-        }
+        rules.check(self, field, value);
     }
 
-    /// Every rule of an integer field: bounds, then allowed values.
+    /// Every rule of an integer field ([`IntRules`]).
     pub fn integer(&mut self, field: &str, value: i64, rules: &IntRules<'_>) {
-        if rules.minimum.is_some() || rules.maximum.is_some() {
-            self.int_range(field, value, rules.minimum, rules.maximum);
-        }
-        if !rules.allowed.is_empty() && !rules.allowed.contains(&value) {
-            self.not_allowed(field, &value.to_string(), rules.allowed.iter().map(i64::to_string));
-        }
+        rules.check(self, field, value);
     }
 
-    /// Every rule of a floating-point field.
+    /// Every rule of a floating-point field ([`NumRules`]).
     pub fn number(&mut self, field: &str, value: f64, rules: &NumRules) {
-        self.number_range(field, value, rules.minimum, rules.maximum);
+        rules.check(self, field, value);
     }
 
-    /// Every rule of a list field (its items are checked separately).
-    ///
-    /// An empty optional list is not sent at all, so `minItems` does not apply to it.
+    /// Every rule of a list field ([`ListRules`]); its items are checked separately. An empty
+    /// optional list is not sent at all, so `minItems` does not apply to it.
     pub fn list(&mut self, field: &str, count: usize, rules: &ListRules) {
-        if count == 0 && !rules.required {
-            return;
-        }
-        if rules.required && rules.min_items.unwrap_or(0) == 0 {
-            self.required_items(field, count);
-        }
-        if rules.min_items.is_some() || rules.max_items.is_some() {
-            self.items(field, count, rules.min_items, rules.max_items);
-        }
+        rules.check(self, field, count);
     }
 
     /// [`Validator::string`] for each item of a list, reported as `field.N`.

@@ -201,7 +201,7 @@ fn main() {
     let mut shown = 0usize;
     for (label, path) in ops::PRODUCTS {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let service = acs_ir::load(&text, None).unwrap_or_else(|e| panic!("{label}: {e}")).service;
+        let service = acs_ir::load(&text, &acs_ir::Options::default()).unwrap_or_else(|e| panic!("{label}: {e}")).service;
         let checkers: BTreeMap<&str, Checker> = ops::OPERATIONS.iter().filter(|(l, _, _)| l == label).map(|(_, op, c)| (*op, *c)).collect();
         let (mut cases, mut invalid, mut skipped) = (0usize, 0usize, 0usize);
         for op in &service.operations {

@@ -6,9 +6,10 @@
 
 use acs_ir::rules::{self, Check};
 use acs_ir::{Field, Type};
+use acs_runtime::rules::{BuilderArg, BuilderCall};
 use acs_runtime::{IntRules, ListRules, NumRules, StrRules};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::{float_literal, ident, int_literal};
 
@@ -26,85 +27,55 @@ pub fn validate_impl(type_name: &str, fields: &[Field]) -> TokenStream {
     }
 }
 
-/// A `StrRules` value: the builder expression, and the `static` its pattern needs, if any
-/// (a pattern is compiled once, in its `static`).
-fn str_rules(r: &StrRules<'_>) -> (TokenStream, Option<TokenStream>) {
-    let mut expr = quote!(::acs_runtime::StrRules::new());
+/// A rule value as its builder expression (`::acs_runtime::StrRules::new().required()`), from
+/// the value's own [`BuilderCall`]s, and the `static` its pattern needs, if any (a pattern is
+/// compiled once, in its `static`). Knows no rule by name: a rule added to the runtime is spelled
+/// here without a change.
+fn rules_expr(type_name: &str, calls: &[BuilderCall<'_>]) -> (TokenStream, Option<TokenStream>) {
+    let ty = format_ident!("{type_name}");
+    let mut expr = quote!(::acs_runtime::#ty::new());
     let mut pattern_static = None;
-    if r.required {
-        expr = quote!(#expr.required());
-    }
-    if let Some(n) = r.min_length {
-        let n = proc_macro2::Literal::u64_unsuffixed(n);
-        expr = quote!(#expr.min_length(#n));
-    }
-    if let Some(n) = r.max_length {
-        let n = proc_macro2::Literal::u64_unsuffixed(n);
-        expr = quote!(#expr.max_length(#n));
-    }
-    if r.ascii {
-        expr = quote!(#expr.ascii());
-    }
-    if let Some(p) = r.pattern {
-        let source = p.as_str();
-        pattern_static = Some(quote!(static PATTERN: ::acs_runtime::Pattern = ::acs_runtime::Pattern::new(#source);));
-        expr = quote!(#expr.pattern(&PATTERN));
-    }
-    if !r.forbidden_prefixes.is_empty() {
-        let prefixes = r.forbidden_prefixes.iter();
-        expr = quote!(#expr.forbidden_prefixes(&[#(#prefixes),*]));
-    }
-    if !r.allowed.is_empty() {
-        let allowed = r.allowed.iter();
-        expr = quote!(#expr.allowed(&[#(#allowed),*]));
+    for call in calls {
+        let method = format_ident!("{}", call.method);
+        let arg = match &call.arg {
+            BuilderArg::None => quote!(),
+            BuilderArg::Count(n) => {
+                let n = proc_macro2::Literal::u64_unsuffixed(*n);
+                quote!(#n)
+            }
+            BuilderArg::Int(n) => int_literal(*n),
+            BuilderArg::Float(x) => float_literal(*x),
+            BuilderArg::Pattern(p) => {
+                let source = p.as_str();
+                pattern_static = Some(quote!(static PATTERN: ::acs_runtime::Pattern = ::acs_runtime::Pattern::new(#source);));
+                quote!(&PATTERN)
+            }
+            BuilderArg::Texts(texts) => quote!(&[#(#texts),*]),
+            BuilderArg::Ints(ints) => {
+                let ints = ints.iter().map(|&n| int_literal(n));
+                quote!(&[#(#ints),*])
+            }
+            other => unreachable!("a builder argument this generator cannot spell: {other:?}"),
+        };
+        expr = quote!(#expr.#method(#arg));
     }
     (expr, pattern_static)
 }
 
+fn str_rules(r: &StrRules<'_>) -> (TokenStream, Option<TokenStream>) {
+    rules_expr("StrRules", &r.builder_calls())
+}
+
 fn int_rules(r: &IntRules<'_>) -> TokenStream {
-    let mut expr = quote!(::acs_runtime::IntRules::new());
-    if let Some((n, exclusive)) = r.minimum {
-        let n = int_literal(n);
-        expr = if exclusive { quote!(#expr.exclusive_minimum(#n)) } else { quote!(#expr.minimum(#n)) };
-    }
-    if let Some((n, exclusive)) = r.maximum {
-        let n = int_literal(n);
-        expr = if exclusive { quote!(#expr.exclusive_maximum(#n)) } else { quote!(#expr.maximum(#n)) };
-    }
-    if !r.allowed.is_empty() {
-        let allowed = r.allowed.iter().map(|&n| int_literal(n));
-        expr = quote!(#expr.allowed(&[#(#allowed),*]));
-    }
-    expr
+    rules_expr("IntRules", &r.builder_calls()).0
 }
 
 fn num_rules(r: &NumRules) -> TokenStream {
-    let mut expr = quote!(::acs_runtime::NumRules::new());
-    if let Some((x, exclusive)) = r.minimum {
-        let x = float_literal(x);
-        expr = if exclusive { quote!(#expr.exclusive_minimum(#x)) } else { quote!(#expr.minimum(#x)) };
-    }
-    if let Some((x, exclusive)) = r.maximum {
-        let x = float_literal(x);
-        expr = if exclusive { quote!(#expr.exclusive_maximum(#x)) } else { quote!(#expr.maximum(#x)) };
-    }
-    expr
+    rules_expr("NumRules", &r.builder_calls()).0
 }
 
 fn list_rules(r: &ListRules) -> TokenStream {
-    let mut expr = quote!(::acs_runtime::ListRules::new());
-    if r.required {
-        expr = quote!(#expr.required());
-    }
-    if let Some(n) = r.min_items {
-        let n = proc_macro2::Literal::u64_unsuffixed(n);
-        expr = quote!(#expr.min_items(#n));
-    }
-    if let Some(n) = r.max_items {
-        let n = proc_macro2::Literal::u64_unsuffixed(n);
-        expr = quote!(#expr.max_items(#n));
-    }
-    expr
+    rules_expr("ListRules", &r.builder_calls()).0
 }
 
 /// A call with the `static` it needs: in a block of its own, so one call's `PATTERN` cannot

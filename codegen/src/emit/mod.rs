@@ -27,9 +27,27 @@ pub mod operation;
 pub mod root;
 pub mod types;
 
-use acs_ir::{Field, Type};
+use acs_ir::{Field, Service, Type};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
+
+/// The crate's own modules (and its roots and `bin` folder): lowering keeps operation modules
+/// off these names.
+pub const CRATE_MODULES: &[&str] = &["lib", "main", "bin", "client", "cli", "endpoints", "errors"];
+
+/// Every Rust file of the crate, by path below the crate root: the one list of outputs.
+pub fn files(service: &Service, names: &Names<'_>) -> Vec<(String, TokenStream)> {
+    let mut files = vec![
+        ("src/lib.rs".to_owned(), root::lib(service)),
+        ("src/endpoints.rs".to_owned(), endpoints::module(service)),
+        ("src/errors.rs".to_owned(), errors::module(service)),
+        ("src/client.rs".to_owned(), client::module(service)),
+        ("src/cli.rs".to_owned(), cli::module(service, names)),
+        (format!("src/bin/{}.rs", names.cli_name), cli::binary(names)),
+    ];
+    files.extend(service.operations.iter().map(|op| (format!("src/{}.rs", bare(&op.module)), operation::module(service, op))));
+    files
+}
 
 /// What every output needs besides the IR: names the settings decide.
 pub struct Names<'a> {

@@ -36,8 +36,11 @@ impl<'a> OperationLowering<'a> {
         let resolved = self.resolve(schema, path)?;
         let ty = self.ty(wire_name, resolved, ref_name, path, side, types, param)?;
         let mut unenforced = Vec::new();
-        let constraints =
-            if side == Side::Request { self.constraints(resolved, &ty, path, param, &mut unenforced)? } else { Constraints::default() };
+        let constraints = if side == Side::Request {
+            crate::rules::read(resolved, &ty, path, &|at, message| self.err(at, param, message), &mut unenforced)?
+        } else {
+            Constraints::default()
+        };
         for note in &unenforced {
             self.warnings.borrow_mut().push(format!("{path}: {note}"));
         }
