@@ -48,18 +48,20 @@ pub fn check_file(path: &Path) -> Result<Report> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let doc: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let algorithm = doc["algorithm"].as_str().with_context(|| format!("{}: no top-level \"algorithm\"", path.display()))?;
-    let v3 = if algorithm.starts_with("ACS3-") {
-        true
+    let check: fn(&Value) -> Result<Vec<String>> = if algorithm.starts_with("ACS3-") {
+        check_v3
+    } else if algorithm.starts_with("HMAC-SHA1 ROA") {
+        check_roa_legacy
     } else if algorithm.starts_with("HMAC-SHA1") {
-        false
+        check_rpc
     } else {
-        bail!("{}: unknown algorithm {algorithm:?} (expected ACS3-… or HMAC-SHA1…)", path.display());
+        bail!("{}: unknown algorithm {algorithm:?} (expected ACS3-…, HMAC-SHA1 ROA… or HMAC-SHA1…)", path.display());
     };
     let vectors = doc["vectors"].as_array().with_context(|| format!("{}: no \"vectors\" list", path.display()))?;
     let mut report = Report::default();
     for (i, vector) in vectors.iter().enumerate() {
         let id = vector["id"].as_str().map(str::to_owned).unwrap_or_else(|| format!("vectors[{i}]"));
-        let outcome = if v3 { check_v3(vector) } else { check_rpc(vector) };
+        let outcome = check(vector);
         match outcome {
             Ok(checked) => {
                 report.passed += 1;
@@ -210,6 +212,31 @@ fn check_rpc(vector: &Value) -> Result<Vec<String>> {
         checks.condition("wire query", parse_query(raw) == multiset(&expected), || {
             format!("{raw:?} does not decode to inputs.params plus the computed Signature")
         });
+    }
+    checks.finish()
+}
+
+fn check_roa_legacy(vector: &Value) -> Result<Vec<String>> {
+    let inputs = &vector["inputs"];
+    let headers = pairs(inputs, "headers")?;
+    let body = inputs["body_utf8"].as_str().unwrap_or("");
+    let computed = sign::sign_roa_legacy(
+        str_field(inputs, "method")?,
+        str_field(inputs, "path")?,
+        &pairs(inputs, "query")?,
+        &headers,
+        str_field(inputs, "access_key_id")?,
+        str_field(inputs, "access_key_secret")?,
+    );
+    let mut checks = Checks { vector, checked: Vec::new(), mismatches: Vec::new() };
+    checks.field("string_to_sign", &computed.string_to_sign);
+    checks.field("signature", &computed.signature);
+    checks.field("authorization", &computed.authorization);
+    if vector["expected"]["content_md5"].is_string() {
+        use base64::Engine as _;
+        use md5::Digest as _;
+        let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body.as_bytes()));
+        checks.field("content_md5", &md5);
     }
     checks.finish()
 }
