@@ -56,7 +56,7 @@ async fn v3_signed_request_is_exactly_vector_v3_02() {
     let client = Client::new(fixed(Config::new()).transport(recorder.clone())).unwrap();
     client.attach_key_pair(vector_request()).await.unwrap();
     let sent = recorder.0.lock().unwrap().pop().unwrap();
-    assert_eq!(sent, client.signed_request(vector_request()).unwrap(), "dry run and send build the same request");
+    assert_eq!(sent, client.signed_request(vector_request()).await.unwrap(), "dry run and send build the same request");
     assert_eq!(sent.method.as_str(), "POST");
     assert_eq!(sent.url, "https://swas.cn-hangzhou.aliyuncs.com/?ClientToken=123e4567-e89b-12d3-a456-426655440000&InstanceIds.1=2ad1ae67295445f598017499dc1&InstanceIds.2=i-abc&KeyPairName=test&RegionId=cn-hangzhou");
     let expected_auth = "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=247a4bd05e97dbdd7936ff078607b8b7b11acf493f8ea972c39b75b7ba97f5b7";
@@ -84,7 +84,7 @@ async fn v3_signed_request_is_exactly_vector_v3_02() {
 #[tokio::test]
 async fn rpc_signed_request_is_exactly_vector_rpc_05() {
     let client = Client::new(fixed(Config::new()).signature_version(SignatureVersion::Rpc)).unwrap();
-    let sent = client.signed_request(vector_request()).unwrap();
+    let sent = client.signed_request(vector_request()).await.unwrap();
     assert_eq!(sent.method.as_str(), "POST");
     assert_eq!(
         sent.url,
@@ -352,14 +352,15 @@ async fn invalid_requests_are_not_sent_unless_validation_is_off() {
 #[tokio::test]
 async fn endpoints_come_from_the_region_and_unknown_regions_list_the_known_ones() {
     let client = Client::new(fixed(Config::new())).unwrap();
-    let sent = client.signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).unwrap();
+    let sent = client.signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).await.unwrap();
     assert!(sent.url.starts_with("https://swas.eu-central-1.aliyuncs.com/?"));
     let by_config = Client::new(fixed(Config::new()).region("us-west-1"))
         .unwrap()
         .signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp"))
+        .await
         .unwrap();
     assert!(by_config.url.starts_with("https://swas.us-west-1.aliyuncs.com/?"));
-    let err = client.signed_request(AttachKeyPairRequest::new("mars-north-1", ["i-1"], "kp")).unwrap_err();
+    let err = client.signed_request(AttachKeyPairRequest::new("mars-north-1", ["i-1"], "kp")).await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.starts_with("endpoint: region \"mars-north-1\" has no known endpoint for SWAS-OPEN; known regions: ap-northeast-1, "),
@@ -443,21 +444,59 @@ fn each_call_has_a_span_with_operation_attempts_and_request_id() {
     assert_eq!(attempts, ["1", "2"]);
 }
 
-#[test]
-fn https_only_operations_refuse_plain_http_to_another_machine() {
+#[tokio::test]
+async fn https_only_operations_refuse_plain_http_to_another_machine() {
     let request = || AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp");
     let config = || Config::new().credentials(Credentials::new("testid", "testsecret"));
     // AttachKeyPair is HTTPS-only in its spec: refused before anything is sent.
-    let err = Client::new(config().endpoint("http://192.0.2.10:8080")).unwrap().signed_request(request()).unwrap_err();
+    let err = Client::new(config().endpoint("http://192.0.2.10:8080")).unwrap().signed_request(request()).await.unwrap_err();
     assert!(matches!(err.kind(), Error::Endpoint(acs_runtime::endpoint::EndpointError::HttpsOnly { .. })), "{err:?}");
     assert_eq!(
         err.to_string(),
         "endpoint: AttachKeyPair allows only HTTPS, and http://192.0.2.10:8080 is plain HTTP to another machine; use https://, or Config::allow_insecure_http to override"
     );
     // Loopback (the emulator) and the documented opt-in are allowed.
-    let local = Client::new(config().endpoint("http://127.0.0.1:8080")).unwrap().signed_request(request()).unwrap();
+    let local = Client::new(config().endpoint("http://127.0.0.1:8080")).unwrap().signed_request(request()).await.unwrap();
     assert!(local.url.starts_with("http://127.0.0.1:8080/?"));
     let opted_in =
-        Client::new(config().endpoint("http://192.0.2.10:8080").allow_insecure_http()).unwrap().signed_request(request()).unwrap();
+        Client::new(config().endpoint("http://192.0.2.10:8080").allow_insecure_http()).unwrap().signed_request(request()).await.unwrap();
     assert!(opted_in.url.starts_with("http://192.0.2.10:8080/?"));
+}
+
+/// A provider of our own: hands out the two known keys in turn, counting the calls.
+#[derive(Debug, Default)]
+struct Rotating {
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl acs_runtime::credentials::ProvideCredentials for Rotating {
+    fn provide(&self) -> acs_runtime::credentials::ProvideFuture<'_> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let credentials = if n.is_multiple_of(2) {
+            Credentials::new("testid", "testsecret")
+        } else {
+            Credentials::new("STS.tmp", "stssecret").with_security_token("tok+en/with=chars")
+        };
+        Box::pin(std::future::ready(Ok(credentials)))
+    }
+}
+
+#[tokio::test]
+async fn a_credentials_provider_is_asked_before_every_attempt() {
+    let server = Server::start(vec![Answer::error(503, "ServiceUnavailable", "busy")]).await;
+    let provider = std::sync::Arc::new(Rotating::default());
+    let client = Client::new(Config::new().endpoint(&server.url).credentials_provider(provider.clone()).retry(RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    }))
+    .unwrap();
+    client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|s| s.signature.is_ok()), "each attempt verifies with the key it was signed with");
+    let keys: Vec<bool> = seen.iter().map(|s| s.header("authorization").unwrap().contains("Credential=STS.tmp,")).collect();
+    assert_eq!(keys, [false, true], "the retry used the provider's fresh credentials");
+    assert_eq!(seen[1].header("x-acs-security-token"), Some("tok+en/with=chars"));
+    assert_eq!(provider.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }

@@ -130,7 +130,7 @@ pub async fn execute<O: Operation>(
         Err(e) => return report(&e, err),
     };
     if global.dry_run {
-        return match client.signed_request(request) {
+        return match client.signed_request(request).await {
             Ok(signed) => {
                 let _ = write!(out, "{}", signed.to_http_text());
                 0

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, SignatureVersion};
-use crate::credentials::{Credentials, Environment};
+use crate::credentials::{Credentials, Environment, ProvideCredentials};
 use crate::endpoint::{self, ResolvedEndpoint};
 use crate::error::{snippet, Error, TransportErrorKind};
 use crate::service::{HttpMethod, Operation, ServiceInfo};
@@ -24,7 +24,7 @@ use crate::wire::Params;
 #[derive(Clone)]
 pub struct Client {
     service: &'static ServiceInfo,
-    credentials: Credentials,
+    credentials: Arc<dyn ProvideCredentials>,
     config: Config,
     transport: Arc<dyn Transport>,
 }
@@ -56,16 +56,22 @@ impl<'a> Call<'a> {
 }
 
 impl Client {
-    /// A client for `service`; resolves credentials now, so a missing key fails here.
+    /// A client for `service`. Without a provider of your own, the default chain is resolved
+    /// now, so a missing key fails here rather than at the first call.
     pub fn new(service: &'static ServiceInfo, config: Config) -> Result<Self, Error> {
-        let environment = config.environment.clone().unwrap_or_else(Environment::process);
-        let credentials = config.chain.resolve(&environment)?;
+        let credentials = match &config.provider {
+            Some(provider) => provider.clone(),
+            None => {
+                let environment = config.environment.clone().unwrap_or_else(Environment::process);
+                Arc::new(config.chain.resolve(&environment)?)
+            }
+        };
         let transport = config.transport.clone().unwrap_or_else(|| Arc::new(ReqwestTransport::new()));
         Ok(Self { service, credentials, config, transport })
     }
 
-    /// The credentials in use.
-    pub fn credentials(&self) -> &Credentials {
+    /// The credentials provider in use.
+    pub fn credentials_provider(&self) -> &Arc<dyn ProvideCredentials> {
         &self.credentials
     }
 
@@ -105,11 +111,12 @@ impl Client {
     }
 
     /// The signed request the first attempt would send, without sending it (`--dry-run`).
-    pub fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
+    pub async fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
         let (query, body) = self.prepare_params(&mut request)?;
         let call = Call::of::<O>(&query, &body);
         let endpoint = self.endpoint(&call)?;
-        Ok(self.sign(&call, &endpoint))
+        let credentials = self.credentials.provide().await?;
+        Ok(self.sign(&call, &endpoint, &credentials))
     }
 
     fn endpoint(&self, call: &Call<'_>) -> Result<ResolvedEndpoint, Error> {
@@ -129,8 +136,10 @@ impl Client {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                // Signed anew each time: a fresh date and nonce per attempt.
-                let request = self.sign(call, &endpoint);
+                // Signed anew each time: fresh credentials (a provider may have refreshed them),
+                // date and nonce per attempt.
+                let credentials = self.credentials.provide().await?;
+                let request = self.sign(call, &endpoint, &credentials);
                 let outcome = self.transport.send(request, timeouts).instrument(tracing::debug_span!("acs.attempt", attempt)).await;
                 let last = attempt >= retry.max_attempts.max(1);
                 call_span.record("attempts", attempt);
@@ -203,10 +212,9 @@ impl Client {
     }
 
     /// Builds the signed request of one attempt.
-    fn sign(&self, call: &Call<'_>, endpoint: &ResolvedEndpoint) -> HttpRequest {
+    fn sign(&self, call: &Call<'_>, endpoint: &ResolvedEndpoint, c: &Credentials) -> HttpRequest {
         let date = sign::format_timestamp((self.config.clock)());
         let nonce = (self.config.nonce)();
-        let c = &self.credentials;
         let body = form_body(call.body);
         match self.config.signature {
             SignatureVersion::V3 => {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::credentials::{Chain, Credentials, Environment};
+use crate::credentials::{Chain, Credentials, Environment, ProvideCredentials};
 use crate::sign;
 use crate::transport::{Timeouts, Transport};
 
@@ -59,6 +59,7 @@ pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
 #[derive(Clone)]
 pub struct Config {
     pub(crate) chain: Chain,
+    pub(crate) provider: Option<Arc<dyn ProvideCredentials>>,
     pub(crate) environment: Option<Environment>,
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<String>,
@@ -77,6 +78,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             chain: Chain::new(),
+            provider: None,
             environment: None,
             region: None,
             endpoint: None,
@@ -116,6 +118,13 @@ impl Config {
     /// Static credentials (skips the rest of the chain).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.chain = self.chain.with_static(credentials);
+        self
+    }
+
+    /// A credentials provider of your own (or one that refreshes), asked before every attempt;
+    /// replaces the default chain.
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.provider = Some(provider);
         self
     }
 

@@ -1,4 +1,9 @@
-//! Credentials and the provider chain.
+//! Credentials, the provider abstraction and the default chain.
+//!
+//! The client asks a [`ProvideCredentials`] for credentials before every attempt, so a source
+//! that refreshes (an STS role, an instance's metadata service) plugs in by implementing that
+//! trait, and nothing else in the client changes. [`Credentials`] themselves are one such
+//! provider: the keys they hold, forever.
 //!
 //! The chain, first hit wins: explicit static credentials → environment
 //! (`ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, optional
@@ -12,7 +17,30 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::SystemTime;
+
+/// A source of credentials, asked before every attempt of every call.
+///
+/// An implementation caches what it fetches and refreshes it before it expires; it is shared by
+/// every client built from one [`Config`](crate::Config) (`Arc<dyn ProvideCredentials>`).
+/// Plug one in with `Config::credentials_provider`. Errors must never carry a secret.
+pub trait ProvideCredentials: fmt::Debug + Send + Sync {
+    /// Credentials for the next request.
+    fn provide(&self) -> ProvideFuture<'_>;
+}
+
+/// What [`ProvideCredentials::provide`] returns.
+pub type ProvideFuture<'a> = Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+
+/// Fixed credentials provide themselves.
+impl ProvideCredentials for Credentials {
+    fn provide(&self) -> ProvideFuture<'_> {
+        Box::pin(std::future::ready(Ok(self.clone())))
+    }
+}
 
 /// A secret string: readable through [`Secret::expose`], redacted everywhere else.
 #[derive(Clone, PartialEq, Eq)]
@@ -42,6 +70,7 @@ pub struct Credentials {
     access_key_id: String,
     access_key_secret: Secret,
     security_token: Option<Secret>,
+    expiry: Option<SystemTime>,
     source: String,
 }
 
@@ -52,8 +81,20 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             access_key_secret: Secret::new(access_key_secret),
             security_token: None,
+            expiry: None,
             source: "static".into(),
         }
+    }
+
+    /// Marks these credentials as valid until `expiry` (temporary STS credentials).
+    pub fn with_expiry(mut self, expiry: SystemTime) -> Self {
+        self.expiry = Some(expiry);
+        self
+    }
+
+    /// Until when these credentials are valid; `None` for long-lived keys.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.expiry
     }
 
     /// Adds an STS security token (temporary credentials).
@@ -62,7 +103,8 @@ impl Credentials {
         self
     }
 
-    fn with_source(mut self, source: impl Into<String>) -> Self {
+    /// Names where these credentials came from (`environment`, a file), as shown in `Debug`.
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
         self.source = source.into();
         self
     }
@@ -94,6 +136,7 @@ impl fmt::Debug for Credentials {
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &self.access_key_secret)
             .field("security_token", &self.security_token)
+            .field("expiry", &self.expiry)
             .field("source", &self.source)
             .finish()
     }

@@ -57,8 +57,8 @@ pub fn module(service: &Service) -> TokenStream {
             }
 
             /// The signed HTTP request the call would send, without sending it.
-            pub fn signed_request<O: ::acs_runtime::Operation>(&self, request: O) -> Result<::acs_runtime::HttpRequest, crate::Error> {
-                Ok(self.inner.signed_request(request)?)
+            pub async fn signed_request<O: ::acs_runtime::Operation>(&self, request: O) -> Result<::acs_runtime::HttpRequest, crate::Error> {
+                Ok(self.inner.signed_request(request).await?)
             }
 
             #(#methods)*

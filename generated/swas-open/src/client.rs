@@ -32,8 +32,8 @@ impl Client {
     }
 
     /// The signed HTTP request the call would send, without sending it.
-    pub fn signed_request<O: ::acs_runtime::Operation>(&self, request: O) -> Result<::acs_runtime::HttpRequest, crate::Error> {
-        Ok(self.inner.signed_request(request)?)
+    pub async fn signed_request<O: ::acs_runtime::Operation>(&self, request: O) -> Result<::acs_runtime::HttpRequest, crate::Error> {
+        Ok(self.inner.signed_request(request).await?)
     }
 
     /// `AttachKeyPair`: Binds a key pair to one or more simple application servers.
