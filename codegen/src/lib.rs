@@ -52,6 +52,8 @@ pub struct Settings {
     pub rustfmt: Rustfmt,
     /// The `rustfmt.toml` to format with (default: rustfmt's defaults).
     pub rustfmt_config: Option<PathBuf>,
+    /// Refuse the spec if any operation would be skipped.
+    pub strict: bool,
 }
 
 impl Settings {
@@ -66,7 +68,15 @@ impl Settings {
             cli_name: None,
             rustfmt: Rustfmt::IfAvailable,
             rustfmt_config: None,
+            strict: false,
         }
+    }
+
+    /// Refuses the spec (instead of skipping with a warning) when an operation uses what the
+    /// generator cannot represent.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Formats with `rustfmt` as `mode` says, with `config` (a `rustfmt.toml`) if given.
@@ -120,8 +130,8 @@ pub enum Error {
     Spec {
         /// The file.
         file: String,
-        /// Where and what.
-        error: SpecError,
+        /// Where and what (boxed: it is large, and every `Result` of the generator carries it).
+        error: Box<SpecError>,
     },
     /// The generator produced tokens that do not parse: a bug in the generator.
     Emit {
@@ -132,6 +142,13 @@ pub enum Error {
     },
     /// `rustfmt` could not format the output.
     Format(String),
+    /// Operations would be skipped, and the settings are strict.
+    Strict {
+        /// The file.
+        file: String,
+        /// What would be skipped.
+        skipped: Vec<acs_ir::Skipped>,
+    },
     /// A setting is unusable.
     Settings(String),
 }
@@ -145,6 +162,13 @@ impl fmt::Display for Error {
                 write!(f, "internal error: generated {file} does not parse ({message}); please report this with the spec")
             }
             Error::Format(message) => write!(f, "rustfmt: {message}"),
+            Error::Strict { file, skipped } => {
+                write!(f, "{file}: {} operation(s) use what the generator cannot represent (--strict):", skipped.len())?;
+                for s in skipped {
+                    write!(f, "\n  {} (at {}): {}", s.operation, s.path, s.reason)?;
+                }
+                Ok(())
+            }
             Error::Settings(message) => f.write_str(message),
         }
     }
@@ -163,7 +187,10 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
     let file = settings.spec_label.clone();
     let acs_ir::Lowered { service, mut warnings } =
         acs_ir::load(text, &acs_ir::Options { operations: settings.operations.as_deref(), reserved_modules: emit::CRATE_MODULES })
-            .map_err(|error| Error::Spec { file: file.clone(), error })?;
+            .map_err(|error| Error::Spec { file: file.clone(), error: Box::new(error) })?;
+    if settings.strict && !service.skipped.is_empty() {
+        return Err(Error::Strict { file, skipped: service.skipped });
+    }
     let crate_name = match &settings.crate_name {
         Some(name) => name.clone(),
         None => format!("acs-{}", service.product.to_ascii_lowercase()),

@@ -32,6 +32,9 @@ struct Args {
     /// Report what would change and exit 1 if anything would, writing nothing.
     #[arg(long)]
     check: bool,
+    /// Exit 2 (writing nothing) if any operation would be skipped, instead of a warning.
+    #[arg(long)]
+    strict: bool,
 }
 
 fn main() -> ExitCode {
@@ -51,7 +54,7 @@ fn main() -> ExitCode {
     if let Some(ops) = args.operations.clone() {
         settings = settings.with_operations(ops);
     }
-    settings = settings.with_rustfmt(acs_codegen::Rustfmt::IfAvailable, rustfmt_config(&args.out));
+    settings = settings.with_rustfmt(acs_codegen::Rustfmt::IfAvailable, rustfmt_config(&args.out)).with_strict(args.strict);
     let generated = match generate_file(&args.spec, &settings) {
         Ok(g) => g,
         Err(e) => {

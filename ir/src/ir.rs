@@ -22,6 +22,19 @@ pub struct Service {
     pub operations: Vec<Operation>,
     /// Every error code any operation documents, once, sorted by code.
     pub errors: Vec<ErrorCase>,
+    /// Operations left out because they use what this generator cannot represent.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An operation that was not generated, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its name.
+    pub operation: String,
+    /// JSON path of the construct.
+    pub path: String,
+    /// The construct, and what is supported instead.
+    pub reason: String,
 }
 
 /// One operation (`Action`).
@@ -37,7 +50,7 @@ pub struct Operation {
     pub response_type: String,
     /// Documentation.
     pub docs: OperationDocs,
-    /// Method the client uses: POST when allowed, else GET (as the official SDKs do).
+    /// Method the client uses, as the official SDKs choose it (`HttpMethod::choose`).
     pub method: HttpMethod,
     /// Methods the spec allows, as written.
     pub methods: Vec<String>,
@@ -92,6 +105,8 @@ pub enum Location {
     Query,
     /// Form-encoded body (`in: formData`).
     Body,
+    /// A request header of the parameter's name (`in: header`).
+    Header,
 }
 
 /// A parameter, a property of a request object, or a response field.
@@ -159,6 +174,8 @@ pub enum Type {
     Map(Box<Type>),
     /// Any JSON value (free-form object, untyped schema).
     Any,
+    /// `Box<T>`: an object that contains itself, directly or through others.
+    Boxed(Box<Type>),
 }
 
 impl Type {
@@ -176,8 +193,16 @@ impl Type {
     /// What a value of this type is on the wire, which decides how the wire is read back.
     pub fn shape(&self) -> acs_runtime::Shape {
         match self {
-            Type::List(_) | Type::Object(_) | Type::Map(_) | Type::Any => acs_runtime::Shape::Composite,
+            Type::List(_) | Type::Object(_) | Type::Map(_) | Type::Any | Type::Boxed(_) => acs_runtime::Shape::Composite,
             _ => acs_runtime::Shape::Scalar,
+        }
+    }
+
+    /// The type without its box, if it has one.
+    pub fn unboxed(self) -> Type {
+        match self {
+            Type::Boxed(inner) => *inner,
+            other => other,
         }
     }
 }

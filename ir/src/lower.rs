@@ -24,6 +24,8 @@ pub const CLI_ITEMS: &[&str] = &["Cli", "Command"];
 /// A spec the generator cannot turn into a correct client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LowerError {
+    /// Whether the spec is wrong, or only uses what this generator cannot represent yet.
+    pub kind: LowerErrorKind,
     /// JSON path of the offending value.
     pub path: String,
     /// The operation, if the problem is inside one.
@@ -32,6 +34,17 @@ pub struct LowerError {
     pub parameter: Option<String>,
     /// What is wrong.
     pub message: String,
+}
+
+/// Why a spec (or one of its operations) cannot be lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LowerErrorKind {
+    /// The spec contradicts itself or the format (a bound that is not a number, a `$ref` to
+    /// nothing): the whole spec is refused.
+    Invalid,
+    /// A construct this generator cannot represent (a parameter location, a style, a type):
+    /// the operation that uses it is skipped, with a warning, and the rest is generated.
+    Unsupported,
 }
 
 impl fmt::Display for LowerError {
@@ -50,6 +63,7 @@ impl fmt::Display for LowerError {
 pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
     if !doc.info.style.eq_ignore_ascii_case("RPC") {
         return Err(LowerError {
+            kind: LowerErrorKind::Unsupported,
             path: "info.style".into(),
             operation: None,
             parameter: None,
@@ -63,6 +77,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
             for name in names {
                 if !doc.apis.contains_key(name) {
                     return Err(LowerError {
+                        kind: LowerErrorKind::Invalid,
                         path: "apis".into(),
                         operation: Some(name.clone()),
                         parameter: None,
@@ -84,9 +99,18 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
     let mut cli_items = Scope::with_reserved(CLI_ITEMS);
     let mut operations = Vec::new();
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
+    let mut skipped = Vec::new();
     for name in selected {
         let lowering = OperationLowering { doc, op: name, warnings: RefCell::new(Vec::new()) };
-        let (mut operation, notes) = lowering.run(&mut modules, &mut cli_items)?;
+        let (mut operation, notes) = match lowering.run(&mut modules, &mut cli_items) {
+            Ok(lowered) => lowered,
+            Err(e) if e.kind == LowerErrorKind::Unsupported => {
+                warnings.push(format!("skipped operation {name} (at {}): {}", e.path, e.message));
+                skipped.push(Skipped { operation: name.clone(), path: e.path, reason: e.message });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         for case in std::mem::take(&mut operation.errors_found) {
             let entry = errors.entry(case.code.clone()).or_insert_with(|| ErrorCase {
                 operations: Vec::new(),
@@ -137,6 +161,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
         endpoints: endpoints.into_iter().collect(),
         operations,
         errors,
+        skipped,
     };
     Ok((service, warnings))
 }
@@ -173,12 +198,23 @@ struct Types {
     /// (request types carry constructors and checks, response types lenient decoding).
     by_ref: BTreeMap<(String, bool), String>,
     /// `$ref`s being lowered, to refuse recursion.
-    resolving: Vec<String>,
+    resolving: Vec<(String, String)>,
 }
 
 impl<'a> OperationLowering<'a> {
     fn err(&self, path: String, parameter: Option<&str>, message: String) -> LowerError {
-        LowerError { path, operation: Some(self.op.to_owned()), parameter: parameter.map(str::to_owned), message }
+        LowerError {
+            kind: LowerErrorKind::Invalid,
+            path,
+            operation: Some(self.op.to_owned()),
+            parameter: parameter.map(str::to_owned),
+            message,
+        }
+    }
+
+    /// A construct this generator cannot represent: the operation is skipped.
+    fn unsupported(&self, path: String, parameter: Option<&str>, message: String) -> LowerError {
+        LowerError { kind: LowerErrorKind::Unsupported, ..self.err(path, parameter, message) }
     }
 
     fn run(self, modules: &mut Scope, cli_items: &mut Scope) -> Result<(LoweredOperation, Vec<String>), LowerError> {
@@ -194,20 +230,13 @@ impl<'a> OperationLowering<'a> {
             CliNames { variant, args_type }
         };
 
-        let method = {
-            let methods: Vec<String> = api.methods.iter().map(|m| m.to_ascii_lowercase()).collect();
-            if methods.is_empty() || methods.iter().any(|m| m == "post") {
-                HttpMethod::Post
-            } else if methods.iter().any(|m| m == "get") {
-                HttpMethod::Get
-            } else {
-                return Err(self.err(
-                    format!("{base}.methods"),
-                    None,
-                    format!("no supported method in {:?} (need post or get)", api.methods),
-                ));
-            }
-        };
+        let method = HttpMethod::choose(api.methods.iter().map(String::as_str)).ok_or_else(|| {
+            self.unsupported(
+                format!("{base}.methods"),
+                None,
+                format!("no supported method in {:?} (get, post, put, delete and patch are)", api.methods),
+            )
+        })?;
         let https_only = !api.schemes.is_empty() && api.schemes.iter().all(|s| s.eq_ignore_ascii_case("https"));
 
         let mut types = Types {
@@ -237,7 +266,7 @@ impl<'a> OperationLowering<'a> {
                 let same =
                     q.location == p.location && q.style == p.style && q.schema.ty == p.schema.ty && q.schema.format == p.schema.format;
                 if !same {
-                    return Err(self.err(
+                    return Err(self.unsupported(
                         format!("{path}.name"),
                         Some(&p.name),
                         format!("parameter is declared twice with different types or locations (first at {base}.parameters[{first}])"),
@@ -254,16 +283,17 @@ impl<'a> OperationLowering<'a> {
             let location = match p.location.as_deref() {
                 None | Some("query") => Location::Query,
                 Some("formData") => Location::Body,
+                Some("header") => Location::Header,
                 Some(other) => {
-                    return Err(self.err(
+                    return Err(self.unsupported(
                         format!("{path}.in"),
                         Some(&p.name),
-                        format!("parameter location {other:?} is not supported for RPC operations (query and formData are)"),
+                        format!("parameter location {other:?} is not supported for RPC operations (query, formData and header are)"),
                     ))
                 }
             };
             let style = Style::from_spec(p.style.as_deref()).ok_or_else(|| {
-                self.err(
+                self.unsupported(
                     format!("{path}.style"),
                     Some(&p.name),
                     format!("style {:?} is not supported (repeatList, flat, json and simple are)", p.style.as_deref().unwrap_or_default()),
@@ -271,6 +301,9 @@ impl<'a> OperationLowering<'a> {
             })?;
             let mut field =
                 self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
+            if location == Location::Header && (field.ty.shape() != acs_runtime::Shape::Scalar || style != Style::Plain) {
+                return Err(self.unsupported(format!("{path}.schema"), Some(&p.name), "a header parameter must be a plain scalar".into()));
+            }
             field.location = location;
             field.style = style;
             field.flag = Some(flags.claim(ident::kebab(&p.name)));

@@ -72,7 +72,7 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 /// How the project's crates are generated: formatted by rustfmt with the project's
 /// `rustfmt.toml`, so `cargo fmt --all` leaves generated/ as it is.
 fn settings(root: &Path, job: &Job) -> Settings {
-    Settings::new("../../runtime", COMMAND, &job.label).with_rustfmt(Rustfmt::Required, Some(root.join("rustfmt.toml")))
+    Settings::new("../../runtime", COMMAND, &job.label).with_rustfmt(Rustfmt::Required, Some(root.join("rustfmt.toml"))).with_strict(true)
 }
 
 /// Regenerates every crate; with `check` (or in CI), fails on any difference instead.

@@ -26,6 +26,12 @@ pub fn lib(service: &Service) -> TokenStream {
         let list: Vec<String> = service.operations.iter().map(|o| format!("[`{}`]({})", o.name, bare(&o.module))).collect();
         text.push_str(&format!("\n\nOperations: {}.", list.join(", ")));
     }
+    if !service.skipped.is_empty() {
+        text.push_str("\n\n# Not generated\n\nThese operations of the spec use what this generator cannot represent yet:\n");
+        for s in &service.skipped {
+            text.push_str(&format!("\n- `{}`: {} (at `{}`)", s.operation, s.reason, s.path));
+        }
+    }
     let docs = inner_doc(&text);
     let modules = service.operations.iter().map(|op| {
         let m = ident(&op.module);
