@@ -34,8 +34,11 @@ const PRODUCTS: &[Product] = &[
     Product { crate_name: "acs-swas25", spec: "meta/swas-open/2020-06-01/api-docs.2025-05-17.stripped.json", operations: 98 },
     Product { crate_name: "acs-sts", spec: "meta/sts/2015-04-01/api-docs.json", operations: 4 },
     Product { crate_name: "acs-ecs", spec: "meta/ecs/2014-05-26/api-docs.json", operations: 347 },
-    // What the shipped metadata lacks: form bodies, $ref, maps, keyword names, exclusive bounds.
-    Product { crate_name: "acs-synthetic", spec: "tests/fixtures/synthetic-api-docs.json", operations: 2 },
+    // `type: any` in a request parameter and in a response.
+    Product { crate_name: "acs-eflo", spec: "meta/eflo-controller/2022-12-15/api-docs.json", operations: 24 },
+    // What the shipped metadata lacks: form bodies, $ref, maps, keyword names, exclusive bounds,
+    // a recursive type, a header parameter, DELETE, and an operation that is skipped.
+    Product { crate_name: "acs-synthetic", spec: "tests/fixtures/synthetic-api-docs.json", operations: 3 },
 ];
 
 fn write_file(path: &Path, contents: &str) {

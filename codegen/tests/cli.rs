@@ -68,29 +68,44 @@ fn unknown_operation_in_the_filter_is_refused() {
 }
 
 #[test]
-fn unsupported_style_names_operation_parameter_and_path() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"Body","in":"query","style":"xml","schema":{"type":"object"}}"#), &[]);
-    assert_refused(&output, dir.path(), "operation Bad, parameter Body (at apis.Bad.parameters[0].style): style \"xml\" is not supported");
+fn an_unsupported_construct_skips_its_operation_with_a_warning_and_strict_refuses() {
+    for (param, path, construct) in [
+        (
+            r#"{"name":"Body","in":"query","style":"xml","schema":{"type":"object"}}"#,
+            "apis.Bad.parameters[0].style",
+            "style \"xml\" is not supported",
+        ),
+        (
+            r#"{"name":"Host","in":"host","schema":{"type":"string"}}"#,
+            "apis.Bad.parameters[0].in",
+            "parameter location \"host\" is not supported",
+        ),
+        (r#"{"name":"F","in":"query","schema":{"type":"file"}}"#, "apis.Bad.parameters[0].schema.type", "type \"file\" is not supported"),
+    ] {
+        let (output, dir) = generate(&spec_with(param), &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let warning = format!("warning: skipped operation Bad (at {path}): {construct}");
+        assert!(stderr(&output).contains(&warning), "expected {warning:?} in: {}", stderr(&output));
+        let src = dir.path().join("out/src");
+        assert!(src.join("ping.rs").is_file() && !src.join("bad.rs").exists());
+        let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        assert!(lib.contains("//! # Not generated") && lib.contains(&format!("//! - `Bad`: {construct}")), "{lib}");
+
+        let (output, dir) = generate(&spec_with(param), &["--strict"]);
+        assert_refused(
+            &output,
+            dir.path(),
+            &format!("1 operation(s) use what the generator cannot represent (--strict):\n  Bad (at {path}): {construct}"),
+        );
+    }
 }
 
 #[test]
-fn unsupported_location_is_refused() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"X-Token","in":"header","schema":{"type":"string"}}"#), &[]);
-    assert_refused(
-        &output,
-        dir.path(),
-        "operation Bad, parameter X-Token (at apis.Bad.parameters[0].in): parameter location \"header\" is not supported",
-    );
-}
-
-#[test]
-fn unknown_type_is_refused() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"F","in":"query","schema":{"type":"file"}}"#), &[]);
-    assert_refused(
-        &output,
-        dir.path(),
-        "operation Bad, parameter F (at apis.Bad.parameters[0].schema.type): type \"file\" is not supported",
-    );
+fn free_form_json_is_a_json_value() {
+    let (output, dir) = generate(&spec_with(r#"{"name":"Args","in":"query","style":"json","schema":{"type":"any"}}"#), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
+    assert!(bad.contains("pub args: ::serde_json::Value"), "{bad}");
 }
 
 #[test]
@@ -164,12 +179,33 @@ fn non_rpc_products_are_refused() {
 }
 
 #[test]
-fn recursive_ref_is_refused() {
+fn a_recursive_ref_is_boxed() {
     let spec = r##"{"info":{"style":"RPC","product":"P","version":"v"},
-        "components":{"schemas":{"Node":{"type":"object","properties":{"Child":{"$ref":"#/components/schemas/Node"}}}}},
+        "components":{"schemas":{"Node":{"type":"object","properties":{"Child":{"$ref":"#/components/schemas/Node"},
+            "Children":{"type":"array","items":{"$ref":"#/components/schemas/Node"}}}}}},
         "apis":{"Op":{"parameters":[{"name":"Tree","in":"query","style":"json","schema":{"$ref":"#/components/schemas/Node"}}]}}}"##;
     let (output, dir) = generate(spec, &[]);
-    assert_refused(&output, dir.path(), "refers to itself; recursive types are not supported");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let op = std::fs::read_to_string(dir.path().join("out/src/op.rs")).unwrap();
+    assert!(op.contains("pub child: Option<Box<Node>>"), "{op}");
+    assert!(op.contains("pub children: Vec<Node>"), "a list needs no box: {op}");
+}
+
+#[test]
+fn a_chain_of_a_thousand_refs_is_refused_without_exhausting_the_stack() {
+    let mut schemas = Vec::new();
+    for i in 0..1000 {
+        schemas.push(format!(r##""S{i}":{{"type":"object","properties":{{"Next":{{"$ref":"#/components/schemas/S{}"}}}}}}"##, i + 1));
+    }
+    schemas.push(r#""S1000":{"type":"object","properties":{"Leaf":{"type":"string"}}}"#.to_owned());
+    let spec = format!(
+        r##"{{"info":{{"style":"RPC","product":"P","version":"v"}},"components":{{"schemas":{{{}}}}},
+            "apis":{{"Op":{{"parameters":[{{"name":"Chain","in":"query","style":"json","schema":{{"$ref":"#/components/schemas/S0"}}}}]}}}}}}"##,
+        schemas.join(",")
+    );
+    let (output, dir) = generate(&spec, &[]);
+    assert_refused(&output, dir.path(), "objects are nested more than 64 levels deep");
+    assert!(stderr(&output).contains("operation Op, parameter Chain (at apis.Op.parameters[0].schema"), "{}", stderr(&output));
 }
 
 #[test]
@@ -190,7 +226,7 @@ fn a_refused_spec_leaves_an_existing_crate_untouched() {
     let out = dir.path().join("out");
     let before = std::fs::read_to_string(out.join("src/bad.rs")).unwrap();
     let spec = dir.path().join("api-docs.json");
-    std::fs::write(&spec, spec_with(r#"{"name":"X","in":"query","style":"xml","schema":{"type":"string"}}"#)).unwrap();
+    std::fs::write(&spec, spec_with(r#"{"name":"X","in":"query","schema":{"type":"integer","maximum":"lots"}}"#)).unwrap();
     let output = run(&["--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(out.join("src/bad.rs")).unwrap(), before);

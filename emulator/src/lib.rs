@@ -225,12 +225,18 @@ impl Inner {
                     format!("Specified api {action:?} of version {:?} is not found.", version.unwrap_or("")),
                 )
             })?;
-        let business: BTreeMap<String, String> = query
+        let mut business: BTreeMap<String, String> = query
             .iter()
             .chain(form)
             .filter(|(n, _)| caller.signature == "v3" || !params::COMMON_RPC.contains(&n.as_str()))
             .cloned()
             .collect();
+        // Header parameters arrive as headers (names in any case), under their wire names.
+        for p in op.params.iter().filter(|p| p.location == acs_ir::Location::Header) {
+            if let Some((_, value)) = incoming.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(&p.wire_name)) {
+                business.insert(p.wire_name.clone(), value.clone());
+            }
+        }
         params::check(op, &business)?;
         if let (Some(region), Some(host_region)) = (
             business.get("RegionId"),

@@ -174,6 +174,7 @@ impl Node<'_> {
                 }
                 _ => self.type_error(field, "a list", value),
             },
+            Type::Boxed(inner) => self.value(v, field, inner, check, value),
             Type::Map(_) | Type::Any => {}
         }
     }

@@ -192,6 +192,7 @@ fn value<'a>(ty: &'a Type, c: &'a Constraints, required: bool) -> Check<'a> {
             Check::Num(r)
         }
         Type::Object(name) => Check::Object(name),
+        Type::Boxed(inner) => value(inner, c, required),
         Type::List(item) => {
             let mut r = ListRules::new();
             if required {

@@ -39,19 +39,35 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// A request's parameters, by where they travel.
+struct Wire {
+    query: Params,
+    body: Params,
+    headers: Params,
+}
+
 /// What the non-generic core needs of an operation.
 struct Call<'a> {
     action: &'static str,
     method: HttpMethod,
     query: &'a Params,
     body: &'a Params,
+    headers: &'a Params,
     idempotent: bool,
     https_only: bool,
 }
 
 impl<'a> Call<'a> {
-    fn of<O: Operation>(query: &'a Params, body: &'a Params) -> Self {
-        Self { action: O::ACTION, method: O::METHOD, query, body, idempotent: O::IDEMPOTENCY_TOKEN.is_some(), https_only: O::HTTPS_ONLY }
+    fn of<O: Operation>(wire: &'a Wire) -> Self {
+        Self {
+            action: O::ACTION,
+            method: O::METHOD,
+            query: &wire.query,
+            body: &wire.body,
+            headers: &wire.headers,
+            idempotent: O::IDEMPOTENCY_TOKEN.is_some(),
+            https_only: O::HTTPS_ONLY,
+        }
     }
 }
 
@@ -76,7 +92,7 @@ impl Client {
     }
 
     /// Validates (unless disabled), fills an unset idempotency token, and returns the parameters.
-    fn prepare_params<O: Operation>(&self, request: &mut O) -> Result<(Params, Params), Error> {
+    fn prepare_params<O: Operation>(&self, request: &mut O) -> Result<Wire, Error> {
         if self.config.validate {
             request.validate()?;
         }
@@ -85,7 +101,7 @@ impl Client {
             // the service applies the change at most once.
             request.set_idempotency_token(uuid::Uuid::new_v4().to_string());
         }
-        Ok((request.to_params(), request.to_body_params()))
+        Ok(Wire { query: request.to_params(), body: request.to_body_params(), headers: request.to_header_params() })
     }
 
     /// Calls the operation and decodes its response.
@@ -96,8 +112,8 @@ impl Client {
     /// Calls the operation; returns the decoded response and the body as received (which keeps
     /// fields the spec does not describe).
     pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
-        let (query, body) = self.prepare_params(&mut request)?;
-        let call = Call::of::<O>(&query, &body);
+        let wire = self.prepare_params(&mut request)?;
+        let call = Call::of::<O>(&wire);
         let response = self.execute(&call, options).await?;
         match serde_json::from_slice(&response.body) {
             Ok(decoded) => Ok((decoded, response.body)),
@@ -112,8 +128,8 @@ impl Client {
 
     /// The signed request the first attempt would send, without sending it (`--dry-run`).
     pub async fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
-        let (query, body) = self.prepare_params(&mut request)?;
-        let call = Call::of::<O>(&query, &body);
+        let wire = self.prepare_params(&mut request)?;
+        let call = Call::of::<O>(&wire);
         let endpoint = self.endpoint(&call)?;
         let credentials = self.credentials.provide().await?;
         Ok(self.sign(&call, &endpoint, &credentials))
@@ -233,6 +249,8 @@ impl Client {
                 if !body.is_empty() {
                     headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
                 }
+                // Header parameters are signed, as the SDK signs every header it sets.
+                headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
                 let signed: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
                 let signature = sign::sign_v3(&V3Input {
                     method: call.method.as_str(),
@@ -286,6 +304,8 @@ impl Client {
                 if !body.is_empty() {
                     headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
                 }
+                // The RPC signature covers parameters only; header parameters travel unsigned.
+                headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())));
                 HttpRequest { method: call.method, url: url(endpoint, &query_string), headers, body: body.into_bytes() }
             }
         }

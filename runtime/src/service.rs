@@ -39,11 +39,18 @@ impl ServiceInfo {
 
 /// HTTP method of an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HttpMethod {
     /// `GET`
     Get,
     /// `POST`
     Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
 }
 
 impl HttpMethod {
@@ -52,7 +59,47 @@ impl HttpMethod {
         match self {
             Self::Get => "GET",
             Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
         }
+    }
+
+    /// The variant's name (`Delete`), as generated code spells it.
+    pub fn variant_name(self) -> &'static str {
+        match self {
+            Self::Get => "Get",
+            Self::Post => "Post",
+            Self::Put => "Put",
+            Self::Delete => "Delete",
+            Self::Patch => "Patch",
+        }
+    }
+
+    /// The method the official SDKs use for an operation whose spec lists `methods` (lower or
+    /// upper case): POST when listed (or when none is), else GET, else the first listed of PUT,
+    /// DELETE and PATCH. `None` when methods are listed and none is one of these.
+    pub fn choose<'a>(methods: impl IntoIterator<Item = &'a str>) -> Option<Self> {
+        let mut any = false;
+        let listed: Vec<Self> = methods
+            .into_iter()
+            .inspect(|_| any = true)
+            .filter_map(|m| match m.to_ascii_lowercase().as_str() {
+                "get" => Some(Self::Get),
+                "post" => Some(Self::Post),
+                "put" => Some(Self::Put),
+                "delete" => Some(Self::Delete),
+                "patch" => Some(Self::Patch),
+                _ => None,
+            })
+            .collect();
+        if !any || listed.contains(&Self::Post) {
+            return Some(Self::Post);
+        }
+        if listed.contains(&Self::Get) {
+            return Some(Self::Get);
+        }
+        listed.first().copied()
     }
 }
 
@@ -87,6 +134,12 @@ pub trait Operation: Validate + Sized {
         Params::new()
     }
 
+    /// The header parameters (`in: header`), without validation; sent as request headers under
+    /// their wire names. Empty for most operations.
+    fn to_header_params(&self) -> Params {
+        Params::new()
+    }
+
     /// Validates, then returns the query parameters.
     fn encode(&self) -> Result<Params, ValidationError> {
         self.validate()?;
@@ -113,3 +166,19 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "help",
     "version",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::HttpMethod;
+
+    #[test]
+    fn methods_are_chosen_as_the_sdks_choose_them() {
+        assert_eq!(HttpMethod::choose([]), Some(HttpMethod::Post));
+        assert_eq!(HttpMethod::choose(["get", "post"]), Some(HttpMethod::Post));
+        assert_eq!(HttpMethod::choose(["GET"]), Some(HttpMethod::Get));
+        assert_eq!(HttpMethod::choose(["delete"]), Some(HttpMethod::Delete));
+        assert_eq!(HttpMethod::choose(["put", "delete"]), Some(HttpMethod::Put));
+        assert_eq!(HttpMethod::choose(["head", "patch"]), Some(HttpMethod::Patch));
+        assert_eq!(HttpMethod::choose(["options"]), None);
+    }
+}

@@ -193,6 +193,9 @@ impl Transport for ReqwestTransport {
             let method = match request.method {
                 HttpMethod::Get => reqwest::Method::GET,
                 HttpMethod::Post => reqwest::Method::POST,
+                HttpMethod::Put => reqwest::Method::PUT,
+                HttpMethod::Delete => reqwest::Method::DELETE,
+                HttpMethod::Patch => reqwest::Method::PATCH,
             };
             let mut builder = client.request(method, &request.url);
             for (name, value) in &request.headers {

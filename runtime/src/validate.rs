@@ -73,6 +73,13 @@ pub trait Validate {
     fn validate_into(&self, v: &mut Validator);
 }
 
+/// A boxed value (a type that contains itself) checks as the value.
+impl<T: Validate + ?Sized> Validate for Box<T> {
+    fn validate_into(&self, v: &mut Validator) {
+        (**self).validate_into(v);
+    }
+}
+
 /// Collects [`Violation`]s for one request.
 #[derive(Debug, Default)]
 pub struct Validator {

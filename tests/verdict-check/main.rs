@@ -31,6 +31,7 @@ pub fn check<O: Operation + serde::de::DeserializeOwned>(json: Value) -> Result<
     };
     let mut pairs = request.to_params().into_vec();
     pairs.extend(request.to_body_params().into_vec());
+    pairs.extend(request.to_header_params().into_vec());
     Ok(ClientSide { violations, pairs })
 }
 
@@ -80,14 +81,19 @@ impl Values<'_> {
                 json!(x)
             }
             (Type::Bool, _) => json!(true),
+            // Below the depth limit, only the required fields (a recursive type ends there).
             (Type::Object(name), _) => match self.object_type(name) {
-                Some(t) if depth > 0 => Value::Object(t.fields.iter().map(|f| (f.wire_name.clone(), self.valid(f, depth - 1))).collect()),
-                _ => json!({}),
+                Some(t) => Value::Object(
+                    t.fields.iter().filter(|f| depth > 0 || f.required).map(|f| (f.wire_name.clone(), self.valid(f, depth.saturating_sub(1)))).collect(),
+                ),
+                None => json!({}),
             },
+            (Type::List(_), Check::List(r, _)) if depth == 0 && !r.required => json!([]),
             (Type::List(item), Check::List(r, item_check)) => {
                 let n = r.min_items.unwrap_or(1).max(1).min(r.max_items.unwrap_or(2)).min(3);
                 Value::Array((0..n).map(|_| self.valid_of(item, item_check, None, depth)).collect())
             }
+            (Type::Boxed(inner), _) => self.valid_of(inner, check, example, depth),
             (Type::Map(value), _) => json!({ "k": self.valid_of(value, &Check::None, None, depth) }),
             (Type::Any, _) => json!({"k": "v"}),
             (Type::String | Type::StringBool, _) => json!("v"),
@@ -105,6 +111,7 @@ impl Values<'_> {
     fn invalid_of(&self, ty: &Type, check: &Check<'_>, depth: usize) -> Vec<Value> {
         let mut out = Vec::new();
         match (ty, check) {
+            (Type::Boxed(inner), _) => return self.invalid_of(inner, check, depth),
             (Type::String, Check::Str(r)) => {
                 if r.required {
                     out.push(json!(""));

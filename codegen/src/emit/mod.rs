@@ -127,6 +127,10 @@ pub fn rust_type(ty: &Type, site: Site<'_>) -> TokenStream {
             quote!(::std::collections::BTreeMap<String, #value>)
         }
         Type::Any => quote!(::serde_json::Value),
+        Type::Boxed(inner) => {
+            let inner = rust_type(inner, site);
+            quote!(Box<#inner>)
+        }
     }
 }
 

@@ -79,13 +79,7 @@ fn request(op: &Operation) -> TokenStream {
     );
     let declaration = types::request_struct(&op.request_type, &docs, &op.params, true);
     let action = &op.name;
-    let method = format_ident!(
-        "{}",
-        match op.method {
-            acs_ir::HttpMethod::Get => "Get",
-            acs_ir::HttpMethod::Post => "Post",
-        }
-    );
+    let method = format_ident!("{}", op.method.variant_name());
     let https_only = op.https_only;
     let put = |location: Location| -> Vec<TokenStream> {
         op.params
@@ -101,6 +95,7 @@ fn request(op: &Operation) -> TokenStream {
     };
     let query = put(Location::Query);
     let body = put(Location::Body);
+    let headers = put(Location::Header);
     let params_binding = if query.is_empty() {
         quote!(let params = ::acs_runtime::Params::new();)
     } else {
@@ -113,6 +108,17 @@ fn request(op: &Operation) -> TokenStream {
             fn to_body_params(&self) -> ::acs_runtime::Params {
                 let mut params = ::acs_runtime::Params::new();
                 #(#body)*
+                params
+            }
+        }
+    };
+    let headers_fn = if headers.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn to_header_params(&self) -> ::acs_runtime::Params {
+                let mut params = ::acs_runtime::Params::new();
+                #(#headers)*
                 params
             }
         }
@@ -153,6 +159,7 @@ fn request(op: &Operation) -> TokenStream {
             }
 
             #body_fn
+            #headers_fn
             #token_fns
         }
     }

@@ -22,6 +22,7 @@ pub fn field_doc(field: &Field, is_param: bool) -> String {
         let location = match field.location {
             Location::Query => "query",
             Location::Body => "form body",
+            Location::Header => "header",
         };
         let style = field.style.spec_name().map(|s| format!(", style `{s}`")).unwrap_or_default();
         facts.push(format!("Wire: {wire} ({location}{style})."));
@@ -136,6 +137,10 @@ fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
             Type::List(item) => {
                 let item = rust_type(item, Site::Module);
                 (quote!(impl IntoIterator<Item = #item>), quote!(#name.into_iter().collect()))
+            }
+            Type::Boxed(inner) => {
+                let inner = rust_type(inner, Site::Module);
+                (quote!(impl Into<Box<#inner>>), quote!(#name.into()))
             }
             other => (rust_type(other, Site::Module), quote!(#name)),
         };

@@ -7,6 +7,11 @@ use crate::parse::{AdditionalProperties, Schema};
 
 use super::{LowerError, OperationLowering, Side, Types, RESERVED_FIELD_NAMES};
 
+/// How deep objects may nest inside objects. Real metadata nests a few levels; the limit turns a
+/// hostile chain of a thousand `$ref`s into an error naming its path instead of exhausting the
+/// stack.
+const MAX_NESTING: usize = 64;
+
 impl<'a> OperationLowering<'a> {
     /// Follows `$ref` to a component schema.
     pub(super) fn resolve(&self, schema: &'a Schema, path: &str) -> Result<&'a Schema, LowerError> {
@@ -93,6 +98,8 @@ impl<'a> OperationLowering<'a> {
                 _ => Type::F64,
             },
             "boolean" => Type::Bool,
+            // Free-form JSON, in requests and responses (eflo-controller has both).
+            "any" => Type::Any,
             "array" => {
                 let item_path = format!("{path}.items");
                 let item = match &schema.items {
@@ -103,27 +110,29 @@ impl<'a> OperationLowering<'a> {
                         self.ty(&ident::singular(wire_name), resolved, item_ref, &item_path, side, types, param)?
                     }
                 };
-                Type::List(Box::new(item))
+                // A list already holds its items on the heap: a recursive item needs no box.
+                Type::List(Box::new(item.unboxed()))
             }
             "object" if !schema.properties.is_empty() => {
                 if let Some(r) = &ref_name {
                     if let Some(existing) = types.by_ref.get(&(r.clone(), side == Side::Request)) {
                         return Ok(Type::Object(existing.clone()));
                     }
-                    if types.resolving.contains(r) {
-                        return Err(self.err(
-                            path.to_owned(),
-                            param,
-                            format!("$ref {r:?} refers to itself; recursive types are not supported"),
-                        ));
+                    // A type that contains itself (directly or through others) holds itself in
+                    // a box, so the struct has a size.
+                    if let Some((_, name)) = types.resolving.iter().find(|(pending, _)| pending == r) {
+                        return Ok(Type::Boxed(Box::new(Type::Object(name.clone()))));
                     }
-                    types.resolving.push(r.clone());
+                }
+                if types.resolving.len() >= MAX_NESTING {
+                    return Err(self.err(path.to_owned(), param, format!("objects are nested more than {MAX_NESTING} levels deep")));
                 }
                 let wanted = match &ref_name {
                     Some(r) => ident::pascal(r),
                     None => format!("{}{}", ident::pascal(self.op), ident::pascal(wire_name)),
                 };
                 let name = types.scope.claim(wanted);
+                types.resolving.push((ref_name.clone().unwrap_or_default(), name.clone()));
                 let mut names = Scope::with_reserved(if side == Side::Request { RESERVED_FIELD_NAMES } else { &[] });
                 let mut fields = Vec::new();
                 for (prop_name, prop) in &schema.properties {
@@ -134,10 +143,10 @@ impl<'a> OperationLowering<'a> {
                     }
                     fields.push(field);
                 }
+                types.resolving.pop();
                 if let Some(r) = &ref_name {
-                    // Registered only now, so a reference to itself inside its fields is caught
-                    // by `resolving` above instead of producing an infinitely sized struct.
-                    types.resolving.pop();
+                    // Registered only now: a reference to itself inside its fields is found in
+                    // `resolving` above and boxed.
                     types.by_ref.insert((r.clone(), side == Side::Request), name.clone());
                 }
                 let object = ObjectType {
@@ -157,12 +166,14 @@ impl<'a> OperationLowering<'a> {
                     let values_path = format!("{path}.additionalProperties");
                     let values_ref = values.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
                     let resolved = self.resolve(values, &values_path)?;
-                    Type::Map(Box::new(self.ty(&format!("{wire_name}Value"), resolved, values_ref, &values_path, side, types, param)?))
+                    Type::Map(Box::new(
+                        self.ty(&format!("{wire_name}Value"), resolved, values_ref, &values_path, side, types, param)?.unboxed(),
+                    ))
                 }
                 _ => Type::Map(Box::new(Type::Any)),
             },
             other => {
-                return Err(self.err(
+                return Err(self.unsupported(
                     format!("{path}.type"),
                     param,
                     format!("type {other:?} is not supported (string, integer, number, boolean, array and object are)"),
