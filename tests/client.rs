@@ -227,13 +227,13 @@ async fn html_502_from_a_proxy_is_a_decode_error_with_status_and_snippet() {
 }
 
 #[tokio::test]
-async fn empty_200_body_is_a_decode_error() {
-    let server = Server::start(vec![Answer::json(200, "")]).await;
-    let err = client_for(&server, SignatureVersion::V3)
-        .attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err.kind(), Error::Decode { status: 200, snippet, .. } if snippet.is_empty()), "{err:?}");
+async fn an_empty_200_is_no_content_and_a_non_json_200_is_a_decode_error() {
+    let server = Server::start(vec![Answer::json(200, ""), Answer::json(200, "not json")]).await;
+    let client = client_for(&server, SignatureVersion::V3);
+    let empty = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    assert_eq!((empty.request_id, empty.results.len()), (None, 0));
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(err.kind(), Error::Decode { status: 200, snippet, .. } if snippet == "not json"), "{err:?}");
     assert!(err.to_string().contains("cannot decode the HTTP 200 response"), "{err}");
 }
 

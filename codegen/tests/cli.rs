@@ -173,9 +173,42 @@ fn invalid_json_is_refused() {
 }
 
 #[test]
-fn non_rpc_products_are_refused() {
-    let (output, dir) = generate(r#"{"info":{"style":"ROA","product":"CS","version":"2015-12-15"},"apis":{}}"#, &[]);
-    assert_refused(&output, dir.path(), "(at info.style): API style \"ROA\" is not supported");
+fn gateway_styles_are_refused() {
+    let (output, dir) = generate(r#"{"info":{"style":"OSS","product":"Oss","version":"2019-05-17"},"apis":{}}"#, &[]);
+    assert_refused(&output, dir.path(), "(at info.style): API style \"OSS\" is not supported (RPC and ROA are;");
+}
+
+#[test]
+fn roa_path_templates_must_match_their_path_parameters() {
+    let spec = r#"{"info":{"style":"ROA","product":"P","version":"v"},"apis":{
+        "Good":{"path":"/things/[ThingId]/parts/{PartId}","methods":["delete"],"parameters":[
+            {"name":"ThingId","in":"path","schema":{"type":"string","required":false}},
+            {"name":"PartId","in":"path","schema":{"type":"integer"}},
+            {"name":"body","in":"body","style":"json","schema":{"type":"object","properties":{"note":{"type":"string","required":true}}}}]},
+        "NoParam":{"path":"/things/{ThingId}","methods":["get"],"parameters":[]},
+        "NoPlaceholder":{"path":"/things","methods":["get"],"parameters":[{"name":"ThingId","in":"path","schema":{"type":"string"}}]},
+        "NoPath":{"methods":["get"],"parameters":[]}}}"#;
+    let (output, dir) = generate(spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    for expected in [
+        "skipped operation NoParam (at apis.NoParam.path): path placeholder {ThingId} has no path parameter",
+        "skipped operation NoPlaceholder (at apis.NoPlaceholder.path): path parameter ThingId has no placeholder in /things",
+        "skipped operation NoPath (at apis.NoPath.path): a ROA operation needs a path that starts with /",
+    ] {
+        assert!(err.contains(expected), "expected {expected:?} in {err}");
+    }
+    let good = std::fs::read_to_string(dir.path().join("out/src/good.rs")).unwrap();
+    for expected in [
+        "const PATH: &'static str = \"/things/{ThingId}/parts/{PartId}\";",
+        "::acs_runtime::HttpMethod::Delete",
+        "pub thing_id: String,",
+        "pub part_id: i64,",
+        "pub note: String,",
+        "body.put(\"note\", &self.note);",
+    ] {
+        assert!(good.contains(expected), "expected {expected:?} in {good}");
+    }
 }
 
 #[test]

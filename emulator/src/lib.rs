@@ -237,7 +237,7 @@ impl Inner {
                 business.insert(p.wire_name.clone(), value.clone());
             }
         }
-        params::check(op, &business)?;
+        params::check(op, &business, None)?;
         if let (Some(region), Some(host_region)) = (
             business.get("RegionId"),
             host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com")),

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use acs_ir::rules::{self, Check};
-use acs_ir::{Field, ObjectType, Operation, Type};
+use acs_ir::{Field, Location, ObjectType, Operation, Type};
 use acs_runtime::{Validate, Validator, Violation};
 use serde_json::{Map, Value};
 
@@ -49,14 +49,22 @@ impl Verdict {
     }
 }
 
-/// Reads and checks the operation's parameters from the request's business pairs.
-pub fn verdict(op: &Operation, business: &BTreeMap<String, String>) -> Verdict {
+/// Reads and checks the operation's parameters: `business` holds the query, form, header and
+/// path parameters (decoded), `body` the JSON body of a ROA request.
+pub fn verdict(op: &Operation, business: &BTreeMap<String, String>, body: Option<&Value>) -> Verdict {
     let mut verdict = Verdict::default();
     let mut values = Map::new();
     for field in &op.params {
-        match acs_runtime::wire::take(business, &field.wire_name, field.style, field.ty.shape()) {
+        let value = match field.location {
+            Location::BodyField => Ok(body.and_then(|b| b.get(&field.wire_name)).filter(|v| !v.is_null()).cloned()),
+            Location::Body => Ok(body.cloned()),
+            _ => acs_runtime::wire::take(business, &field.wire_name, field.style, field.ty.shape()),
+        };
+        match value {
+            // Keyed like the request's fields: two parameters may share a wire name in different
+            // locations (a ROA path parameter and a body property).
             Ok(Some(value)) => {
-                values.insert(field.wire_name.clone(), value);
+                values.insert(field.key.clone(), value);
             }
             Ok(None) if field.required && verdict.missing.is_none() => verdict.missing = Some(field.wire_name.clone()),
             Ok(None) => {}
@@ -79,8 +87,8 @@ pub fn verdict(op: &Operation, business: &BTreeMap<String, String>) -> Verdict {
 
 /// Checks the operation's parameters: `Missing<Name>` for an absent required parameter (as the
 /// service answers), `InvalidParameter` listing every other problem.
-pub fn check(op: &Operation, business: &BTreeMap<String, String>) -> Result<(), Fault> {
-    let verdict = verdict(op, business);
+pub fn check(op: &Operation, business: &BTreeMap<String, String>, body: Option<&Value>) -> Result<(), Fault> {
+    let verdict = verdict(op, business, body);
     if let Some(name) = verdict.missing {
         return Err(Fault::new(400, format!("Missing{name}"), format!("{name} is mandatory for this action.")));
     }
@@ -183,7 +191,7 @@ impl Node<'_> {
 impl Validate for Node<'_> {
     fn validate_into(&self, v: &mut Validator) {
         for f in self.fields {
-            match (self.values.get(&f.wire_name), &f.ty) {
+            match (self.values.get(&f.key), &f.ty) {
                 // An empty list puts nothing on the wire: absent is empty, as for the client.
                 (None | Some(Value::Null), Type::List(_)) => self.value(v, &f.wire_name, &f.ty, &rules::of(f), &Value::Array(Vec::new())),
                 (None | Some(Value::Null), _) => {

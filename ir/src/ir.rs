@@ -3,7 +3,7 @@
 //! next to its Rust name, and every constraint is typed. The emitter and the emulator read only
 //! this; neither looks at the spec.
 
-pub use acs_runtime::{HttpMethod, Pattern, Style};
+pub use acs_runtime::{ApiStyle, HttpMethod, Pattern, Style};
 
 pub use crate::rules::{Constraints, Number};
 
@@ -16,6 +16,8 @@ pub struct Service {
     pub version: String,
     /// Human-readable product name, if the spec has one.
     pub title: Option<String>,
+    /// RPC or ROA.
+    pub style: ApiStyle,
     /// Region → host, sorted by region.
     pub endpoints: Vec<(String, String)>,
     /// Operations, sorted by name.
@@ -52,6 +54,8 @@ pub struct Operation {
     pub docs: OperationDocs,
     /// Method the client uses, as the official SDKs choose it (`HttpMethod::choose`).
     pub method: HttpMethod,
+    /// Path template, `{Name}` for each path parameter; `/` for RPC.
+    pub path: String,
     /// Methods the spec allows, as written.
     pub methods: Vec<String>,
     /// True when only HTTPS is allowed.
@@ -104,9 +108,16 @@ pub enum Location {
     /// URL query (`in: query`).
     Query,
     /// Form-encoded body (`in: formData`).
-    Body,
+    Form,
     /// A request header of the parameter's name (`in: header`).
     Header,
+    /// A `{Name}` of the path template (`in: path`, ROA).
+    Path,
+    /// A property of the JSON body object (`in: body` of type object, ROA): the official SDKs
+    /// make each property a field of the request, and so does this generator.
+    BodyField,
+    /// The whole JSON body (`in: body` of another type: a list, a `$ref`, text, ROA).
+    Body,
 }
 
 /// A parameter, a property of a request object, or a response field.
@@ -116,6 +127,10 @@ pub struct Field {
     pub wire_name: String,
     /// Rust name (sanitized, unique in its struct; may be a raw identifier).
     pub rust_name: String,
+    /// Its name in the struct's serialized form: the wire name, unless another parameter of
+    /// the request has that wire name in another location (a ROA path parameter and a body
+    /// property, say); then `<location>.<wire name>` (`path.cluster_id`).
+    pub key: String,
     /// Location (parameters only; properties inherit their parameter's).
     pub location: Location,
     /// Wire style (parameters only).
@@ -232,6 +247,15 @@ pub enum ResponseShape {
     },
     /// The spec has no response schema: fields are kept as JSON.
     Untyped,
+    /// A top-level JSON array of this item type (ROA).
+    List {
+        /// The item type.
+        item: Type,
+        /// Nested object types.
+        types: Vec<ObjectType>,
+    },
+    /// Text, not JSON (ROA).
+    Text,
 }
 
 /// A documented error code.

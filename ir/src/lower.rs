@@ -61,15 +61,22 @@ impl fmt::Display for LowerError {
 /// Lowers a parsed document. `only` restricts the operations (each must exist).
 /// Returns the IR and warnings about what the spec states but the client cannot enforce.
 pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
-    if !doc.info.style.eq_ignore_ascii_case("RPC") {
+    let style = if doc.info.style.eq_ignore_ascii_case("RPC") {
+        ApiStyle::Rpc
+    } else if doc.info.style.eq_ignore_ascii_case("ROA") {
+        ApiStyle::Roa
+    } else {
         return Err(LowerError {
             kind: LowerErrorKind::Unsupported,
             path: "info.style".into(),
             operation: None,
             parameter: None,
-            message: format!("API style {:?} is not supported; only RPC products can be generated", doc.info.style),
+            message: format!(
+                "API style {:?} is not supported (RPC and ROA are; gateway styles such as OSS, SLS and FC have their own protocols)",
+                doc.info.style
+            ),
         });
-    }
+    };
     let selected: Vec<&String> = match only {
         None => doc.apis.keys().collect(),
         Some(names) => {
@@ -101,7 +108,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
     let mut skipped = Vec::new();
     for name in selected {
-        let lowering = OperationLowering { doc, op: name, warnings: RefCell::new(Vec::new()) };
+        let lowering = OperationLowering { doc, op: name, style, warnings: RefCell::new(Vec::new()) };
         let (mut operation, notes) = match lowering.run(&mut modules, &mut cli_items) {
             Ok(lowered) => lowered,
             Err(e) if e.kind == LowerErrorKind::Unsupported => {
@@ -158,6 +165,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
         product: doc.info.product.clone(),
         version: doc.info.version.clone(),
         title: doc.info.title.clone(),
+        style,
         endpoints: endpoints.into_iter().collect(),
         operations,
         errors,
@@ -186,6 +194,7 @@ const RESERVED_FIELD_NAMES: &[&str] =
 struct OperationLowering<'a> {
     doc: &'a ApiDocs,
     op: &'a str,
+    style: ApiStyle,
     warnings: RefCell<Vec<String>>,
 }
 
@@ -280,16 +289,20 @@ impl<'a> OperationLowering<'a> {
                 self.warnings.borrow_mut().push(format!("{path}: repeats parameter {} of {base}.parameters[{first}]; merged", p.name));
                 continue;
             }
+            let roa = self.style == ApiStyle::Roa;
             let location = match p.location.as_deref() {
                 None | Some("query") => Location::Query,
-                Some("formData") => Location::Body,
+                Some("formData") => Location::Form,
                 Some("header") => Location::Header,
+                Some("path") if roa => Location::Path,
+                Some("body") if roa => Location::Body,
                 Some(other) => {
+                    let supported = if roa { "query, formData, header, path and body" } else { "query, formData and header" };
                     return Err(self.unsupported(
                         format!("{path}.in"),
                         Some(&p.name),
-                        format!("parameter location {other:?} is not supported for RPC operations (query, formData and header are)"),
-                    ))
+                        format!("parameter location {other:?} is not supported for {} operations ({supported} are)", doc.info.style),
+                    ));
                 }
             };
             let style = Style::from_spec(p.style.as_deref()).ok_or_else(|| {
@@ -299,21 +312,82 @@ impl<'a> OperationLowering<'a> {
                     format!("style {:?} is not supported (repeatList, flat, json and simple are)", p.style.as_deref().unwrap_or_default()),
                 )
             })?;
+            // An object body's properties become fields of the request, as in the official SDKs;
+            // they go back together into one JSON object (the style does not change the wire).
+            if location == Location::Body && p.schema.reference.is_none() && !p.schema.properties.is_empty() {
+                for (prop_name, prop) in &p.schema.properties {
+                    let mut field = self.field(
+                        prop_name,
+                        prop,
+                        &format!("{path}.schema.properties.{prop_name}"),
+                        Side::Request,
+                        &mut types,
+                        &mut field_names,
+                        Some(&p.name),
+                    )?;
+                    field.location = Location::BodyField;
+                    field.flag = Some(flags.claim(ident::kebab(prop_name)));
+                    params.push(field);
+                }
+                continue;
+            }
             let mut field =
                 self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
-            if location == Location::Header && (field.ty.shape() != acs_runtime::Shape::Scalar || style != Style::Plain) {
-                return Err(self.unsupported(format!("{path}.schema"), Some(&p.name), "a header parameter must be a plain scalar".into()));
+            let scalar = field.ty.shape() == acs_runtime::Shape::Scalar;
+            match location {
+                Location::Header if !scalar || style != Style::Plain => {
+                    return Err(self.unsupported(
+                        format!("{path}.schema"),
+                        Some(&p.name),
+                        "a header parameter must be a plain scalar".into(),
+                    ));
+                }
+                Location::Path if !scalar => {
+                    return Err(self.unsupported(format!("{path}.schema"), Some(&p.name), "a path parameter must be a scalar".into()));
+                }
+                // A path parameter is always required: the path cannot be built without it.
+                Location::Path => field.required = true,
+                _ => {}
             }
             field.location = location;
-            field.style = style;
+            field.style = if matches!(location, Location::Body | Location::Path) { Style::Plain } else { style };
             field.flag = Some(flags.claim(ident::kebab(&p.name)));
             params.push(field);
+        }
+        let path = self.path_template(api, &base, &params)?;
+        let mut keys = std::collections::HashSet::new();
+        for field in &mut params {
+            if !keys.insert(field.key.clone()) {
+                let location = match field.location {
+                    Location::Query => "query",
+                    Location::Form => "form",
+                    Location::Header => "header",
+                    Location::Path => "path",
+                    Location::BodyField | Location::Body => "body",
+                };
+                field.key = format!("{location}.{}", field.wire_name);
+                keys.insert(field.key.clone());
+            }
         }
 
         // Only an optional token can be filled in by the client; a required one is the caller's.
         let idempotency_token = params.iter().position(|p| p.wire_name == "ClientToken" && p.ty == Type::String && !p.required);
 
         let response = match success_schema(api) {
+            Some((status, schema)) if schema.ty.as_deref() == Some("array") && schema.reference.is_none() => {
+                let path = format!("{base}.responses.{status}.schema");
+                let item = match &schema.items {
+                    None => Type::Any,
+                    Some(items) => {
+                        let item_ref = items.reference.as_deref().and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+                        let resolved = self.resolve(items, &format!("{path}.items"))?;
+                        self.ty("Item", resolved, item_ref, &format!("{path}.items"), Side::Response, &mut types, None)?.unboxed()
+                    }
+                };
+                types.resolving.clear();
+                ResponseShape::List { item, types: std::mem::take(&mut types.response) }
+            }
+            Some((_, schema)) if schema.ty.as_deref() == Some("string") && schema.reference.is_none() => ResponseShape::Text,
             Some((status, schema)) if !schema.properties.is_empty() || schema.reference.is_some() => {
                 let path = format!("{base}.responses.{status}.schema");
                 let schema = self.resolve(schema, &path)?;
@@ -362,6 +436,7 @@ impl<'a> OperationLowering<'a> {
                 response_demo,
             },
             method,
+            path,
             methods: api.methods.clone(),
             https_only,
             security: api.security.iter().flat_map(|s| s.keys().cloned()).collect(),
@@ -374,6 +449,38 @@ impl<'a> OperationLowering<'a> {
             cli,
         };
         Ok((LoweredOperation { operation, errors_found: errors }, self.warnings.into_inner()))
+    }
+
+    /// The operation's path: `/` for RPC; for ROA the spec's template (`[Name]` read as
+    /// `{Name}`), whose placeholders and path parameters must match one to one.
+    fn path_template(&self, api: &model::Api, base: &str, params: &[Field]) -> Result<String, LowerError> {
+        if self.style == ApiStyle::Rpc {
+            return Ok("/".into());
+        }
+        let Some(raw) = api.path.as_deref().filter(|p| p.starts_with('/')) else {
+            return Err(self.unsupported(format!("{base}.path"), None, "a ROA operation needs a path that starts with /".into()));
+        };
+        let template = raw.replace('[', "{").replace(']', "}");
+        let mut placeholders = Vec::new();
+        let mut rest = template.as_str();
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            placeholders.push(rest[start + 1..start + len].to_owned());
+            rest = &rest[start + len + 1..];
+        }
+        for name in &placeholders {
+            if !params.iter().any(|p| p.location == Location::Path && &p.wire_name == name) {
+                return Err(self.unsupported(format!("{base}.path"), None, format!("path placeholder {{{name}}} has no path parameter")));
+            }
+        }
+        if let Some(p) = params.iter().find(|p| p.location == Location::Path && !placeholders.contains(&p.wire_name)) {
+            return Err(self.unsupported(
+                format!("{base}.path"),
+                Some(&p.wire_name),
+                format!("path parameter {} has no placeholder in {raw}", p.wire_name),
+            ));
+        }
+        Ok(template)
     }
 
     fn errors(&self, api: &model::Api) -> Vec<ErrorCase> {
@@ -460,7 +567,7 @@ mod tests {
         let op = &service.operations[0];
         assert_eq!((op.method, op.https_only, op.module.as_str()), (HttpMethod::Get, true, "list_things"));
         assert_eq!(op.params[0].rust_name, "r#type");
-        assert_eq!((op.params[1].style, op.params[2].style, op.params[2].location), (Style::Simple, Style::Json, Location::Body));
+        assert_eq!((op.params[1].style, op.params[2].style, op.params[2].location), (Style::Simple, Style::Json, Location::Form));
         assert_eq!(op.params[2].ty, Type::Map(Box::new(Type::Any)), "a free-form object is a map");
         assert_eq!(op.idempotency_token, Some(3));
     }

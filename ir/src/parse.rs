@@ -64,6 +64,9 @@ pub struct Api {
     /// Allowed methods, lower case.
     #[serde(default)]
     pub methods: Vec<String>,
+    /// Path template of a ROA operation (`/clusters/{ClusterId}`).
+    #[serde(default)]
+    pub path: Option<String>,
     /// Allowed schemes.
     #[serde(default)]
     pub schemes: Vec<String>,

@@ -370,6 +370,7 @@ mod tests {
     fn field(ty: Type, required: bool, constraints: Constraints) -> Field {
         Field {
             wire_name: "F".into(),
+            key: "F".into(),
             rust_name: "f".into(),
             location: Location::Query,
             style: Style::Plain,

@@ -14,11 +14,11 @@ pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, Si
 use crate::credentials::{Credentials, Environment, ProvideCredentials};
 use crate::endpoint::{self, ResolvedEndpoint};
 use crate::error::{snippet, Error, TransportErrorKind};
-use crate::service::{HttpMethod, Operation, ServiceInfo};
+use crate::service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 use crate::service_error::ServiceError;
 use crate::sign::{self, V3Input};
 use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
-use crate::wire::Params;
+use crate::wire::{self, Params};
 
 /// A client for one product version.
 #[derive(Clone)]
@@ -44,6 +44,8 @@ struct Wire {
     query: Params,
     body: Params,
     headers: Params,
+    path: Params,
+    json: Option<serde_json::Value>,
 }
 
 /// What the non-generic core needs of an operation.
@@ -53,6 +55,9 @@ struct Call<'a> {
     query: &'a Params,
     body: &'a Params,
     headers: &'a Params,
+    path: &'static str,
+    path_params: &'a Params,
+    json_body: Option<&'a serde_json::Value>,
     idempotent: bool,
     https_only: bool,
 }
@@ -65,6 +70,9 @@ impl<'a> Call<'a> {
             query: &wire.query,
             body: &wire.body,
             headers: &wire.headers,
+            path: O::PATH,
+            path_params: &wire.path,
+            json_body: wire.json.as_ref(),
             idempotent: O::IDEMPOTENCY_TOKEN.is_some(),
             https_only: O::HTTPS_ONLY,
         }
@@ -101,7 +109,13 @@ impl Client {
             // the service applies the change at most once.
             request.set_idempotency_token(uuid::Uuid::new_v4().to_string());
         }
-        Ok(Wire { query: request.to_params(), body: request.to_body_params(), headers: request.to_header_params() })
+        Ok(Wire {
+            query: request.to_params(),
+            body: request.to_body_params(),
+            headers: request.to_header_params(),
+            path: request.to_path_params(),
+            json: request.to_json_body(),
+        })
     }
 
     /// Calls the operation and decodes its response.
@@ -115,14 +129,11 @@ impl Client {
         let wire = self.prepare_params(&mut request)?;
         let call = Call::of::<O>(&wire);
         let response = self.execute(&call, options).await?;
-        match serde_json::from_slice(&response.body) {
+        match O::decode_response(&response.body) {
             Ok(decoded) => Ok((decoded, response.body)),
-            Err(e) => Err(Error::Decode {
-                operation: O::ACTION,
-                status: response.status,
-                message: e.to_string(),
-                snippet: snippet(&response.body, 200),
-            }),
+            Err(message) => {
+                Err(Error::Decode { operation: O::ACTION, status: response.status, message, snippet: snippet(&response.body, 200) })
+            }
         }
     }
 
@@ -175,7 +186,14 @@ impl Client {
                         return Ok(response);
                     }
                     Ok(response) => {
-                        let service_error = ServiceError::from_body(response.status, &String::from_utf8_lossy(&response.body));
+                        let service_error =
+                            ServiceError::from_body(response.status, &String::from_utf8_lossy(&response.body)).map(|mut e| {
+                                // Some products leave the request id out of the error body; the gateway's header has it.
+                                if e.request_id.is_none() {
+                                    e.request_id = response.header("x-acs-request-id").map(str::to_owned);
+                                }
+                                e
+                            });
                         let retryable = response.status >= 500
                             || response.status == 429
                             || service_error.as_ref().is_some_and(|e| is_throttling(&e.code));
@@ -229,11 +247,18 @@ impl Client {
 
     /// Builds the signed request of one attempt.
     fn sign(&self, call: &Call<'_>, endpoint: &ResolvedEndpoint, c: &Credentials) -> HttpRequest {
-        let date = sign::format_timestamp((self.config.clock)());
+        let now = (self.config.clock)();
+        let date = sign::format_timestamp(now);
         let nonce = (self.config.nonce)();
-        let body = form_body(call.body);
-        match self.config.signature {
-            SignatureVersion::V3 => {
+        let roa = self.service.style == ApiStyle::Roa;
+        let path = if roa { wire::fill_path(call.path, call.path_params) } else { "/".to_owned() };
+        let (body, content_type) = match &call.json_body {
+            Some(json) => (wire::json_sorted(json), Some("application/json; charset=utf-8")),
+            None if !call.body.is_empty() => (form_body(call.body), Some("application/x-www-form-urlencoded")),
+            None => (String::new(), None),
+        };
+        match (self.config.signature, roa) {
+            (SignatureVersion::V3, _) => {
                 let query: Vec<(String, String)> = call.query.as_slice().to_vec();
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
@@ -246,15 +271,15 @@ impl Client {
                 if let Some(token) = c.security_token() {
                     headers.push(("x-acs-security-token".to_owned(), token.expose().to_owned()));
                 }
-                if !body.is_empty() {
-                    headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+                if let Some(content_type) = content_type {
+                    headers.push(("content-type".to_owned(), content_type.to_owned()));
                 }
                 // Header parameters are signed, as the SDK signs every header it sets.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
                 let signed: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
                 let signature = sign::sign_v3(&V3Input {
                     method: call.method.as_str(),
-                    canonical_uri: "/",
+                    canonical_uri: &path,
                     query: &query,
                     headers: &headers,
                     signed_headers: &signed,
@@ -266,9 +291,9 @@ impl Client {
                 headers.push(("user-agent".to_owned(), self.config.user_agent.clone()));
                 headers.push(("accept".to_owned(), "application/json".to_owned()));
                 let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-                HttpRequest { method: call.method, url: url(endpoint, &query_string), headers, body: body.into_bytes() }
+                HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body: body.into_bytes() }
             }
-            SignatureVersion::Rpc => {
+            (SignatureVersion::Rpc, false) => {
                 // The current SDK's order and spelling (vector rpc-05): `Format=json`, no
                 // `SignatureType`; the order is cosmetic, the signature sorts.
                 let mut params: Vec<(String, String)> = vec![
@@ -301,22 +326,49 @@ impl Client {
                     ("user-agent".to_owned(), self.config.user_agent.clone()),
                     ("accept".to_owned(), "application/json".to_owned()),
                 ];
-                if !body.is_empty() {
-                    headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+                if let Some(content_type) = content_type {
+                    headers.push(("content-type".to_owned(), content_type.to_owned()));
                 }
                 // The RPC signature covers parameters only; header parameters travel unsigned.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())));
-                HttpRequest { method: call.method, url: url(endpoint, &query_string), headers, body: body.into_bytes() }
+                HttpRequest { method: call.method, url: url(endpoint, "/", &query_string), headers, body: body.into_bytes() }
+            }
+            (SignatureVersion::Rpc, true) => {
+                // The legacy ROA signature (roa.md §4), as the current SDK sends it with `v2`.
+                let query: Vec<(String, String)> = call.query.as_slice().to_vec();
+                let mut headers = vec![
+                    ("accept".to_owned(), "application/json".to_owned()),
+                    ("date".to_owned(), sign::format_http_date(now)),
+                    ("host".to_owned(), endpoint.host.clone()),
+                    ("x-acs-action".to_owned(), call.action.to_owned()),
+                    ("x-acs-version".to_owned(), self.service.version.to_owned()),
+                    ("x-acs-signature-method".to_owned(), "HMAC-SHA1".to_owned()),
+                    ("x-acs-signature-version".to_owned(), "1.0".to_owned()),
+                    ("x-acs-signature-nonce".to_owned(), nonce),
+                ];
+                if let Some(token) = c.security_token() {
+                    headers.push(("x-acs-security-token".to_owned(), token.expose().to_owned()));
+                }
+                if let Some(content_type) = content_type {
+                    headers.push(("content-type".to_owned(), content_type.to_owned()));
+                }
+                headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
+                let signature =
+                    sign::sign_roa_legacy(call.method.as_str(), &path, &query, &headers, c.access_key_id(), c.access_key_secret().expose());
+                headers.push(("authorization".to_owned(), signature.authorization));
+                headers.push(("user-agent".to_owned(), self.config.user_agent.clone()));
+                let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+                HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body: body.into_bytes() }
             }
         }
     }
 }
 
-fn url(endpoint: &ResolvedEndpoint, query: &str) -> String {
+fn url(endpoint: &ResolvedEndpoint, path: &str, query: &str) -> String {
     if query.is_empty() {
-        format!("{}/", endpoint.base_url())
+        format!("{}{path}", endpoint.base_url())
     } else {
-        format!("{}/?{query}", endpoint.base_url())
+        format!("{}{path}?{query}", endpoint.base_url())
     }
 }
 

@@ -10,6 +10,9 @@ use crate::wire::Params;
 pub enum ApiStyle {
     /// Action-based RPC: every call is `POST /` (or `GET /`) with its parameters in the query.
     Rpc,
+    /// Resource-oriented ("REST"): a path template per operation, parameters in the path, the
+    /// query, headers and a JSON (or form) body.
+    Roa,
 }
 
 /// A product version (`SWAS-OPEN` `2020-06-01`) and its endpoints.
@@ -109,8 +112,10 @@ impl HttpMethod {
 pub trait Operation: Validate + Sized {
     /// The operation's name, sent as `Action` / `x-acs-action`.
     const ACTION: &'static str;
-    /// The method the official SDKs use: `POST` when the spec allows it, else `GET`.
+    /// The method the official SDKs use ([`HttpMethod::choose`]).
     const METHOD: HttpMethod;
+    /// The path template (`/clusters/{ClusterId}`); `/` for RPC operations.
+    const PATH: &'static str = "/";
     /// True when the spec allows only HTTPS.
     const HTTPS_ONLY: bool;
     /// Wire name of the idempotency-token parameter (`ClientToken`), if the operation has one.
@@ -138,6 +143,23 @@ pub trait Operation: Validate + Sized {
     /// their wire names. Empty for most operations.
     fn to_header_params(&self) -> Params {
         Params::new()
+    }
+
+    /// The path parameters (`in: path`, ROA), unencoded; each replaces its `{Name}` in
+    /// [`Operation::PATH`].
+    fn to_path_params(&self) -> Params {
+        Params::new()
+    }
+
+    /// The JSON body (`in: body`, ROA), without validation; `None` when the operation has none.
+    fn to_json_body(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Decodes a 2xx body. JSON by default, an empty body read as `{}` (no content);
+    /// operations whose response is text override this.
+    fn decode_response(body: &[u8]) -> Result<Self::Response, String> {
+        crate::wire::decode_json_body(body)
     }
 
     /// Validates, then returns the query parameters.

@@ -23,15 +23,17 @@ pub struct ServiceError {
     pub body: String,
 }
 
+/// The error body, in every spelling the products use (roa.md §3): `Code`/`code`/`ErrorCode`,
+/// `Message`/`message`/`ErrorMessage`, `RequestId`/`requestId`/`request_id`.
 #[derive(Deserialize)]
 struct Body {
-    #[serde(alias = "code", default)]
+    #[serde(alias = "code", alias = "ErrorCode", default)]
     #[serde(rename = "Code")]
     code: Option<String>,
-    #[serde(alias = "message", default)]
+    #[serde(alias = "message", alias = "ErrorMessage", default)]
     #[serde(rename = "Message")]
     message: Option<String>,
-    #[serde(alias = "requestId", default)]
+    #[serde(alias = "requestId", alias = "request_id", alias = "requestid", default)]
     #[serde(rename = "RequestId")]
     request_id: Option<String>,
     #[serde(alias = "hostId", default)]
@@ -113,5 +115,7 @@ mod tests {
         let e = ServiceError::from_body(400, r#"{"requestId":"r","code":"Throttling","message":"slow down"}"#).unwrap();
         assert_eq!((e.code.as_str(), e.request_id.as_deref()), ("Throttling", Some("r")));
         assert!(ServiceError::from_body(502, "<html>Bad Gateway</html>").is_none());
+        let e = ServiceError::from_body(400, r#"{"ErrorCode":"Bad.Thing","ErrorMessage":"no","request_id":"r2"}"#).unwrap();
+        assert_eq!((e.code.as_str(), e.message.as_str(), e.request_id.as_deref()), ("Bad.Thing", "no", Some("r2")));
     }
 }

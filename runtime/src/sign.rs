@@ -200,6 +200,24 @@ pub fn format_timestamp(time: std::time::SystemTime) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
 }
 
+/// An HTTP date (RFC 1123, GMT), as the legacy ROA signature's `Date` header:
+/// `Tue, 02 Jan 2024 03:04:05 GMT`.
+pub fn format_http_date(time: std::time::SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let t = time::OffsetDateTime::from(time).to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTHS[u8::from(t.month()) as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Parses a timestamp written by [`format_timestamp`].
 pub fn parse_timestamp(text: &str) -> Option<std::time::SystemTime> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
@@ -233,6 +251,12 @@ mod tests {
     fn canonical_query_sorts_bytes_and_keeps_empty_values() {
         let q = canonical_query([("InstanceIds.2", "b"), ("InstanceIds.10", "c"), ("InstanceIds.1", "a"), ("Empty", ""), ("Sp", "a b")]);
         assert_eq!(q, "Empty=&InstanceIds.1=a&InstanceIds.10=c&InstanceIds.2=b&Sp=a%20b");
+    }
+
+    #[test]
+    fn http_dates_are_rfc_1123() {
+        let t = parse_timestamp("2024-01-02T03:04:05Z").unwrap();
+        assert_eq!(format_http_date(t), "Tue, 02 Jan 2024 03:04:05 GMT");
     }
 
     #[test]

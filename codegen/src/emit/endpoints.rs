@@ -10,6 +10,13 @@ use super::inner_doc;
 pub fn module(service: &Service) -> TokenStream {
     let docs = inner_doc(&format!("Regional endpoints of `{}` `{}`, from the spec's `endpoints` list.", service.product, service.version));
     let (product, version) = (&service.product, &service.version);
+    let style = quote::format_ident!(
+        "{}",
+        match service.style {
+            acs_ir::ApiStyle::Roa => "Roa",
+            _ => "Rpc",
+        }
+    );
     let entries = service.endpoints.iter().map(|(region, host)| quote! { ::acs_runtime::RegionEndpoint { region: #region, host: #host } });
     quote! {
         #docs
@@ -18,7 +25,7 @@ pub fn module(service: &Service) -> TokenStream {
         pub static SERVICE: ::acs_runtime::ServiceInfo = ::acs_runtime::ServiceInfo {
             product: #product,
             version: #version,
-            style: ::acs_runtime::ApiStyle::Rpc,
+            style: ::acs_runtime::ApiStyle::#style,
             endpoints: ENDPOINTS,
         };
 

@@ -94,8 +94,64 @@ fn request(op: &Operation) -> TokenStream {
             .collect()
     };
     let query = put(Location::Query);
-    let body = put(Location::Body);
+    let body = put(Location::Form);
     let headers = put(Location::Header);
+    let path_params = put(Location::Path);
+    let path_fn = if path_params.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn to_path_params(&self) -> ::acs_runtime::Params {
+                let mut params = ::acs_runtime::Params::new();
+                #(#path_params)*
+                params
+            }
+        }
+    };
+    let path_const = if op.path == "/" {
+        quote!()
+    } else {
+        let path = &op.path;
+        quote!(const PATH: &'static str = #path;)
+    };
+    let body_fields: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.location == Location::BodyField)
+        .map(|p| {
+            let wire = &p.wire_name;
+            let field = ident(&p.rust_name);
+            quote!(body.put(#wire, &self.#field);)
+        })
+        .collect();
+    let whole_body = op.params.iter().find(|p| p.location == Location::Body);
+    let json_fn = match (whole_body, body_fields.is_empty()) {
+        (Some(p), _) => {
+            let field = ident(&p.rust_name);
+            quote! {
+                fn to_json_body(&self) -> Option<::serde_json::Value> {
+                    ::acs_runtime::wire::json_value(&self.#field)
+                }
+            }
+        }
+        (None, false) => quote! {
+            fn to_json_body(&self) -> Option<::serde_json::Value> {
+                let mut body = ::acs_runtime::wire::JsonObject::new();
+                #(#body_fields)*
+                Some(body.finish())
+            }
+        },
+        (None, true) => quote!(),
+    };
+    let decode_fn = if matches!(op.response, ResponseShape::Text) {
+        quote! {
+            fn decode_response(body: &[u8]) -> Result<String, String> {
+                ::acs_runtime::wire::decode_text_body(body)
+            }
+        }
+    } else {
+        quote!()
+    };
     let params_binding = if query.is_empty() {
         quote!(let params = ::acs_runtime::Params::new();)
     } else {
@@ -150,6 +206,7 @@ fn request(op: &Operation) -> TokenStream {
             const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::#method;
             const HTTPS_ONLY: bool = #https_only;
             const IDEMPOTENCY_TOKEN: Option<&'static str> = #token_const;
+            #path_const
             type Response = #response;
 
             fn to_params(&self) -> ::acs_runtime::Params {
@@ -160,6 +217,9 @@ fn request(op: &Operation) -> TokenStream {
 
             #body_fn
             #headers_fn
+            #path_fn
+            #json_fn
+            #decode_fn
             #token_fns
         }
     }
@@ -186,6 +246,23 @@ fn response(op: &Operation) -> TokenStream {
                     #[serde(flatten)]
                     pub fields: ::serde_json::Map<String, ::serde_json::Value>,
                 }
+            }
+        }
+        ResponseShape::List { item, types: nested } => {
+            let d = doc(&format!("Response of `{}`: a JSON array.{demo}", op.name));
+            let item = super::rust_type(item, super::Site::Module);
+            let nested = nested.iter().map(types::response_object);
+            quote! {
+                #d
+                pub type #name = Vec<#item>;
+                #(#nested)*
+            }
+        }
+        ResponseShape::Text => {
+            let d = doc(&format!("Response of `{}`: text, as sent.{demo}", op.name));
+            quote! {
+                #d
+                pub type #name = String;
             }
         }
         ResponseShape::Typed { fields, types: nested } => {

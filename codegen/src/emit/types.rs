@@ -21,8 +21,11 @@ pub fn field_doc(field: &Field, is_param: bool) -> String {
     if is_param {
         let location = match field.location {
             Location::Query => "query",
-            Location::Body => "form body",
+            Location::Form => "form body",
             Location::Header => "header",
+            Location::Path => "path",
+            Location::BodyField => "JSON body field",
+            Location::Body => "the JSON body",
         };
         let style = field.style.spec_name().map(|s| format!(", style `{s}`")).unwrap_or_default();
         facts.push(format!("Wire: {wire} ({location}{style})."));
@@ -89,7 +92,7 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
     let derives = derives(fields);
     let members = fields.iter().map(|f| {
         let field = ident(&f.rust_name);
-        let wire = &f.wire_name;
+        let wire = &f.key;
         let ty = field_type(f, Site::Module);
         let d = doc(&field_doc(f, is_param));
         let serde = if f.required {

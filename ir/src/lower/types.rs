@@ -51,6 +51,7 @@ impl<'a> OperationLowering<'a> {
         }
         Ok(Field {
             wire_name: wire_name.to_owned(),
+            key: wire_name.to_owned(),
             rust_name: names.claim(ident::snake(wire_name)),
             location: Location::Query,
             style: Style::Plain,
