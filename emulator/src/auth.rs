@@ -1,6 +1,7 @@
-//! Authentication as the gateway does it: ACS3-HMAC-SHA256 (`Authorization` header) or RPC
-//! HMAC-SHA1 (`Signature` parameter), STS tokens, a 15-minute clock window, and nonces that
-//! may not be reused.
+//! Authentication as the gateway does it: ACS3-HMAC-SHA256 (`Authorization` header, over the
+//! path as sent), RPC HMAC-SHA1 (`Signature` parameter) or the legacy ROA HMAC-SHA1
+//! (`Authorization: acs <id>:<signature>`), STS tokens, a 15-minute clock window, and nonces
+//! that may not be reused.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
@@ -18,7 +19,7 @@ pub const SKEW: Duration = Duration::from_secs(15 * 60);
 pub struct Caller {
     /// AccessKeyId.
     pub access_key_id: String,
-    /// `v3` or `rpc`.
+    /// `v3`, `rpc` or `roa` (the legacy ROA signature).
     pub signature: &'static str,
 }
 
@@ -26,6 +27,8 @@ pub struct Caller {
 pub struct Incoming<'a> {
     /// Method, upper case.
     pub method: &'a str,
+    /// The path as received, still percent-encoded.
+    pub path: &'a str,
     /// Query pairs, decoded (`+` and `%20` both a space).
     pub query: &'a [(String, String)],
     /// Headers, names lower case.
@@ -117,6 +120,7 @@ fn check_token(key: &AccessKey, sent: Option<&str>) -> Result<(), Fault> {
 /// Verifies the request's signature; the `Fault` is the gateway's answer when it fails.
 pub fn verify(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
     match req.header("authorization") {
+        Some(auth) if auth.starts_with("acs ") => verify_roa_legacy(req, auth, keys, nonces, now),
         Some(auth) => verify_v3(req, auth, keys, nonces, now),
         None if req.param("Signature").is_some() => verify_rpc(req, keys, nonces, now),
         None => Err(incomplete("The request has neither an Authorization header nor a Signature parameter.")),
@@ -165,7 +169,7 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
     check_time(req.header("x-acs-date"), "x-acs-date", now)?;
     let computed = sign::sign_v3(&sign::V3Input {
         method: req.method,
-        canonical_uri: "/",
+        canonical_uri: req.path,
         query: req.query,
         headers: req.headers,
         signed_headers: &signed,
@@ -185,6 +189,42 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
         return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
     }
     Ok(Caller { access_key_id: id.to_owned(), signature: "v3" })
+}
+
+fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+    let (id, signature) =
+        auth["acs ".len()..].split_once(':').ok_or_else(|| incomplete("Authorization must be \"acs <AccessKeyId>:<Signature>\"."))?;
+    let key = find_key(keys, id)?;
+    match req.header("x-acs-signature-method") {
+        None | Some("HMAC-SHA1") => {}
+        Some(other) => return Err(incomplete(format!("Unsupported x-acs-signature-method {other:?}; HMAC-SHA1 is supported."))),
+    }
+    let date = req.header("date").ok_or_else(|| Fault::new(400, "MissingDate", "The Date header is mandatory for this signature."))?;
+    let at = sign::parse_http_date(date).ok_or_else(|| {
+        Fault::new(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value is not well formatted: {date:?}."))
+    })?;
+    check_time(Some(&sign::format_timestamp(at)), "Date", now)?;
+    if let Some(md5) = req.header("content-md5") {
+        if md5 != sign::content_md5(req.body) {
+            return Err(Fault::new(400, "InvalidContentMD5", "Content-MD5 is not the MD5 of the body."));
+        }
+    }
+    let computed = sign::sign_roa_legacy(req.method, req.path, req.query, req.headers, id, &key.secret);
+    if computed.signature != signature {
+        return Err(Fault::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!("The request signature does not match our calculation. server StringToSign is [{}]", computed.string_to_sign),
+        ));
+    }
+    check_token(key, req.header("x-acs-security-token"))?;
+    // The legacy core SDK sends no nonce; when one is sent, it is single-use.
+    if let Some(nonce) = req.header("x-acs-signature-nonce") {
+        if !nonces.fresh(id, nonce, now) {
+            return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+        }
+    }
+    Ok(Caller { access_key_id: id.to_owned(), signature: "roa" })
 }
 
 fn verify_rpc(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {

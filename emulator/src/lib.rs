@@ -206,29 +206,44 @@ impl Inner {
             let World { state, nonces, .. } = &mut *world;
             auth::verify(incoming, &state.access_keys, nonces, SystemTime::now())?
         };
-        let (action, version) = if caller.signature == "v3" {
-            (incoming.header("x-acs-action"), incoming.header("x-acs-version"))
-        } else {
+        let roa = self.service.style == acs_ir::ApiStyle::Roa;
+        let (action, version) = if caller.signature == "rpc" {
             (incoming.param("Action"), incoming.param("Version"))
+        } else {
+            (incoming.header("x-acs-action"), incoming.header("x-acs-version"))
         };
         let action = action.unwrap_or_default();
-        let op = self
-            .service
-            .operations
-            .iter()
-            .find(|o| o.name == action)
-            .filter(|_| version == Some(self.service.version.as_str()))
-            .ok_or_else(|| {
+        let not_found = || {
+            Fault::new(404, "InvalidApi.NotFound", format!("Specified api {action:?} of version {:?} is not found.", version.unwrap_or("")))
+        };
+        if version != Some(self.service.version.as_str()) {
+            return Err(not_found());
+        }
+        // RPC routes by Action; ROA by method and path template (the action header, which every
+        // SDK sends, breaks a tie between templates that match the same path).
+        let (op, path_params) = if roa {
+            let mut matches: Vec<(&acs_ir::Operation, Vec<(String, String)>)> = self
+                .service
+                .operations
+                .iter()
+                .filter(|o| o.method.as_str() == incoming.method)
+                .filter_map(|o| acs_runtime::wire::match_path(&o.path, incoming.path).map(|p| (o, p)))
+                .collect();
+            matches.sort_by_key(|(o, p)| (o.name != action, p.len()));
+            matches.into_iter().next().ok_or_else(|| {
                 Fault::new(
                     404,
                     "InvalidApi.NotFound",
-                    format!("Specified api {action:?} of version {:?} is not found.", version.unwrap_or("")),
+                    format!("No operation of this product answers {} {}.", incoming.method, incoming.path),
                 )
-            })?;
+            })?
+        } else {
+            (self.service.operations.iter().find(|o| o.name == action).ok_or_else(not_found)?, Vec::new())
+        };
         let mut business: BTreeMap<String, String> = query
             .iter()
             .chain(form)
-            .filter(|(n, _)| caller.signature == "v3" || !params::COMMON_RPC.contains(&n.as_str()))
+            .filter(|(n, _)| caller.signature != "rpc" || !params::COMMON_RPC.contains(&n.as_str()))
             .cloned()
             .collect();
         // Header parameters arrive as headers (names in any case), under their wire names.
@@ -237,7 +252,16 @@ impl Inner {
                 business.insert(p.wire_name.clone(), value.clone());
             }
         }
-        params::check(op, &business, None)?;
+        business.extend(path_params);
+        let is_json = incoming.header("content-type").is_some_and(|t| t.starts_with("application/json"));
+        let body: Option<Value> = match (is_json, incoming.body.is_empty()) {
+            (true, false) => Some(
+                serde_json::from_slice(incoming.body)
+                    .map_err(|e| Fault::new(400, "InvalidParameter", format!("The body is not valid JSON: {e}")))?,
+            ),
+            _ => None,
+        };
+        params::check(op, &business, body.as_ref())?;
         if let (Some(region), Some(host_region)) = (
             business.get("RegionId"),
             host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com")),
@@ -326,7 +350,7 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
     let is_form =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let form = if is_form { acs_runtime::wire::decode_query(&String::from_utf8_lossy(&body)) } else { Vec::new() };
-    let incoming = Incoming { method: method.as_str(), query: &query, headers: &header_pairs, form: &form, body: &body };
+    let incoming = Incoming { method: method.as_str(), path: uri.path(), query: &query, headers: &header_pairs, form: &form, body: &body };
     let outcome = inner.handle(&incoming, &host, &request_id);
     let response = match outcome {
         Ok(body) => json_response(200, &body, &[("x-acs-request-id", body["RequestId"].as_str().unwrap_or(&request_id).to_owned())]),

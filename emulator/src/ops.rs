@@ -54,9 +54,14 @@ pub fn attach_key_pair(state: &mut State, params: &BTreeMap<String, String>, req
     Ok(json!({"RequestId": request_id, "TotalCount": ids.len(), "FailCount": fail, "Results": results}))
 }
 
-/// The documented example response of an operation, with a fresh `RequestId`.
+/// The documented example response of an operation, with a fresh request id under the
+/// product's own spelling of it (`RequestId`, `requestId`, `request_id`; `RequestId` when the
+/// example has none). An example that is not an object (a ROA array) is answered as it is.
 pub fn example(demo: Option<&str>, request_id: &str) -> Value {
-    let mut body = demo.and_then(|d| serde_json::from_str::<Value>(d).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
-    body["RequestId"] = Value::from(request_id);
+    let mut body = demo.and_then(|d| serde_json::from_str::<Value>(d).ok()).unwrap_or_else(|| json!({}));
+    if let Value::Object(fields) = &mut body {
+        let key = ["RequestId", "requestId", "request_id"].into_iter().find(|k| fields.contains_key(*k)).unwrap_or("RequestId");
+        fields.insert(key.to_owned(), Value::from(request_id));
+    }
     body
 }

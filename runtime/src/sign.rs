@@ -218,6 +218,18 @@ pub fn format_http_date(time: std::time::SystemTime) -> String {
     )
 }
 
+/// Parses an HTTP date written by [`format_http_date`] (RFC 1123, GMT).
+pub fn parse_http_date(text: &str) -> Option<std::time::SystemTime> {
+    let format = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+    time::PrimitiveDateTime::parse(text.trim(), format).ok().map(|t| t.assume_utc().into())
+}
+
+/// `Content-MD5` of a body: base64 of its MD5 digest.
+pub fn content_md5(body: &[u8]) -> String {
+    use md5::Digest as _;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))
+}
+
 /// Parses a timestamp written by [`format_timestamp`].
 pub fn parse_timestamp(text: &str) -> Option<std::time::SystemTime> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
@@ -257,6 +269,12 @@ mod tests {
     fn http_dates_are_rfc_1123() {
         let t = parse_timestamp("2024-01-02T03:04:05Z").unwrap();
         assert_eq!(format_http_date(t), "Tue, 02 Jan 2024 03:04:05 GMT");
+        assert_eq!(parse_http_date("Tue, 02 Jan 2024 03:04:05 GMT"), Some(t));
+        assert_eq!(
+            content_md5(br#"{"cluster_name":"k8s-demo-2","deletion_protection":true}"#),
+            "6IeulXQKtvq5luFmNHi8/g==",
+            "vector roa-legacy-02"
+        );
     }
 
     #[test]
