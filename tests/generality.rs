@@ -112,22 +112,28 @@ fn write_verdict_check(ws: &Path, shared: &Path) {
     let path = |crate_dir: &str| format!("{:?}", root.join(crate_dir).canonicalize().unwrap().display().to_string());
     let mut manifest = format!(
         "[package]\nname = \"verdict-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[[bin]]\nname = \"verdict-check\"\npath = \"main.rs\"\n\n\
-         [dependencies]\nacs-runtime = {{ path = {} }}\nacs-ir = {{ path = {} }}\nacs-emulator = {{ path = {} }}\nserde = \"1\"\nserde_json = \"1\"\n",
+         [dependencies]\nacs-runtime = {{ path = {} }}\nacs-ir = {{ path = {} }}\nacs-emulator = {{ path = {} }}\nserde = \"1\"\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n",
         path("runtime"),
         path("ir"),
         path("emulator")
     );
     let mut products = String::new();
     let mut operations = String::new();
+    let mut clis = String::new();
     for product in PRODUCTS {
         manifest.push_str(&format!("{} = {{ path = \"../{}\" }}\n", product.crate_name, product.crate_name));
         let spec = product.path(shared);
-        products.push_str(&format!("    ({:?}, {:?}),\n", product.spec, spec.display().to_string()));
-        let service = acs_ir::load(&std::fs::read_to_string(&spec).unwrap(), &acs_ir::Options::default()).unwrap().service;
         let krate = product.crate_name.replace('-', "_");
+        products.push_str(&format!("    ({:?}, {:?}, &{krate}::SERVICE),\n", product.spec, spec.display().to_string()));
+        clis.push_str(&format!(
+            "    ({:?}, |args, env| Box::pin(async move {{ let (mut out, mut err) = (Vec::new(), Vec::new()); let status = {krate}::cli::run(args, env, &mut out, &mut err).await; (status, out, err) }})),\n",
+            product.spec
+        ));
+        let service = acs_ir::load(&std::fs::read_to_string(&spec).unwrap(), &acs_ir::Options::default()).unwrap().service;
         for op in &service.operations {
             let module = &op.module;
-            operations.push_str(&format!("    ({:?}, {:?}, check::<{krate}::{module}::{}>),\n", product.spec, op.name, op.request_type));
+            let request = format!("{krate}::{module}::{}", op.request_type);
+            operations.push_str(&format!("    ({:?}, {:?}, check::<{request}>, call::<{request}>),\n", product.spec, op.name));
         }
     }
     write_file(&ws.join("verdict-check/Cargo.toml"), &manifest);
@@ -136,9 +142,10 @@ fn write_verdict_check(ws: &Path, shared: &Path) {
         &ws.join("verdict-check/ops.rs"),
         &format!(
             "//! Written by tests/generality.rs: every product and every operation's request type.\n\n\
-             use crate::{{check, Checker}};\n\n\
-             pub const PRODUCTS: &[(&str, &str)] = &[\n{products}];\n\n\
-             pub const OPERATIONS: &[(&str, &str, Checker)] = &[\n{operations}];\n"
+             use crate::{{call, check, Caller, Checker, Cli}};\n\n\
+             pub const PRODUCTS: &[(&str, &str, &acs_runtime::ServiceInfo)] = &[\n{products}];\n\n\
+             pub const CLIS: &[(&str, Cli)] = &[\n{clis}];\n\n\
+             pub const OPERATIONS: &[(&str, &str, Checker, Caller)] = &[\n{operations}];\n"
         ),
     );
 }
@@ -198,6 +205,14 @@ fn roa_requests_match_the_official_sdks_wire() {
     let ws = generate_all(&shared);
     let vectors = shared.join("vectors/roa_v3.json");
     let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--vectors", vectors.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    println!("{stdout}");
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.lines().any(|l| l == "5 passed, 0 failed"), "{stdout}");
+
+    // And the same five requests, sent by the generated types through the client (both
+    // signatures) and by the generated command line, to an emulator loaded with cs.
+    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--emulate", vectors.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     println!("{stdout}");
     assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));

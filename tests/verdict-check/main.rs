@@ -52,6 +52,28 @@ pub fn check<O: Operation + serde::de::DeserializeOwned>(json: Value) -> Result<
 /// A function that runs [`check`] for one operation's request type.
 pub type Checker = fn(Value) -> Result<ClientSide, String>;
 
+/// A future of the harness.
+pub type Boxed<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+/// A function that runs [`call`] for one operation's request type.
+pub type Caller = fn(Value, &'static acs_runtime::ServiceInfo, acs_runtime::Config) -> Boxed<Result<(), String>>;
+
+/// Sends `json` (as the typed request) with a client of `service` built from `config`.
+pub fn call<O: Operation + serde::de::DeserializeOwned + 'static>(
+    json: Value,
+    service: &'static acs_runtime::ServiceInfo,
+    config: acs_runtime::Config,
+) -> Boxed<Result<(), String>> {
+    Box::pin(async move {
+        let request: O = serde_json::from_value(json).map_err(|e| e.to_string())?;
+        let client = acs_runtime::Client::new(service, config).map_err(|e| e.to_string())?;
+        client.call(request, &Default::default()).await.map(drop).map_err(|e| e.to_string())
+    })
+}
+
+/// A generated crate's `cli::run`: exit status, stdout and stderr.
+pub type Cli = fn(Vec<String>, acs_runtime::credentials::Environment) -> Boxed<(i32, Vec<u8>, Vec<u8>)>;
+
 /// How deep objects are built inside objects.
 const DEPTH: usize = 3;
 
@@ -226,56 +248,89 @@ fn typed(field: &Field, text: &str) -> Value {
     }
 }
 
+/// The products, loaded.
+fn services() -> Vec<(&'static str, acs_ir::Service)> {
+    ops::PRODUCTS
+        .iter()
+        .map(|(label, path, _)| (*label, acs_ir::load(&std::fs::read_to_string(path).unwrap(), &acs_ir::Options::default()).unwrap().service))
+        .collect()
+}
+
+/// A ROA V3 vector's request as the typed request's JSON: the operation it is (found by method
+/// and path), the request, the body it should send and the body members the spec lacks.
+struct VectorRequest<'a> {
+    label: &'static str,
+    op: &'a acs_ir::Operation,
+    request: Map<String, Value>,
+    query: Vec<(String, String)>,
+    body: String,
+    not_in_spec: Vec<String>,
+}
+
+fn vector_request<'a>(products: &'a [(&'static str, acs_ir::Service)], vector: &Value) -> Result<VectorRequest<'a>, String> {
+    let inputs = &vector["inputs"];
+    let (method, uri) = (inputs["method"].as_str().unwrap_or(""), inputs["canonical_uri"].as_str().unwrap_or(""));
+    let (label, op, path_params) = products
+        .iter()
+        .filter(|(_, s)| s.style == acs_ir::ApiStyle::Roa)
+        .find_map(|(label, s)| {
+            s.operations.iter().filter(|op| op.method.as_str() == method).find_map(|op| acs_runtime::wire::match_path(&op.path, uri).map(|p| (*label, op, p)))
+        })
+        .ok_or_else(|| format!("no operation has {method} {uri}"))?;
+    let mut request = Map::new();
+    for (name, value) in &path_params {
+        let field = op.params.iter().find(|p| &p.wire_name == name && p.location == acs_ir::Location::Path).unwrap();
+        request.insert(field.key.clone(), typed(field, value));
+    }
+    let query: Vec<(String, String)> =
+        inputs["query"].as_array().into_iter().flatten().map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned())).collect();
+    for (name, value) in &query {
+        let field = op.params.iter().find(|p| &p.wire_name == name && p.location == acs_ir::Location::Query).ok_or_else(|| format!("no parameter {name}"))?;
+        request.insert(field.key.clone(), typed(field, value));
+    }
+    let mut body = inputs["body_utf8"].as_str().unwrap_or("").to_owned();
+    // Members the spec does not describe (metadata older than the SDK) cannot be sent by a
+    // client generated from it: named, and left out of the comparison.
+    let mut not_in_spec = Vec::new();
+    if let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&body) {
+        fields.retain(|key, _| {
+            let known = op.params.iter().any(|p| p.location == acs_ir::Location::BodyField && &p.wire_name == key);
+            if !known {
+                not_in_spec.push(key.clone());
+            }
+            known
+        });
+        if !not_in_spec.is_empty() {
+            body = acs_runtime::wire::json_sorted(&Value::Object(fields.clone()));
+        }
+        request.extend(fields.into_iter().map(|(k, v)| (op.params.iter().find(|p| p.wire_name == k).map_or(k, |p| p.key.clone()), v)));
+    }
+    Ok(VectorRequest { label, op, request, query, body, not_in_spec })
+}
+
+fn checker_of(label: &str, op: &str) -> (Checker, Caller) {
+    let (_, _, check, call) = ops::OPERATIONS.iter().find(|(l, o, _, _)| *l == label && *o == op).unwrap();
+    (*check, *call)
+}
+
 /// `--vectors FILE`: each ROA V3 vector's request, rebuilt through the generated typed request.
 fn vectors(file: &str) -> (usize, usize) {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     let (mut passed, mut failed) = (0, 0);
-    let products: Vec<(&str, acs_ir::Service)> = ops::PRODUCTS
-        .iter()
-        .map(|(label, path)| (*label, acs_ir::load(&std::fs::read_to_string(path).unwrap(), &acs_ir::Options::default()).unwrap().service))
-        .collect();
+    let products = services();
     for vector in doc["vectors"].as_array().unwrap() {
         let id = vector["id"].as_str().unwrap_or("?");
-        let inputs = &vector["inputs"];
-        let (method, uri) = (inputs["method"].as_str().unwrap(), inputs["canonical_uri"].as_str().unwrap());
-        let found = products.iter().filter(|(_, s)| s.style == acs_ir::ApiStyle::Roa).find_map(|(label, s)| {
-            s.operations.iter().filter(|op| op.method.as_str() == method).find_map(|op| acs_runtime::wire::match_path(&op.path, uri).map(|p| (*label, op, p)))
-        });
-        let Some((label, op, path_params)) = found else {
-            failed += 1;
-            println!("FAIL {id}: no operation has {method} {uri}");
-            continue;
-        };
-        let mut request = Map::new();
-        for (name, value) in &path_params {
-            let field = op.params.iter().find(|p| &p.wire_name == name && p.location == acs_ir::Location::Path).unwrap();
-            request.insert(field.key.clone(), typed(field, value));
-        }
-        let query: Vec<(String, String)> = inputs["query"].as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned())).collect();
-        for (name, value) in &query {
-            let field = op.params.iter().find(|p| &p.wire_name == name && p.location == acs_ir::Location::Query).unwrap_or_else(|| panic!("{id}: no parameter {name}"));
-            request.insert(field.key.clone(), typed(field, value));
-        }
-        let mut body = inputs["body_utf8"].as_str().unwrap_or("").to_owned();
-        // Members the spec does not describe (metadata older than the SDK) cannot be sent by a
-        // client generated from it: named, and left out of the comparison.
-        let mut not_in_spec = Vec::new();
-        if let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&body) {
-            fields.retain(|key, _| {
-                let known = op.params.iter().any(|p| p.location == acs_ir::Location::BodyField && &p.wire_name == key);
-                if !known {
-                    not_in_spec.push(key.clone());
-                }
-                known
-            });
-            if !not_in_spec.is_empty() {
-                body = acs_runtime::wire::json_sorted(&Value::Object(fields.clone()));
+        let method = vector["inputs"]["method"].as_str().unwrap_or("");
+        let uri = vector["inputs"]["canonical_uri"].as_str().unwrap_or("");
+        let v = match vector_request(&products, vector) {
+            Ok(v) => v,
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {id}: {e}");
+                continue;
             }
-            request.extend(fields.into_iter().map(|(k, v)| (op.params.iter().find(|p| p.wire_name == k).map_or(k, |p| p.key.clone()), v)));
-        }
-        let body = body.as_str();
-        let checker = ops::OPERATIONS.iter().find(|(l, o, _)| *l == label && *o == op.name).unwrap().2;
-        let sent = match checker(Value::Object(request)) {
+        };
+        let sent = match checker_of(v.label, &v.op.name).0(Value::Object(v.request.clone())) {
             Ok(sent) => sent,
             Err(e) => {
                 failed += 1;
@@ -297,16 +352,16 @@ fn vectors(file: &str) -> (usize, usize) {
         if sent.path != uri {
             problems.push(format!("path {} instead of {uri}", sent.path));
         }
-        if normalize(&sent.query) != normalize(&query) {
-            problems.push(format!("query {:?} instead of {query:?}", sent.query));
+        if normalize(&sent.query) != normalize(&v.query) {
+            problems.push(format!("query {:?} instead of {:?}", sent.query, v.query));
         }
-        if sent.body_text != body {
-            problems.push(format!("body {} instead of {body}", sent.body_text));
+        if sent.body_text != v.body {
+            problems.push(format!("body {} instead of {}", sent.body_text, v.body));
         }
         if problems.is_empty() {
             passed += 1;
-            let note = if not_in_spec.is_empty() { String::new() } else { format!("; not in the spec, so not sent: {}", not_in_spec.join(", ")) };
-            println!("ok   {id} ({} {}{note})", op.name, sent.method);
+            let note = if v.not_in_spec.is_empty() { String::new() } else { format!("; not in the spec, so not sent: {}", v.not_in_spec.join(", ")) };
+            println!("ok   {id} ({} {}{note})", v.op.name, sent.method);
         } else {
             failed += 1;
             println!("FAIL {id}: {}", problems.join("; "));
@@ -315,22 +370,109 @@ fn vectors(file: &str) -> (usize, usize) {
     (passed, failed)
 }
 
+/// The command line that makes `request` (keyed as the typed request's JSON) with the flags the
+/// IR names: scalars as values, lists of scalars as repeated flags, everything else as JSON.
+fn cli_args(op: &acs_ir::Operation, request: &Map<String, Value>) -> Vec<String> {
+    let command = op.cli.variant.trim_start_matches("r#");
+    let mut subcommand = String::new();
+    for (i, c) in command.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !command[..i].ends_with(|p: char| p.is_ascii_uppercase()) {
+            subcommand.push('-');
+        }
+        subcommand.push(c.to_ascii_lowercase());
+    }
+    let mut args = vec![subcommand];
+    for p in &op.params {
+        let Some(value) = request.get(&p.key) else { continue };
+        let flag = format!("--{}", p.flag.as_deref().unwrap());
+        let scalar = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+            _ => None,
+        };
+        match (&p.ty, value) {
+            (Type::List(item), Value::Array(items)) if item.shape() == acs_runtime::Shape::Scalar => {
+                for item in items {
+                    args.extend([flag.clone(), scalar(item).unwrap()]);
+                }
+            }
+            (_, v) => args.extend([flag, scalar(v).filter(|_| p.ty.shape() == acs_runtime::Shape::Scalar).unwrap_or_else(|| v.to_string())]),
+        }
+    }
+    args
+}
+
+/// `--emulate FILE`: each ROA V3 vector's request sent, through the generated types and the
+/// client and through the generated command line, to an emulator loaded with the same spec.
+fn emulate(file: &str) -> (usize, usize) {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let products = services();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (mut passed, mut failed) = (0, 0);
+    runtime.block_on(async {
+        let mut running = Vec::new();
+        for vector in doc["vectors"].as_array().unwrap() {
+            let id = vector["id"].as_str().unwrap_or("?");
+            let v = match vector_request(&products, vector) {
+                Ok(v) => v,
+                Err(e) => {
+                    failed += 1;
+                    println!("FAIL {id}: {e}");
+                    continue;
+                }
+            };
+            let (_, path, service) = ops::PRODUCTS.iter().find(|(l, _, _)| *l == v.label).unwrap();
+            let spec = std::fs::read_to_string(path).unwrap();
+            let state = acs_emulator::state::State::parse(r#"{"access_keys":[{"id":"testid","secret":"testsecret","security_token":null}],"instances":[],"key_pairs":[]}"#).unwrap();
+            let emulator = acs_emulator::Emulator::new(&spec, v.label, state, None).unwrap();
+            let server = emulator.start("127.0.0.1:0").await.unwrap();
+            let (_, call) = checker_of(v.label, &v.op.name);
+            let cli = ops::CLIS.iter().find(|(l, _)| *l == v.label).unwrap().1;
+            let mut problems = Vec::new();
+            for version in [acs_runtime::SignatureVersion::V3, acs_runtime::SignatureVersion::Rpc] {
+                let config = acs_runtime::Config::new().endpoint(&server.url).signature_version(version).credentials(acs_runtime::Credentials::new("testid", "testsecret"));
+                if let Err(e) = call(Value::Object(v.request.clone()), service, config).await {
+                    problems.push(format!("client ({version:?}): {e}"));
+                }
+            }
+            let mut args = vec!["cli".to_owned(), "--endpoint".to_owned(), server.url.clone()];
+            args.extend(cli_args(v.op, &v.request));
+            let environment = acs_runtime::credentials::Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")], None);
+            let (status, _out, err) = cli(args.clone(), environment).await;
+            if status != 0 {
+                problems.push(format!("CLI {args:?} exited {status}: {}", String::from_utf8_lossy(&err)));
+            }
+            if problems.is_empty() {
+                passed += 1;
+                println!("ok   {id} ({}: client in both signatures, CLI)", v.op.name);
+            } else {
+                failed += 1;
+                println!("FAIL {id}: {}", problems.join("; "));
+            }
+            running.push(server);
+        }
+    });
+    (passed, failed)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, file] = args.as_slice() {
-        if flag == "--vectors" {
-            let (passed, failed) = vectors(file);
-            println!("{passed} passed, {failed} failed");
-            std::process::exit(i32::from(failed > 0));
-        }
+        let (passed, failed) = match flag.as_str() {
+            "--vectors" => vectors(file),
+            "--emulate" => emulate(file),
+            other => panic!("unknown flag {other}"),
+        };
+        println!("{passed} passed, {failed} failed");
+        std::process::exit(i32::from(failed > 0));
     }
     let mut passed = 0usize;
     let mut failed = 0usize;
     let mut shown = 0usize;
-    for (label, path) in ops::PRODUCTS {
+    for (label, path, _) in ops::PRODUCTS {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let service = acs_ir::load(&text, &acs_ir::Options::default()).unwrap_or_else(|e| panic!("{label}: {e}")).service;
-        let checkers: BTreeMap<&str, Checker> = ops::OPERATIONS.iter().filter(|(l, _, _)| l == label).map(|(_, op, c)| (*op, *c)).collect();
+        let checkers: BTreeMap<&str, Checker> = ops::OPERATIONS.iter().filter(|(l, _, _, _)| l == label).map(|(_, op, c, _)| (*op, *c)).collect();
         let (mut cases, mut invalid, mut skipped) = (0usize, 0usize, 0usize);
         for op in &service.operations {
             let checker = checkers.get(op.name.as_str()).unwrap_or_else(|| panic!("{label}: no checker for {}", op.name));
