@@ -12,6 +12,7 @@
 //! codegen`, tests) decide where the files go.
 
 pub mod emit;
+pub mod fetch;
 pub mod write;
 
 use std::collections::BTreeMap;

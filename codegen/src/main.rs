@@ -3,16 +3,31 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use acs_codegen::{generate_file, write, Error, Settings};
+use acs_codegen::{fetch, generate_file, write, Error, Settings};
 use clap::Parser;
 
 /// Generate a typed, validated Rust client crate from Alibaba Cloud API metadata.
 #[derive(Parser, Debug)]
-#[command(name = "acs-codegen", version)]
+#[command(name = "acs-codegen", disable_version_flag = true)]
 struct Args {
     /// The api-docs.json file.
-    #[arg(long)]
-    spec: PathBuf,
+    #[arg(long, required_unless_present = "product", conflicts_with = "product")]
+    spec: Option<PathBuf>,
+    /// A product code (`cs`, `Ecs`): its metadata is downloaded (once; then cached) and generated.
+    #[arg(long, requires = "api_version")]
+    product: Option<String>,
+    /// The product's API version, with --product (`2015-12-15`).
+    #[arg(long = "version", requires = "product", value_name = "VERSION")]
+    api_version: Option<String>,
+    /// Where --product downloads from [default: https://api.aliyun.com/meta/v1].
+    #[arg(long, requires = "product", value_name = "URL")]
+    meta_url: Option<String>,
+    /// The metadata cache [default: $XDG_CACHE_HOME/acs-codegen or ~/.cache/acs-codegen].
+    #[arg(long, requires = "product", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Download --product's metadata again even when it is cached.
+    #[arg(long, requires = "product")]
+    refresh: bool,
     /// Directory of the crate to write (created if missing).
     #[arg(long)]
     out: PathBuf,
@@ -39,12 +54,35 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let (spec, mut command) = match (&args.spec, &args.product, &args.api_version) {
+        (Some(spec), _, _) => (spec.clone(), format!("acs-codegen --spec {}", spec.display())),
+        (None, Some(product), Some(version)) => {
+            let mut fetch = fetch::Fetch::new();
+            if let Some(url) = &args.meta_url {
+                fetch.meta_url = url.clone();
+            }
+            if let Some(dir) = &args.cache_dir {
+                fetch.cache_dir = dir.clone();
+            }
+            fetch.refresh = args.refresh;
+            match fetch::spec_path(product, version, &fetch) {
+                Ok(path) => (path, format!("acs-codegen --product {product} --version {version}")),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(match e {
+                        fetch::FetchError::BadName(_) | fetch::FetchError::NotASpec { .. } => 2,
+                        _ => 1,
+                    });
+                }
+            }
+        }
+        _ => unreachable!("clap requires --spec, or --product with --version"),
+    };
     let runtime = args.runtime_path.clone().unwrap_or_else(|| default_runtime_path(&args.out));
-    let mut command = format!("acs-codegen --spec {}", args.spec.display());
     if let Some(ops) = &args.operations {
         command.push_str(&format!(" --operations {}", ops.join(",")));
     }
-    let mut settings = Settings::new(runtime, command, args.spec.display().to_string());
+    let mut settings = Settings::new(runtime, command, spec.display().to_string());
     if let Some(name) = &args.crate_name {
         settings = settings.with_crate_name(name);
     }
@@ -55,7 +93,7 @@ fn main() -> ExitCode {
         settings = settings.with_operations(ops);
     }
     settings = settings.with_rustfmt(acs_codegen::Rustfmt::IfAvailable, rustfmt_config(&args.out)).with_strict(args.strict);
-    let generated = match generate_file(&args.spec, &settings) {
+    let generated = match generate_file(&spec, &settings) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
