@@ -500,3 +500,92 @@ async fn a_credentials_provider_is_asked_before_every_attempt() {
     assert_eq!(seen[1].header("x-acs-security-token"), Some("tok+en/with=chars"));
     assert_eq!(provider.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+/// A token-paged list operation, written out as the generator writes one.
+#[derive(Debug, Clone)]
+struct ListThings {
+    next_token: Option<String>,
+    max_results: Option<i32>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ListThingsResponse {
+    #[serde(rename = "Things", default)]
+    things: Vec<String>,
+    #[serde(rename = "NextToken", default)]
+    next_token: Option<String>,
+}
+
+impl acs_runtime::Validate for ListThings {
+    fn validate_into(&self, _v: &mut acs_runtime::Validator) {}
+}
+
+impl acs_runtime::Operation for ListThings {
+    const ACTION: &'static str = "ListThings";
+    const METHOD: acs_runtime::HttpMethod = acs_runtime::HttpMethod::Get;
+    const HTTPS_ONLY: bool = false;
+    const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
+    type Response = ListThingsResponse;
+
+    fn to_params(&self) -> acs_runtime::Params {
+        let mut params = acs_runtime::Params::new();
+        params.put("RegionId", acs_runtime::Style::Plain, "cn-hangzhou");
+        params.put("NextToken", acs_runtime::Style::Plain, &self.next_token);
+        params.put("MaxResults", acs_runtime::Style::Plain, &self.max_results);
+        params
+    }
+}
+
+impl acs_runtime::Paginated for ListThings {
+    type Item = String;
+
+    fn cursor(&self) -> acs_runtime::Cursor {
+        acs_runtime::Cursor::Token(self.next_token.clone())
+    }
+
+    fn page_size(&self) -> Option<i64> {
+        self.max_results.map(i64::from)
+    }
+
+    fn set_cursor(&mut self, cursor: &acs_runtime::Cursor) {
+        if let acs_runtime::Cursor::Token(token) = cursor {
+            self.next_token = token.clone();
+        }
+    }
+
+    fn page_info(response: &Self::Response) -> acs_runtime::PageInfo {
+        acs_runtime::PageInfo::new(response.things.len(), None, response.next_token.clone())
+    }
+
+    fn into_items(response: Self::Response) -> Vec<String> {
+        response.things
+    }
+}
+
+#[tokio::test]
+async fn token_paging_follows_tokens_keeps_the_page_size_and_refuses_a_repeated_token() {
+    use futures_util::StreamExt;
+    let page = |things: &str, token: Option<&str>| {
+        let token = token.map_or(String::new(), |t| format!(r#","NextToken":"{t}""#));
+        Answer::json(200, &format!(r#"{{"RequestId":"R","Things":[{things}]{token}}}"#))
+    };
+    let server = Server::start(vec![page(r#""a","b""#, Some("t1")), page(r#""c","d""#, Some("t2")), page(r#""e""#, None)]).await;
+    let client = acs_runtime::Client::new(&acs_swas_open::SERVICE, fixed(Config::new().endpoint(&server.url))).unwrap();
+    let items: Vec<Result<String, Error>> =
+        client.items(ListThings { next_token: None, max_results: Some(2) }, CallOptions::default()).collect().await;
+    assert_eq!(items.into_iter().map(Result::unwrap).collect::<Vec<_>>(), ["a", "b", "c", "d", "e"]);
+    let seen = server.seen();
+    assert_eq!(seen.iter().map(|s| s.param("NextToken")).collect::<Vec<_>>(), [None, Some("t1"), Some("t2")]);
+    assert!(seen.iter().all(|s| s.param("MaxResults") == Some("2")), "the caller's page size on every page");
+
+    // A server that sends a token it sent before: the page comes, then an error, then the end.
+    let server = Server::start(vec![page(r#""a""#, Some("t1")), page(r#""b""#, Some("t2")), page(r#""c""#, Some("t1"))]).await;
+    let client = acs_runtime::Client::new(&acs_swas_open::SERVICE, fixed(Config::new().endpoint(&server.url))).unwrap();
+    let pages: Vec<Result<ListThingsResponse, Error>> =
+        client.pages(ListThings { next_token: None, max_results: None }, CallOptions::default()).collect().await;
+    assert_eq!(pages.len(), 4);
+    assert_eq!(pages[2].as_ref().unwrap().things, ["c"]);
+    let err = pages[3].as_ref().unwrap_err();
+    assert_eq!(err.to_string(), "ListThings: the service repeated the page token \"t1\"; stopped instead of looping");
+    assert_eq!(server.seen().len(), 3);
+}

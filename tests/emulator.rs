@@ -694,3 +694,36 @@ async fn the_emulator_serves_roa_operations_by_path_in_both_signatures() {
     let recent = emulator.state()["recent_errors"].as_array().unwrap().len();
     assert_eq!(recent, 2, "one refusal per signature version");
 }
+
+#[tokio::test]
+async fn paginators_read_every_page_of_the_emulators_servers_and_stop_at_the_last() {
+    use acs_swas_open::list_instances::ListInstancesRequest;
+    use futures_util::TryStreamExt;
+    // 23 servers in cn-hangzhou, and i-bj in cn-beijing, which must never appear.
+    let (emulator, running) = emu::start(emu::state(23), None).await;
+    let requests = || emulator.state()["requests"].as_u64().unwrap();
+    for version in VERSIONS {
+        let client = client(&running.url, version);
+        let before = requests();
+        let pages: Vec<_> = client.list_instances_pages(ListInstancesRequest::new("cn-hangzhou").page_size(5)).try_collect().await.unwrap();
+        let shape: Vec<(Option<i32>, usize)> = pages.iter().map(|p| (p.page_number, p.instances.len())).collect();
+        assert_eq!(shape, [(Some(1), 5), (Some(2), 5), (Some(3), 5), (Some(4), 5), (Some(5), 3)], "the caller's page size on every page");
+        assert_eq!(requests() - before, 5, "no request after the last page");
+
+        let ids: Vec<String> = client
+            .list_instances_items(ListInstancesRequest::new("cn-hangzhou"))
+            .map_ok(|i| i.instance_id.unwrap())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(ids, (1..=23).map(|i| format!("i-{i}")).collect::<Vec<_>>(), "the service's default page size (10): three pages");
+
+        let rest: Vec<_> =
+            client.list_instances_pages(ListInstancesRequest::new("cn-hangzhou").page_number(3)).try_collect().await.unwrap();
+        assert_eq!(rest.iter().map(|p| p.instances.len()).collect::<Vec<_>>(), [3], "from the request's own page on");
+
+        let err =
+            client.list_instances_pages(ListInstancesRequest::new("cn-hangzhou").page_size(500)).try_collect::<Vec<_>>().await.unwrap_err();
+        assert!(matches!(err.kind(), Error::Validation(_)), "{err:?}");
+    }
+}

@@ -270,6 +270,10 @@ impl Inner {
                 return Err(Fault::new(400, "RegionIdNotMatchHost", "The parameter regionId does not match the endpoint host."));
             }
         }
+        if op.name == "ListInstances" && self.service.product == "SWAS-OPEN" {
+            let world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+            return Ok(ops::list_instances(&world.state, &business, request_id));
+        }
         if op.name == "AttachKeyPair" && self.service.product == "SWAS-OPEN" {
             let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
             let token = business.get("ClientToken").filter(|t| !t.is_empty()).cloned();

@@ -1,5 +1,10 @@
-//! What operations do. AttachKeyPair has real semantics; every other operation of the spec
-//! answers with its documented example once authentication and validation pass.
+//! What operations do. AttachKeyPair and ListInstances have real semantics; every other
+//! operation of the spec answers with its documented example once authentication and
+//! validation pass.
+//!
+//! ListInstances pages over the servers of the request's region in the state's order:
+//! `PageNumber` (default 1) and `PageSize` (default 10, as the service documents), with
+//! `TotalCount`; a page past the end is empty.
 //!
 //! AttachKeyPair, as the emulator models it:
 //! - the key pair must exist in the request's region, else 404 `InvalidKeyPairName.NotFound`
@@ -52,6 +57,21 @@ pub fn attach_key_pair(state: &mut State, params: &BTreeMap<String, String>, req
     }
     let fail = results.iter().filter(|r| r["Success"] == "false").count();
     Ok(json!({"RequestId": request_id, "TotalCount": ids.len(), "FailCount": fail, "Results": results}))
+}
+
+/// One page of the servers of the request's region.
+pub fn list_instances(state: &State, params: &BTreeMap<String, String>, request_id: &str) -> Value {
+    let region = params.get("RegionId").map(String::as_str).unwrap_or_default();
+    let number = params.get("PageNumber").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let size = params.get("PageSize").and_then(|n| n.parse::<usize>().ok()).unwrap_or(10).max(1);
+    let servers: Vec<_> = state.instances.iter().filter(|i| i.region == region).collect();
+    let page: Vec<Value> = servers
+        .iter()
+        .skip((number - 1).saturating_mul(size))
+        .take(size)
+        .map(|i| json!({"InstanceId": i.id, "InstanceName": i.id, "RegionId": i.region, "Status": "Running"}))
+        .collect();
+    json!({"RequestId": request_id, "TotalCount": servers.len(), "PageNumber": number, "PageSize": size, "Instances": page})
 }
 
 /// The documented example response of an operation, with a fresh request id under the

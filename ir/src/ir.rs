@@ -76,6 +76,55 @@ pub struct Operation {
     pub idempotency_token: Option<usize>,
     /// Names of its command-line subcommand.
     pub cli: CliNames,
+    /// How it pages, if it is a list operation.
+    pub pagination: Option<Pagination>,
+}
+
+/// How a list operation pages through its results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// Page numbers or tokens, and the request fields that carry them.
+    pub kind: PageKind,
+    /// The response's item list, as a path of Rust field names (`["instances"]`, or
+    /// `["instances", "instance"]` when the list sits in an object).
+    pub items: Vec<String>,
+    /// The type of one item.
+    pub item: Type,
+    /// Whether each step of `items` but the last is an optional object (`Option<T>`).
+    pub items_nested_in: Option<String>,
+    /// The client methods: every page, every item.
+    pub pages_method: String,
+    /// See `pages_method`.
+    pub items_method: String,
+}
+
+/// The two ways Alibaba's list operations page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageKind {
+    /// `PageNumber` and `PageSize` (any spelling), with a total count in the response.
+    Numbers {
+        /// Request field of the page number (an optional integer).
+        number: String,
+        /// Its type (`I32` or `I64`).
+        number_ty: Type,
+        /// Request field of the page size.
+        size: Option<(String, Type)>,
+        /// The response's total count: a top-level field, or a field of an object field
+        /// (`page_info.total_count`), with its type.
+        total: Option<(Vec<String>, Type)>,
+        /// The response's page size, found the same way: tells a short page when the request
+        /// left the size to the service.
+        response_size: Option<(Vec<String>, Type)>,
+    },
+    /// `NextToken` (and `MaxResults`): the response's token starts the next page.
+    Token {
+        /// Request field of the token.
+        token: String,
+        /// Request field of the page size, if any.
+        size: Option<(String, Type)>,
+        /// The response's next token (a top-level field).
+        next: String,
+    },
 }
 
 /// What an operation is called in the generated command line.

@@ -11,6 +11,7 @@ use std::fmt;
 
 use acs_runtime::service::CLI_GLOBAL_FLAGS;
 
+mod paging;
 mod types;
 
 use crate::docs;
@@ -423,9 +424,11 @@ impl<'a> OperationLowering<'a> {
             }
         });
 
+        let module = modules.claim(ident::snake(self.op));
+        let pagination = paging::detect(&module, &params, &response);
         let operation = Operation {
             name: self.op.to_owned(),
-            module: modules.claim(ident::snake(self.op)),
+            module,
             request_type,
             response_type,
             docs: OperationDocs {
@@ -447,6 +450,7 @@ impl<'a> OperationLowering<'a> {
             errors: errors.iter().map(|e| e.code.clone()).collect(),
             idempotency_token,
             cli,
+            pagination,
         };
         Ok((LoweredOperation { operation, errors_found: errors }, self.warnings.into_inner()))
     }

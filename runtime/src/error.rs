@@ -65,6 +65,15 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// A paginator stopped because the service's paging would not end.
+    #[cfg(feature = "client")]
+    #[error("{operation}: {error}")]
+    Paging {
+        /// The operation.
+        operation: &'static str,
+        /// What went wrong.
+        error: crate::paging::PagingError,
+    },
     /// The service answered, but not with a body this client can read (an HTML error page from a
     /// proxy, an empty body, JSON of the wrong shape).
     #[error("{operation}: cannot decode the HTTP {status} response ({message}); body: {snippet:?}")]

@@ -17,6 +17,8 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod lenient;
+#[cfg(feature = "client")]
+pub mod paging;
 pub mod rules;
 pub mod service;
 pub mod service_error;
@@ -31,6 +33,8 @@ pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion};
 pub use credentials::{Credentials, Secret};
 pub use endpoint::RegionEndpoint;
 pub use error::{Error, TransportErrorKind, TypedError};
+#[cfg(feature = "client")]
+pub use paging::{Cursor, PageInfo, PageStream, Paginated};
 pub use rules::{IntRules, ListRules, NumRules, Pattern, StrRules};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::{ErrorCodes, ServiceError, UnknownCode};

@@ -20,11 +20,33 @@ pub fn module(service: &Service) -> TokenStream {
             op.name,
             bare(&op.module)
         ));
+        let paging = op.pagination.as_ref().map(|p| {
+            let (pages, items) = (ident(&p.pages_method), ident(&p.items_method));
+            let item = super::rust_type(&p.item, super::Site::Crate(&op.module));
+            let pages_doc = doc(&format!(
+                "Every page of `{}`, from the request's own page on, as a stream; it ends after the last page, and a \
+                 page-size field the request sets is kept on every page.",
+                op.name
+            ));
+            let items_doc = doc(&format!("Every item of every page of `{}`, as a stream.", op.name));
+            quote! {
+                #pages_doc
+                pub fn #pages(&self, request: crate::#module::#request) -> ::acs_runtime::PageStream<'_, crate::#module::#response, crate::Error> {
+                    self.inner.pages(request, ::acs_runtime::CallOptions::default())
+                }
+
+                #items_doc
+                pub fn #items(&self, request: crate::#module::#request) -> ::acs_runtime::PageStream<'_, #item, crate::Error> {
+                    self.inner.items(request, ::acs_runtime::CallOptions::default())
+                }
+            }
+        });
         quote! {
             #d
             pub async fn #name(&self, request: crate::#module::#request) -> Result<crate::#module::#response, crate::Error> {
                 self.call(request, &::acs_runtime::CallOptions::default()).await
             }
+            #paging
         }
     });
     quote! {

@@ -13,11 +13,109 @@ pub fn module(service: &Service, op: &Operation) -> TokenStream {
     let request = request(op);
     let request_types = op.request_types.iter().map(types::request_object);
     let response = response(op);
+    let paginated = paginated(op);
     quote! {
         #docs
         #request
+        #paginated
         #(#request_types)*
         #response
+    }
+}
+
+/// `impl Paginated` for a list operation: accessors only; the runtime decides when to stop.
+fn paginated(op: &Operation) -> TokenStream {
+    let Some(p) = &op.pagination else { return quote!() };
+    let name = ident(&op.request_type);
+    let item = super::rust_type(&p.item, super::Site::Module);
+    let widen = |ty: &acs_ir::Type| if *ty == acs_ir::Type::I64 { quote!(|n| n) } else { quote!(i64::from) };
+    let size_of = |size: &Option<(String, acs_ir::Type)>| match size {
+        Some((field, ty)) => {
+            let (field, widen) = (ident(field), widen(ty));
+            quote!(self.#field.map(#widen))
+        }
+        None => quote!(None),
+    };
+    let count = |path: &Option<(Vec<String>, acs_ir::Type)>| match path {
+        Some((path, ty)) if path.len() == 1 => {
+            let (f, w) = (ident(&path[0]), widen(ty));
+            quote!(response.#f.map(#w))
+        }
+        Some((path, ty)) => {
+            let (o, f, w) = (ident(&path[0]), ident(&path[1]), widen(ty));
+            quote!(response.#o.as_ref().and_then(|o| o.#f).map(#w))
+        }
+        None => quote!(None),
+    };
+    let (cursor, size, set, total, next, response_size) = match &p.kind {
+        acs_ir::PageKind::Numbers { number, number_ty, size, total, response_size } => {
+            let field = ident(number);
+            let w = widen(number_ty);
+            let set = if *number_ty == acs_ir::Type::I64 { quote!(Some(*n)) } else { quote!(i32::try_from(*n).ok()) };
+            (
+                quote!(::acs_runtime::Cursor::Page(self.#field.map_or(1, #w))),
+                size_of(size),
+                quote! {
+                    if let ::acs_runtime::Cursor::Page(n) = cursor {
+                        self.#field = #set;
+                    }
+                },
+                count(total),
+                quote!(None),
+                count(response_size),
+            )
+        }
+        acs_ir::PageKind::Token { token, size, next } => {
+            let (field, next) = (ident(token), ident(next));
+            (
+                quote!(::acs_runtime::Cursor::Token(self.#field.clone())),
+                size_of(size),
+                quote! {
+                    if let ::acs_runtime::Cursor::Token(token) = cursor {
+                        self.#field = token.clone();
+                    }
+                },
+                quote!(None),
+                quote!(response.#next.clone()),
+                quote!(None),
+            )
+        }
+    };
+    let (count, items) = match p.items.as_slice() {
+        [list] => {
+            let list = ident(list);
+            (quote!(response.#list.len()), quote!(response.#list))
+        }
+        [object, list, ..] => {
+            let (object, list) = (ident(object), ident(list));
+            (quote!(response.#object.as_ref().map_or(0, |o| o.#list.len())), quote!(response.#object.map(|o| o.#list).unwrap_or_default()))
+        }
+        [] => unreachable!("lowering finds an item list for every paginated operation"),
+    };
+    quote! {
+        impl ::acs_runtime::Paginated for #name {
+            type Item = #item;
+
+            fn cursor(&self) -> ::acs_runtime::Cursor {
+                #cursor
+            }
+
+            fn page_size(&self) -> Option<i64> {
+                #size
+            }
+
+            fn set_cursor(&mut self, cursor: &::acs_runtime::Cursor) {
+                #set
+            }
+
+            fn page_info(response: &Self::Response) -> ::acs_runtime::PageInfo {
+                ::acs_runtime::PageInfo::new(#count, #total, #next).page_size(#response_size)
+            }
+
+            fn into_items(response: Self::Response) -> Vec<Self::Item> {
+                #items
+            }
+        }
     }
 }
 

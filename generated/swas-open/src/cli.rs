@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Binds a key pair to one or more simple application servers.
     AttachKeyPair(AttachKeyPairArgs),
+    /// Lists the simple application servers of a region, one page at a time.
+    ListInstances(ListInstancesArgs),
 }
 
 /// Flags of `AttachKeyPair`.
@@ -43,6 +45,29 @@ impl AttachKeyPairArgs {
     }
 }
 
+/// Flags of `ListInstances`.
+#[derive(Debug, ::clap::Args)]
+struct ListInstancesArgs {
+    /// The ID of the region where the simple application servers reside. [RegionId]
+    #[arg(long = "region-id")]
+    region_id: String,
+    /// The number of the page to return, starting at 1. [PageNumber; at least 1; at most 1000]
+    #[arg(long = "page-number")]
+    page_number: Option<i32>,
+    /// The number of servers per page. [PageSize; at least 1; at most 100]
+    #[arg(long = "page-size")]
+    page_size: Option<i32>,
+}
+
+impl ListInstancesArgs {
+    fn into_request(self) -> Result<crate::list_instances::ListInstancesRequest, String> {
+        let mut request = crate::list_instances::ListInstancesRequest::new(self.region_id);
+        request.page_number = self.page_number;
+        request.page_size = self.page_size;
+        Ok(request)
+    }
+}
+
 /// Runs the command with `args` (the first is the program name) against `environment`,
 /// writing to `out` and `err`; returns the exit status.
 pub async fn run<I, T>(
@@ -62,6 +87,9 @@ where
     let global = &cli.global;
     match cli.command {
         Command::AttachKeyPair(args) => {
+            ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
+        }
+        Command::ListInstances(args) => {
             ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
         }
     }

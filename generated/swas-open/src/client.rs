@@ -45,4 +45,30 @@ impl Client {
     ) -> Result<crate::attach_key_pair::AttachKeyPairResponse, crate::Error> {
         self.call(request, &::acs_runtime::CallOptions::default()).await
     }
+
+    /// `ListInstances`: Lists the simple application servers of a region, one page at a time.
+    ///
+    /// Validates the request, signs it and sends it, retrying as configured. See [`crate::list_instances`].
+    pub async fn list_instances(
+        &self,
+        request: crate::list_instances::ListInstancesRequest,
+    ) -> Result<crate::list_instances::ListInstancesResponse, crate::Error> {
+        self.call(request, &::acs_runtime::CallOptions::default()).await
+    }
+
+    /// Every page of `ListInstances`, from the request's own page on, as a stream; it ends after the last page, and a page-size field the request sets is kept on every page.
+    pub fn list_instances_pages(
+        &self,
+        request: crate::list_instances::ListInstancesRequest,
+    ) -> ::acs_runtime::PageStream<'_, crate::list_instances::ListInstancesResponse, crate::Error> {
+        self.inner.pages(request, ::acs_runtime::CallOptions::default())
+    }
+
+    /// Every item of every page of `ListInstances`, as a stream.
+    pub fn list_instances_items(
+        &self,
+        request: crate::list_instances::ListInstancesRequest,
+    ) -> ::acs_runtime::PageStream<'_, crate::list_instances::ListInstancesInstance, crate::Error> {
+        self.inner.items(request, ::acs_runtime::CallOptions::default())
+    }
 }

@@ -5,7 +5,7 @@
 //!
 //! [`Client`] sends them: it signs (ACS3-HMAC-SHA256 by default, or RPC HMAC-SHA1), retries throttling, server errors and failed connections, and decodes the response. Calls fail with [`Error`], whose [`code`](acs_runtime::TypedError::code) is an [`ErrorCode`]. Regional endpoints are in [`endpoints`]; the `cli` feature (on by default) adds the command-line front end.
 //!
-//! Operations: [`AttachKeyPair`](attach_key_pair).
+//! Operations: [`AttachKeyPair`](attach_key_pair), [`ListInstances`](list_instances).
 
 #![warn(missing_docs)]
 
@@ -26,3 +26,6 @@ pub mod errors;
 
 /// `AttachKeyPair`: Binds a key pair to one or more simple application servers.
 pub mod attach_key_pair;
+
+/// `ListInstances`: Lists the simple application servers of a region, one page at a time.
+pub mod list_instances;
