@@ -175,7 +175,13 @@ fn invalid_json_is_refused() {
 #[test]
 fn gateway_styles_are_refused() {
     let (output, dir) = generate(r#"{"info":{"style":"OSS","product":"Oss","version":"2019-05-17"},"apis":{}}"#, &[]);
-    assert_refused(&output, dir.path(), "(at info.style): API style \"OSS\" is not supported (RPC and ROA are;");
+    assert_refused(&output, dir.path(), "(at info.style): API style \"OSS\" is not supported (RPC, ROA and V3 are;");
+    let v3 = r#"{"info":{"style":"V3","product":"P","version":"v"},"apis":{"Get":{"path":"/things/{Id}","methods":["get"],
+        "parameters":[{"name":"Id","in":"path","schema":{"type":"string"}}]}}}"#;
+    let (output, dir) = generate(v3, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let get = std::fs::read_to_string(dir.path().join("out/src/get.rs")).unwrap();
+    assert!(get.contains("const PATH: &'static str = \"/things/{Id}\";"), "{get}");
 }
 
 #[test]

@@ -64,7 +64,9 @@ impl fmt::Display for LowerError {
 pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
     let style = if doc.info.style.eq_ignore_ascii_case("RPC") {
         ApiStyle::Rpc
-    } else if doc.info.style.eq_ignore_ascii_case("ROA") {
+    } else if doc.info.style.eq_ignore_ascii_case("ROA") || doc.info.style.eq_ignore_ascii_case("V3") {
+        // V3-style products describe each operation with a path, as ROA does, and are signed
+        // with ACS3-HMAC-SHA256 like everything else: the same lowering serves both.
         ApiStyle::Roa
     } else {
         return Err(LowerError {
@@ -73,7 +75,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
             operation: None,
             parameter: None,
             message: format!(
-                "API style {:?} is not supported (RPC and ROA are; gateway styles such as OSS, SLS and FC have their own protocols)",
+                "API style {:?} is not supported (RPC, ROA and V3 are; gateway styles such as OSS, SLS and FC have their own protocols)",
                 doc.info.style
             ),
         });
