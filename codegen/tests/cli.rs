@@ -225,9 +225,36 @@ fn a_recursive_ref_is_boxed() {
         "apis":{"Op":{"parameters":[{"name":"Tree","in":"query","style":"json","schema":{"$ref":"#/components/schemas/Node"}}]}}}"##;
     let (output, dir) = generate(spec, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
+    let types = std::fs::read_to_string(dir.path().join("out/src/types.rs")).unwrap();
+    assert!(types.contains("pub child: Option<Box<Node>>"), "{types}");
+    assert!(types.contains("pub children: Vec<Node>"), "a list needs no box: {types}");
     let op = std::fs::read_to_string(dir.path().join("out/src/op.rs")).unwrap();
-    assert!(op.contains("pub child: Option<Box<Node>>"), "{op}");
-    assert!(op.contains("pub children: Vec<Node>"), "a list needs no box: {op}");
+    assert!(op.contains("pub use crate::types::Node;"), "{op}");
+}
+
+#[test]
+fn identical_shapes_are_one_type_and_different_ones_stay_apart() {
+    let tag = r#"{"name":"Tag","in":"query","style":"repeatList","schema":{"type":"array","items":{"type":"object","properties":{"Key":{"type":"string"},"Value":{"type":"string"}}}}}"#;
+    let other = r#"{"name":"Tag","in":"query","style":"repeatList","schema":{"type":"array","items":{"type":"object","properties":{"Key":{"type":"string","maxLength":"8"}}}}}"#;
+    let spec = format!(
+        r#"{{"info":{{"style":"RPC","product":"P","version":"v"}},"apis":{{
+            "RunInstances":{{"parameters":[{tag}]}},"CreateDisk":{{"parameters":[{tag}]}},"CreateImage":{{"parameters":[{other}]}},
+            "Describe":{{"parameters":[],"responses":{{"200":{{"schema":{{"type":"object","properties":{{"Tags":{{"type":"array","items":{{"type":"object","properties":{{"Key":{{"type":"string"}}}}}}}}}}}}}}}}}}}}}}"#
+    );
+    let (output, dir) = generate(&spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let src = dir.path().join("out/src");
+    let types = std::fs::read_to_string(src.join("types.rs")).unwrap();
+    let structs: Vec<&str> = types.lines().filter_map(|l| l.strip_prefix("pub struct ")).map(|l| l.trim_end_matches(" {")).collect();
+    assert_eq!(
+        structs,
+        ["CreateImageTag", "DescribeTag", "Tag"],
+        "one Tag for the two identical shapes; the others keep their operation's name"
+    );
+    for (op, used) in [("run_instances", "Tag"), ("create_disk", "Tag"), ("create_image", "CreateImageTag"), ("describe", "DescribeTag")] {
+        let text = std::fs::read_to_string(src.join(format!("{op}.rs"))).unwrap();
+        assert!(text.contains(&format!("pub use crate::types::{used};")), "{op}: {text}");
+    }
 }
 
 #[test]

@@ -261,7 +261,7 @@ impl Inner {
             ),
             _ => None,
         };
-        params::check(op, &business, body.as_ref())?;
+        params::check(&self.service, op, &business, body.as_ref())?;
         if let (Some(region), Some(host_region)) = (
             business.get("RegionId"),
             host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com")),

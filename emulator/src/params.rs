@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use acs_ir::rules::{self, Check};
-use acs_ir::{Field, Location, ObjectType, Operation, Type};
+use acs_ir::{Field, Location, ObjectType, Operation, Service, Type};
 use acs_runtime::{Validate, Validator, Violation};
 use serde_json::{Map, Value};
 
@@ -51,7 +51,7 @@ impl Verdict {
 
 /// Reads and checks the operation's parameters: `business` holds the query, form, header and
 /// path parameters (decoded), `body` the JSON body of a ROA request.
-pub fn verdict(op: &Operation, business: &BTreeMap<String, String>, body: Option<&Value>) -> Verdict {
+pub fn verdict(service: &Service, op: &Operation, business: &BTreeMap<String, String>, body: Option<&Value>) -> Verdict {
     let mut verdict = Verdict::default();
     let mut values = Map::new();
     for field in &op.params {
@@ -74,7 +74,7 @@ pub fn verdict(op: &Operation, business: &BTreeMap<String, String>, body: Option
     let node = Node {
         fields: &op.params,
         values: &values,
-        types: &op.request_types,
+        types: &service.types,
         type_errors: std::cell::RefCell::new(Vec::new()),
         path: String::new(),
     };
@@ -87,8 +87,8 @@ pub fn verdict(op: &Operation, business: &BTreeMap<String, String>, body: Option
 
 /// Checks the operation's parameters: `Missing<Name>` for an absent required parameter (as the
 /// service answers), `InvalidParameter` listing every other problem.
-pub fn check(op: &Operation, business: &BTreeMap<String, String>, body: Option<&Value>) -> Result<(), Fault> {
-    let verdict = verdict(op, business, body);
+pub fn check(service: &Service, op: &Operation, business: &BTreeMap<String, String>, body: Option<&Value>) -> Result<(), Fault> {
+    let verdict = verdict(service, op, business, body);
     if let Some(name) = verdict.missing {
         return Err(Fault::new(400, format!("Missing{name}"), format!("{name} is mandatory for this action.")));
     }

@@ -26,6 +26,44 @@ pub struct Service {
     pub errors: Vec<ErrorCase>,
     /// Operations left out because they use what this generator cannot represent.
     pub skipped: Vec<Skipped>,
+    /// Every object type of every operation, once: identical shapes of the same name are
+    /// shared by the operations that use them. Sorted by name.
+    pub types: Vec<ObjectType>,
+}
+
+impl Service {
+    /// The object type called `name`.
+    pub fn object(&self, name: &str) -> Option<&ObjectType> {
+        self.types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &self.types[i])
+    }
+
+    /// Every object type `ty` names, directly or through the types it names, in first-use order.
+    pub fn objects_in<'a>(&'a self, ty: &Type, out: &mut Vec<&'a ObjectType>) {
+        match ty {
+            Type::Object(name) => {
+                if let Some(t) = self.object(name) {
+                    if !out.iter().any(|seen| seen.name == t.name) {
+                        out.push(t);
+                        for f in &t.fields {
+                            self.objects_in(&f.ty, out);
+                        }
+                    }
+                }
+            }
+            Type::List(inner) | Type::Map(inner) | Type::Boxed(inner) => self.objects_in(inner, out),
+            _ => {}
+        }
+    }
+}
+
+/// Which side of a call an object type is on: request types are built and checked, response
+/// types decoded leniently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    /// Sent.
+    Request,
+    /// Received.
+    Response,
 }
 
 /// An operation that was not generated, and why.
@@ -66,8 +104,7 @@ pub struct Operation {
     pub deprecated: bool,
     /// Request parameters, in spec order.
     pub params: Vec<Field>,
-    /// Named object types used by parameters.
-    pub request_types: Vec<ObjectType>,
+
     /// The 2xx response body.
     pub response: ResponseShape,
     /// The codes of the errors it documents (entries of [`Service::errors`]), sorted.
@@ -274,8 +311,13 @@ impl Type {
 /// A named struct: a request object (`Tag`) or a response object (`Results[]`).
 #[derive(Debug, Clone)]
 pub struct ObjectType {
-    /// Rust name, unique in the operation's module.
+    /// Rust name, unique in the crate.
     pub name: String,
+    /// The name it would have without its operation's prefix (`Tag` for `RunInstancesTag`):
+    /// the name of a shape several operations share.
+    pub base: String,
+    /// Request or response.
+    pub side: Side,
     /// Wire path it was derived from (`Results[]`), for docs.
     pub wire_path: String,
     /// Description.
@@ -291,8 +333,6 @@ pub enum ResponseShape {
     Typed {
         /// Top-level fields.
         fields: Vec<Field>,
-        /// Nested object types.
-        types: Vec<ObjectType>,
     },
     /// The spec has no response schema: fields are kept as JSON.
     Untyped,
@@ -300,8 +340,6 @@ pub enum ResponseShape {
     List {
         /// The item type.
         item: Type,
-        /// Nested object types.
-        types: Vec<ObjectType>,
     },
     /// Text, not JSON (ROA).
     Text,

@@ -12,6 +12,7 @@ use std::fmt;
 use acs_runtime::service::CLI_GLOBAL_FLAGS;
 
 mod paging;
+mod share;
 mod types;
 
 use crate::docs;
@@ -110,6 +111,7 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
     let mut operations = Vec::new();
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
     let mut skipped = Vec::new();
+    let mut per_operation = Vec::new();
     for name in selected {
         let lowering = OperationLowering { doc, op: name, style, warnings: RefCell::new(Vec::new()) };
         let (mut operation, notes) = match lowering.run(&mut modules, &mut cli_items) {
@@ -140,8 +142,14 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
                 }
             }
         }
+        per_operation.push(operation.types);
         operations.push(operation.operation);
         warnings.extend(notes);
+    }
+    // Object types become the crate's: identical shapes shared, every name unique.
+    let types = share::share(&mut operations, per_operation);
+    for op in &mut operations {
+        op.pagination = paging::detect(&op.module, &op.params, &op.response, &types);
     }
     // One variant per code, named once for the whole product.
     let mut variants = Scope::with_reserved(&["Unknown"]);
@@ -173,21 +181,17 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
         operations,
         errors,
         skipped,
+        types,
     };
     Ok((service, warnings))
 }
 
-/// An operation with the error cases it documents, before they are merged per product.
+/// An operation with the error cases it documents and its object types (named within the
+/// operation), before they are merged per product.
 struct LoweredOperation {
     operation: Operation,
     errors_found: Vec<ErrorCase>,
-}
-
-/// Which side of the call a schema describes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Request,
-    Response,
+    types: Vec<ObjectType>,
 }
 
 /// Methods a request or object type has, which no field setter may shadow.
@@ -388,7 +392,7 @@ impl<'a> OperationLowering<'a> {
                     }
                 };
                 types.resolving.clear();
-                ResponseShape::List { item, types: std::mem::take(&mut types.response) }
+                ResponseShape::List { item }
             }
             Some((_, schema)) if schema.ty.as_deref() == Some("string") && schema.reference.is_none() => ResponseShape::Text,
             Some((status, schema)) if !schema.properties.is_empty() || schema.reference.is_some() => {
@@ -408,7 +412,7 @@ impl<'a> OperationLowering<'a> {
                     )?);
                 }
                 types.resolving.clear();
-                ResponseShape::Typed { fields, types: std::mem::take(&mut types.response) }
+                ResponseShape::Typed { fields }
             }
             _ => ResponseShape::Untyped,
         };
@@ -427,7 +431,6 @@ impl<'a> OperationLowering<'a> {
         });
 
         let module = modules.claim(ident::snake(self.op));
-        let pagination = paging::detect(&module, &params, &response);
         let operation = Operation {
             name: self.op.to_owned(),
             module,
@@ -447,14 +450,15 @@ impl<'a> OperationLowering<'a> {
             security: api.security.iter().flat_map(|s| s.keys().cloned()).collect(),
             deprecated: api.deprecated.unwrap_or(false),
             params,
-            request_types: types.request,
             response,
             errors: errors.iter().map(|e| e.code.clone()).collect(),
             idempotency_token,
             cli,
-            pagination,
+            pagination: None,
         };
-        Ok((LoweredOperation { operation, errors_found: errors }, self.warnings.into_inner()))
+        let mut local_types = types.request;
+        local_types.extend(types.response);
+        Ok((LoweredOperation { operation, errors_found: errors, types: local_types }, self.warnings.into_inner()))
     }
 
     /// The operation's path: `/` for RPC; for ROA the spec's template (`[Name]` read as
@@ -545,8 +549,8 @@ mod tests {
                     {"name":"Count","in":"query","schema":{"type":"integer","format":"int32","minimum":"1","maximum":"36","enum":["1","12"]}}]}}}"##,
         );
         let op = &service.operations[0];
-        assert_eq!(op.request_types.len(), 1, "one Tag type");
-        let tag = &op.request_types[0];
+        assert_eq!(service.types.len(), 1, "one Tag type");
+        let tag = &service.types[0];
         assert_eq!(tag.name, "Tag");
         assert_eq!(op.params[0].ty, Type::List(Box::new(Type::Object("Tag".into()))));
         assert_eq!(op.params[1].ty, Type::Object("Tag".into()));

@@ -223,8 +223,8 @@ impl Values<'_> {
 
 /// The requests to try for one operation: all parameters valid, only the required ones, and
 /// each rule of each parameter broken in turn.
-fn requests(op: &IrOperation) -> Vec<Value> {
-    let values = Values { types: &op.request_types };
+fn requests(service: &acs_ir::Service, op: &IrOperation) -> Vec<Value> {
+    let values = Values { types: &service.types };
     let all: Map<String, Value> = op.params.iter().map(|p| (p.key.clone(), values.valid(p, DEPTH))).collect();
     let required: Map<String, Value> = op.params.iter().filter(|p| p.required).map(|p| (p.key.clone(), values.valid(p, DEPTH))).collect();
     let mut out = vec![Value::Object(all.clone()), Value::Object(required)];
@@ -476,7 +476,7 @@ fn main() {
         let (mut cases, mut invalid, mut skipped) = (0usize, 0usize, 0usize);
         for op in &service.operations {
             let checker = checkers.get(op.name.as_str()).unwrap_or_else(|| panic!("{label}: no checker for {}", op.name));
-            for request in requests(op) {
+            for request in requests(&service, op) {
                 let client = match checker(request.clone()) {
                     Ok(client) => client,
                     // A value the typed request cannot hold (an integer beyond i32): nothing to send.
@@ -487,7 +487,7 @@ fn main() {
                 };
                 cases += 1;
                 let pairs: BTreeMap<String, String> = client.pairs.into_iter().collect();
-                let emulator = acs_emulator::params::verdict(op, &pairs, client.body.as_ref());
+                let emulator = acs_emulator::params::verdict(&service, op, &pairs, client.body.as_ref());
                 let agree = emulator.type_errors.is_empty() && emulator.violations == client.violations && (!client.violations.is_empty() || emulator.missing.is_none());
                 if !client.violations.is_empty() {
                     invalid += 1;

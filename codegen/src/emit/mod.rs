@@ -3,7 +3,7 @@
 //! | module | writes |
 //! |---|---|
 //! | [`operation`] | `src/<operation>.rs`: request, its `Operation` impl, response |
-//! | [`types`] | the structs of requests and responses (fields, constructors, serde attributes) |
+//! | [`types`] | `src/types.rs`, the crate's object types, each once; the structs of requests and responses (fields, constructors, serde attributes) |
 //! | [`checks`] | each request struct's `Validate` impl, from [`acs_ir::rules::of`] |
 //! | [`errors`] | `src/errors.rs`: the product's `ErrorCode` and `Error` |
 //! | [`client`] | `src/client.rs` |
@@ -33,7 +33,7 @@ use quote::quote;
 
 /// The crate's own modules (and its roots and `bin` folder): lowering keeps operation modules
 /// off these names.
-pub const CRATE_MODULES: &[&str] = &["lib", "main", "bin", "client", "cli", "endpoints", "errors"];
+pub const CRATE_MODULES: &[&str] = &["lib", "main", "bin", "client", "cli", "endpoints", "errors", "types"];
 
 /// Every Rust file of the crate, by path below the crate root: the one list of outputs.
 pub fn files(service: &Service, names: &Names<'_>) -> Vec<(String, TokenStream)> {
@@ -41,6 +41,7 @@ pub fn files(service: &Service, names: &Names<'_>) -> Vec<(String, TokenStream)>
         ("src/lib.rs".to_owned(), root::lib(service)),
         ("src/endpoints.rs".to_owned(), endpoints::module(service)),
         ("src/errors.rs".to_owned(), errors::module(service)),
+        ("src/types.rs".to_owned(), types::module(service)),
         ("src/client.rs".to_owned(), client::module(service)),
         ("src/cli.rs".to_owned(), cli::module(service, names)),
         (format!("src/bin/{}.rs", names.cli_name), cli::binary(names)),

@@ -7,18 +7,30 @@ use quote::{format_ident, quote};
 
 use super::{bare, doc, ident, inner_doc, paragraphs, types};
 
-/// The module of one operation.
+/// The module of one operation. The object types it uses live in `crate::types` (shared with
+/// the other operations that use the same shapes) and are re-exported here.
 pub fn module(service: &Service, op: &Operation) -> TokenStream {
     let docs = inner_doc(&module_doc(service, op));
     let request = request(op);
-    let request_types = op.request_types.iter().map(types::request_object);
-    let response = response(op);
+    let response = response(service, op);
     let paginated = paginated(op);
+    let mut used = Vec::new();
+    for p in &op.params {
+        service.objects_in(&p.ty, &mut used);
+    }
+    match &op.response {
+        ResponseShape::Typed { fields } => fields.iter().for_each(|f| service.objects_in(&f.ty, &mut used)),
+        ResponseShape::List { item } => service.objects_in(item, &mut used),
+        ResponseShape::Untyped | ResponseShape::Text => {}
+    }
+    let mut used: Vec<proc_macro2::Ident> = used.iter().map(|t| ident(&t.name)).collect();
+    used.sort_by_key(|i| i.to_string());
+    let reexport = if used.is_empty() { quote!() } else { quote!(pub use crate::types::{#(#used),*};) };
     quote! {
         #docs
+        #reexport
         #request
         #paginated
-        #(#request_types)*
         #response
     }
 }
@@ -323,7 +335,7 @@ fn request(op: &Operation) -> TokenStream {
     }
 }
 
-fn response(op: &Operation) -> TokenStream {
+fn response(service: &Service, op: &Operation) -> TokenStream {
     let name = ident(&op.response_type);
     let demo = op.docs.response_demo.as_ref().map(|demo| format!("\n\nExample from the spec:\n\n```json\n{demo}\n```")).unwrap_or_default();
     match &op.response {
@@ -346,14 +358,12 @@ fn response(op: &Operation) -> TokenStream {
                 }
             }
         }
-        ResponseShape::List { item, types: nested } => {
+        ResponseShape::List { item } => {
             let d = doc(&format!("Response of `{}`: a JSON array.{demo}", op.name));
             let item = super::rust_type(item, super::Site::Module);
-            let nested = nested.iter().map(types::response_object);
             quote! {
                 #d
                 pub type #name = Vec<#item>;
-                #(#nested)*
             }
         }
         ResponseShape::Text => {
@@ -363,19 +373,17 @@ fn response(op: &Operation) -> TokenStream {
                 pub type #name = String;
             }
         }
-        ResponseShape::Typed { fields, types: nested } => {
+        ResponseShape::Typed { fields } => {
             let docs = format!(
                 "Response of `{}`.\n\nEvery field is optional, unknown fields are ignored, and scalars also decode from their string, number or boolean forms.{demo}",
                 op.name
             );
             let declaration = types::response_struct(&op.response_type, &docs, fields);
-            let helpers = types::failure_helpers(fields, nested);
+            let helpers = types::failure_helpers(fields, &service.types);
             let helpers = if helpers.is_empty() { quote!() } else { quote!(impl #name { #(#helpers)* }) };
-            let nested = nested.iter().map(types::response_object);
             quote! {
                 #declaration
                 #helpers
-                #(#nested)*
             }
         }
     }

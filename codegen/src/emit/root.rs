@@ -56,6 +56,7 @@ pub fn lib(service: &Service) -> TokenStream {
         pub mod client;
         pub mod endpoints;
         pub mod errors;
+        pub mod types;
         #(#modules)*
     }
 }

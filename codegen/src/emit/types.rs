@@ -1,7 +1,8 @@
 //! The structs of requests and responses: fields with their docs and serde attributes,
-//! constructors and setters for request types, lenient decoding for response types.
+//! constructors and setters for request types, lenient decoding for response types; and
+//! `src/types.rs`, the crate's object types, each once.
 
-use acs_ir::{rules, Field, Location, ObjectType, Type};
+use acs_ir::{rules, Field, Location, ObjectType, Service, Side, Type};
 use acs_runtime::rules::code;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -116,6 +117,24 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
         #constructors
 
         #validate
+    }
+}
+
+/// `src/types.rs`: every object type of the crate, once; operations that use the same shape
+/// share it.
+pub fn module(service: &Service) -> TokenStream {
+    let docs = super::inner_doc(&format!(
+        "The object types of `{}` `{}`: the values request parameters hold and the items responses carry. \
+         A shape several operations use is one type here; each operation's module re-exports the ones it uses.",
+        service.product, service.version
+    ));
+    let types = service.types.iter().map(|t| match t.side {
+        Side::Request => request_object(t),
+        Side::Response => response_object(t),
+    });
+    quote! {
+        #docs
+        #(#types)*
     }
 }
 

@@ -9,6 +9,8 @@
 //!
 //! Documented errors: [`InvalidInstanceId.NotFound`](crate::ErrorCode::InvalidInstanceIdNotFound).
 
+pub use crate::types::AttachKeyPairResult;
+
 /// Request of `AttachKeyPair`.
 ///
 /// Build it with [`AttachKeyPairRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
@@ -159,30 +161,4 @@ impl AttachKeyPairResponse {
     pub fn failed_results(&self) -> impl Iterator<Item = &AttachKeyPairResult> {
         self.results.iter().filter(|item| item.success.is_some_and(|ok| !ok.get()))
     }
-}
-
-/// Whether binding the key pair to one server succeeded.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct AttachKeyPairResult {
-    /// The result code for this server.
-    ///
-    /// Wire name: `Code`. Example: `200`.
-    #[serde(rename = "Code", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// The result message for this server.
-    ///
-    /// Wire name: `Message`. Example: `success`.
-    #[serde(rename = "Message", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Whether the key pair was bound to this server. Sent as the string `true` (bound) or `false` (not bound).
-    ///
-    /// Wire name: `Success`. Example: `true`.
-    #[serde(rename = "Success", default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<::acs_runtime::StringBool>,
-    /// The ID of the server.
-    ///
-    /// Wire name: `InstanceId`. Example: `aa6e71ddb35c46679bc4753d6219d604`.
-    #[serde(rename = "InstanceId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
 }

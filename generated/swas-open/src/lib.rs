@@ -23,6 +23,7 @@ pub mod cli;
 pub mod client;
 pub mod endpoints;
 pub mod errors;
+pub mod types;
 
 /// `AttachKeyPair`: Binds a key pair to one or more simple application servers.
 pub mod attach_key_pair;

@@ -7,6 +7,8 @@
 //!
 //! Action `ListInstances`, `SWAS-OPEN` `2020-06-01`. Sent as `POST` over HTTPS only. RAM action `swas-open:ListInstances`, access level `list`, resources `*`.
 
+pub use crate::types::ListInstancesInstance;
+
 /// Request of `ListInstances`.
 ///
 /// Build it with [`ListInstancesRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
@@ -155,35 +157,4 @@ pub struct ListInstancesResponse {
     /// Wire name: `Instances`.
     #[serde(rename = "Instances", default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<ListInstancesInstance>,
-}
-
-/// A simple application server.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct ListInstancesInstance {
-    /// The ID of the server.
-    ///
-    /// Wire name: `InstanceId`. Example: `2ad1ae67295445f598017499dc****`.
-    #[serde(rename = "InstanceId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    /// The name of the server.
-    ///
-    /// Wire name: `InstanceName`. Example: `test-InstanceName`.
-    #[serde(
-        rename = "InstanceName",
-        default,
-        deserialize_with = "::acs_runtime::lenient::string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub instance_name: Option<String>,
-    /// The region of the server.
-    ///
-    /// Wire name: `RegionId`. Example: `cn-hangzhou`.
-    #[serde(rename = "RegionId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
-    pub region_id: Option<String>,
-    /// The state of the server, such as `Running` or `Stopped`.
-    ///
-    /// Wire name: `Status`. Example: `Running`.
-    #[serde(rename = "Status", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
 }

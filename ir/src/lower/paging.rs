@@ -19,8 +19,8 @@ fn optional_param<'a>(params: &'a [Field], name: &str, integer: bool) -> Option<
 }
 
 /// The pagination of an operation whose parameters are `params` and response `response`.
-pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape) -> Option<Pagination> {
-    let ResponseShape::Typed { fields, types } = response else { return None };
+pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape, types: &[ObjectType]) -> Option<Pagination> {
+    let ResponseShape::Typed { fields } = response else { return None };
     let object = |name: &str| types.iter().find(|t| t.name == name);
     // The items: the one list of objects at the top, or the one list inside a top-level object.
     let mut lists = Vec::new();

@@ -5,7 +5,7 @@ use crate::ident::{self, Scope};
 use crate::ir::*;
 use crate::parse::{AdditionalProperties, Schema};
 
-use super::{LowerError, OperationLowering, Side, Types, RESERVED_FIELD_NAMES};
+use super::{LowerError, OperationLowering, Types, RESERVED_FIELD_NAMES};
 
 /// How deep objects may nest inside objects. Real metadata nests a few levels; the limit turns a
 /// hostile chain of a thousand `$ref`s into an error naming its path instead of exhausting the
@@ -128,10 +128,11 @@ impl<'a> OperationLowering<'a> {
                 if types.resolving.len() >= MAX_NESTING {
                     return Err(self.err(path.to_owned(), param, format!("objects are nested more than {MAX_NESTING} levels deep")));
                 }
-                let wanted = match &ref_name {
+                let base = match &ref_name {
                     Some(r) => ident::pascal(r),
-                    None => format!("{}{}", ident::pascal(self.op), ident::pascal(wire_name)),
+                    None => ident::pascal(wire_name),
                 };
+                let wanted = if ref_name.is_some() { base.clone() } else { format!("{}{base}", ident::pascal(self.op)) };
                 let name = types.scope.claim(wanted);
                 types.resolving.push((ref_name.clone().unwrap_or_default(), name.clone()));
                 let mut names = Scope::with_reserved(if side == Side::Request { RESERVED_FIELD_NAMES } else { &[] });
@@ -152,6 +153,8 @@ impl<'a> OperationLowering<'a> {
                 }
                 let object = ObjectType {
                     name: name.clone(),
+                    base,
+                    side,
                     wire_path: path.to_owned(),
                     description: schema.description.as_deref().map(docs::clean).filter(|d| !d.is_empty()),
                     fields,
