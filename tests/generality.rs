@@ -78,7 +78,8 @@ fn generate_all(shared: &Path) -> PathBuf {
             .with_crate_name(product.crate_name)
             .with_cli_name(product.crate_name);
         let generated = acs_codegen::generate_file(&spec, &settings).unwrap_or_else(|e| panic!("{e}"));
-        let shared_files = ["src/lib.rs", "src/endpoints.rs", "src/errors.rs", "src/types.rs", "src/client.rs", "src/cli.rs"].map(PathBuf::from);
+        let shared_files =
+            ["src/lib.rs", "src/endpoints.rs", "src/errors.rs", "src/types.rs", "src/client.rs", "src/cli.rs"].map(PathBuf::from);
         let modules =
             generated.files.keys().filter(|p| p.starts_with("src") && !p.starts_with("src/bin") && !shared_files.contains(p)).count();
         assert_eq!(modules, product.operations, "{}: one module per operation", product.spec);

@@ -79,6 +79,16 @@ impl Nonces {
     }
 }
 
+/// The gateway's answer to a wrong signature: it shows its string-to-sign, so a client can see
+/// where the two differ (the legacy core SDK compares it with its own).
+fn mismatch(string_to_sign: &str) -> Fault {
+    Fault::new(
+        400,
+        "SignatureDoesNotMatch",
+        format!("The request signature does not match our calculation. server StringToSign is [{string_to_sign}]"),
+    )
+}
+
 fn incomplete(message: impl Into<String>) -> Fault {
     Fault::new(400, "IncompleteSignature", message)
 }
@@ -178,11 +188,7 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
         access_key_secret: &key.secret,
     });
     if computed.signature != signature {
-        return Err(Fault::new(
-            400,
-            "SignatureDoesNotMatch",
-            format!("The request signature does not match our calculation. server StringToSign is [{}]", computed.string_to_sign),
-        ));
+        return Err(mismatch(&computed.string_to_sign));
     }
     check_token(key, req.header("x-acs-security-token"))?;
     if !nonces.fresh(id, req.header("x-acs-signature-nonce").unwrap_or(""), now) {
@@ -211,11 +217,7 @@ fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces:
     }
     let computed = sign::sign_roa_legacy(req.method, req.path, req.query, req.headers, id, &key.secret);
     if computed.signature != signature {
-        return Err(Fault::new(
-            400,
-            "SignatureDoesNotMatch",
-            format!("The request signature does not match our calculation. server StringToSign is [{}]", computed.string_to_sign),
-        ));
+        return Err(mismatch(&computed.string_to_sign));
     }
     check_token(key, req.header("x-acs-security-token"))?;
     // The legacy core SDK sends no nonce; when one is sent, it is single-use.
