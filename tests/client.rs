@@ -3,6 +3,9 @@
 //! verifies signatures: success, STS, per-instance failure, service errors, undecodable bodies,
 //! retries (5xx, throttling with x-acs-retry-after, timeouts, refused connections), validation,
 //! endpoint and credential errors.
+//!
+//! Long (over 500 lines) because each test is one behaviour of the client against a local
+//! signature-checking server, and they share its setup; splitting them would scatter it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, UNIX_EPOCH};

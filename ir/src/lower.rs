@@ -12,6 +12,7 @@ use std::fmt;
 use acs_runtime::service::CLI_GLOBAL_FLAGS;
 
 mod paging;
+mod parts;
 mod share;
 mod types;
 
@@ -460,68 +461,6 @@ impl<'a> OperationLowering<'a> {
         local_types.extend(types.response);
         Ok((LoweredOperation { operation, errors_found: errors, types: local_types }, self.warnings.into_inner()))
     }
-
-    /// The operation's path: `/` for RPC; for ROA the spec's template (`[Name]` read as
-    /// `{Name}`), whose placeholders and path parameters must match one to one.
-    fn path_template(&self, api: &model::Api, base: &str, params: &[Field]) -> Result<String, LowerError> {
-        if self.style == ApiStyle::Rpc {
-            return Ok("/".into());
-        }
-        let Some(raw) = api.path.as_deref().filter(|p| p.starts_with('/')) else {
-            return Err(self.unsupported(format!("{base}.path"), None, "a ROA operation needs a path that starts with /".into()));
-        };
-        let template = raw.replace('[', "{").replace(']', "}");
-        let mut placeholders = Vec::new();
-        let mut rest = template.as_str();
-        while let Some(start) = rest.find('{') {
-            let Some(len) = rest[start..].find('}') else { break };
-            placeholders.push(rest[start + 1..start + len].to_owned());
-            rest = &rest[start + len + 1..];
-        }
-        for name in &placeholders {
-            if !params.iter().any(|p| p.location == Location::Path && &p.wire_name == name) {
-                return Err(self.unsupported(format!("{base}.path"), None, format!("path placeholder {{{name}}} has no path parameter")));
-            }
-        }
-        if let Some(p) = params.iter().find(|p| p.location == Location::Path && !placeholders.contains(&p.wire_name)) {
-            return Err(self.unsupported(
-                format!("{base}.path"),
-                Some(&p.wire_name),
-                format!("path parameter {} has no placeholder in {raw}", p.wire_name),
-            ));
-        }
-        Ok(template)
-    }
-
-    fn errors(&self, api: &model::Api) -> Vec<ErrorCase> {
-        let mut by_code: BTreeMap<String, (BTreeSet<u16>, Vec<String>)> = BTreeMap::new();
-        for (status, list) in &api.error_codes {
-            let status_code = status.trim().parse::<u16>().ok();
-            if status_code.is_none() {
-                self.warnings.borrow_mut().push(format!("apis.{}.errorCodes.{status}: not an HTTP status; codes kept without it", self.op));
-            }
-            for e in list {
-                let Some(code) = e.error_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else { continue };
-                let entry = by_code.entry(code.to_owned()).or_default();
-                entry.0.extend(status_code);
-                if let Some(message) = e.error_message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-                    if !entry.1.iter().any(|m| m == message) {
-                        entry.1.push(message.to_owned());
-                    }
-                }
-            }
-        }
-        by_code
-            .into_iter()
-            .map(|(code, (statuses, messages))| ErrorCase {
-                variant: String::new(),
-                code,
-                statuses: statuses.into_iter().collect(),
-                messages,
-                operations: Vec::new(),
-            })
-            .collect()
-    }
 }
 
 /// The schema of the first 2xx response.
@@ -530,55 +469,4 @@ fn success_schema(api: &model::Api) -> Option<(&str, &Schema)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lower_text(text: &str) -> Service {
-        lower(&model::parse(text).unwrap(), None, &[]).unwrap().0
-    }
-
-    #[test]
-    fn a_component_used_twice_is_one_type_with_its_constraints() {
-        let service = lower_text(
-            r##"{"info":{"style":"RPC","product":"P","version":"v"},
-                "components":{"schemas":{"Tag":{"type":"object","properties":{
-                    "Key":{"type":"string","required":true,"maxLength":"128"},"Value":{"type":"string"}}}}},
-                "apis":{"Op":{"parameters":[
-                    {"name":"Tag","in":"query","style":"repeatList","schema":{"type":"array","maxItems":20,"items":{"$ref":"#/components/schemas/Tag"}}},
-                    {"name":"Extra","in":"query","style":"flat","schema":{"$ref":"#/components/schemas/Tag"}},
-                    {"name":"Count","in":"query","schema":{"type":"integer","format":"int32","minimum":"1","maximum":"36","enum":["1","12"]}}]}}}"##,
-        );
-        let op = &service.operations[0];
-        assert_eq!(service.types.len(), 1, "one Tag type");
-        let tag = &service.types[0];
-        assert_eq!(tag.name, "Tag");
-        assert_eq!(op.params[0].ty, Type::List(Box::new(Type::Object("Tag".into()))));
-        assert_eq!(op.params[1].ty, Type::Object("Tag".into()));
-        assert_eq!(op.params[0].constraints.max_items, Some(20));
-        assert!(tag.fields[0].required);
-        assert_eq!(tag.fields[0].constraints.max_length, Some(128));
-        let count = &op.params[2];
-        assert_eq!(count.ty, Type::I32);
-        assert_eq!(count.constraints.minimum, Some((Number::Int(1), false)));
-        assert_eq!(count.constraints.maximum, Some((Number::Int(36), false)));
-        assert_eq!(count.constraints.allowed_integers, [1, 12]);
-    }
-
-    #[test]
-    fn methods_styles_and_names_are_decided_here() {
-        let service = lower_text(
-            r#"{"info":{"style":"RPC","product":"P","version":"v"},
-                "apis":{"ListThings":{"methods":["get"],"schemes":["https"],"parameters":[
-                    {"name":"type","in":"query","schema":{"type":"string"}},
-                    {"name":"Ids","in":"query","style":"simple","schema":{"type":"array","items":{"type":"string"}}},
-                    {"name":"Params","in":"formData","style":"json","schema":{"type":"object"}},
-                    {"name":"ClientToken","in":"query","schema":{"type":"string"}}]}}}"#,
-        );
-        let op = &service.operations[0];
-        assert_eq!((op.method, op.https_only, op.module.as_str()), (HttpMethod::Get, true, "list_things"));
-        assert_eq!(op.params[0].rust_name, "r#type");
-        assert_eq!((op.params[1].style, op.params[2].style, op.params[2].location), (Style::Simple, Style::Json, Location::Form));
-        assert_eq!(op.params[2].ty, Type::Map(Box::new(Type::Any)), "a free-form object is a map");
-        assert_eq!(op.idempotency_token, Some(3));
-    }
-}
+mod tests;

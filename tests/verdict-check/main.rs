@@ -10,6 +10,9 @@
 //! With `--vectors FILE` (a `roa_v3.json`), it rebuilds each vector's request through the
 //! generated typed request instead, and checks that method, path, query and body are what the
 //! official SDK sent, byte for byte.
+//!
+//! Long (over 500 lines) because its three modes share the table of operations, the typed
+//! values built from the IR and the requests built from the vectors.
 
 mod ops;
 
