@@ -388,7 +388,7 @@ fn request_id(response: &HttpResponse) -> Option<String> {
     }
     #[derive(serde::Deserialize)]
     struct WithId {
-        #[serde(rename = "RequestId", alias = "requestId")]
+        #[serde(rename = "RequestId", alias = "requestId", alias = "request_id")]
         request_id: Option<String>,
     }
     serde_json::from_slice::<WithId>(&response.body).ok().and_then(|w| w.request_id)
@@ -404,5 +404,7 @@ mod tests {
             |headers: Vec<(String, String)>| HttpResponse { status: 200, headers, body: br#"{"RequestId":"FROM-BODY"}"#.to_vec() };
         assert_eq!(request_id(&response(vec![("x-acs-request-id".into(), "FROM-HEADER".into())])).as_deref(), Some("FROM-HEADER"));
         assert_eq!(request_id(&response(vec![])).as_deref(), Some("FROM-BODY"));
+        let cs = HttpResponse { status: 200, headers: vec![], body: br#"{"request_id":"CS-STYLE"}"#.to_vec() };
+        assert_eq!(request_id(&cs).as_deref(), Some("CS-STYLE"), "ROA products spell it their own way");
     }
 }
