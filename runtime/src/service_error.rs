@@ -48,7 +48,11 @@ impl ServiceError {
     /// Parses an error body. `None` when the body is not a JSON error object with a `Code`
     /// (an HTML page from a proxy, say): the caller keeps status and body instead.
     pub fn from_body(status: u16, body: &str) -> Option<Self> {
-        let parsed: Body = serde_json::from_str(body).ok()?;
+        let parsed: Body = match serde_json::from_str(body) {
+            Ok(parsed) => parsed,
+            Err(_) if body.trim_start().starts_with('<') => Body::from_xml(body)?,
+            Err(_) => return None,
+        };
         Some(Self {
             status,
             code: parsed.code?,
@@ -57,6 +61,30 @@ impl ServiceError {
             host_id: parsed.host_id,
             recommend: parsed.recommend,
             body: body.to_owned(),
+        })
+    }
+}
+
+impl Body {
+    /// The XML error body some gateways send (`<Error><Code>…</Code><Message>…</Message>…`),
+    /// read as the official SDKs read it. `None` without a `Code` (an HTML page, say).
+    fn from_xml(body: &str) -> Option<Self> {
+        let element = |name: &str| -> Option<String> {
+            let open = format!("<{name}>");
+            let start = body.find(&open)? + open.len();
+            let end = start + body[start..].find(&format!("</{name}>"))?;
+            let text = body[start..end].trim();
+            let text = text.strip_prefix("<![CDATA[").and_then(|t| t.strip_suffix("]]>")).unwrap_or(text);
+            let unescaped =
+                text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+            Some(unescaped)
+        };
+        Some(Self {
+            code: Some(element("Code")?),
+            message: element("Message"),
+            request_id: element("RequestId"),
+            host_id: element("HostId"),
+            recommend: element("Recommend"),
         })
     }
 }
@@ -115,6 +143,12 @@ mod tests {
         let e = ServiceError::from_body(400, r#"{"requestId":"r","code":"Throttling","message":"slow down"}"#).unwrap();
         assert_eq!((e.code.as_str(), e.request_id.as_deref()), ("Throttling", Some("r")));
         assert!(ServiceError::from_body(502, "<html>Bad Gateway</html>").is_none());
+        let xml = "<?xml version='1.0' encoding='UTF-8'?><Error><RequestId>R3</RequestId><HostId>h</HostId><Code>Forbidden.RAM</Code><Message>User not authorized &amp; more</Message></Error>";
+        let e = ServiceError::from_body(403, xml).unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str(), e.request_id.as_deref()),
+            ("Forbidden.RAM", "User not authorized & more", Some("R3"))
+        );
         let e = ServiceError::from_body(400, r#"{"ErrorCode":"Bad.Thing","ErrorMessage":"no","request_id":"r2"}"#).unwrap();
         assert_eq!((e.code.as_str(), e.message.as_str(), e.request_id.as_deref()), ("Bad.Thing", "no", Some("r2")));
     }
