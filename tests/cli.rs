@@ -214,3 +214,25 @@ async fn the_binary_calls_a_local_endpoint_and_sets_its_exit_status() {
     assert_eq!(invalid.status.code(), Some(2));
     assert_eq!(server.seen().len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_environment_variable_neither_panics_nor_leaks() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(binary) = binary() else {
+        panic!("could not build the swas-open binary");
+    };
+    // A value that is not UTF-8, holding something secret-looking.
+    let value = std::ffi::OsStr::from_bytes(b"very-secret-\xff\xfe-value");
+    let out = std::process::Command::new(binary)
+        .args(with(ATTACH, &["--dry-run"]))
+        .env("SOME_VARIABLE", value)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("very-secret"), "{err}");
+}

@@ -174,8 +174,11 @@ pub struct Environment {
 
 impl Environment {
     /// This process's environment.
+    ///
+    /// A variable whose name or value is not UTF-8 is left out: `std::env::vars` would panic on
+    /// it, and the panic would print the value, which can be a secret.
     pub fn process() -> Self {
-        let vars = std::env::vars().collect();
+        let vars = std::env::vars_os().filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?))).collect();
         let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
         Self { vars, home }
     }
