@@ -299,6 +299,7 @@ async fn per_call_timeouts_override_the_clients() {
     let server = Server::start(vec![Answer::json(200, acs_tests::server::SUCCESS).after(Duration::from_millis(300))]).await;
     let client = client_for(&server, SignatureVersion::V3);
     let options = CallOptions {
+        deadline: None,
         timeouts: Some(Timeouts { connect: Duration::from_secs(1), read: Duration::from_millis(100) }),
         retry: Some(RetryPolicy::none()),
     };
@@ -591,4 +592,42 @@ async fn token_paging_follows_tokens_keeps_the_page_size_and_refuses_a_repeated_
     let err = pages[3].as_ref().unwrap_err();
     assert_eq!(err.to_string(), "ListThings: the service repeated the page token \"t1\"; stopped instead of looping");
     assert_eq!(server.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn a_deadline_bounds_the_whole_call_across_retries() {
+    // Each answer comes after 2 s; each attempt would wait for it (read timeout 10 s), and a
+    // ClientToken makes retrying safe: without a deadline the call would take over 4 s.
+    let slow = || Answer::json(200, acs_tests::server::SUCCESS).after(Duration::from_secs(2));
+    let server = Server::start(vec![slow(), slow(), slow()]).await;
+    let retry = RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) };
+    let client = Client::new(fixed(Config::new().endpoint(&server.url)).retry(retry).deadline(Duration::from_millis(700))).unwrap();
+    let start = Instant::now();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp").client_token("t")).await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_millis(1500), "took {:?}", start.elapsed());
+    assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Timeout, attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("deadline of 700ms"), "{err}");
+    // Per call, too.
+    let options = CallOptions { deadline: Some(Duration::from_millis(300)), ..CallOptions::default() };
+    let start = Instant::now();
+    let unlimited = Client::new(fixed(Config::new().endpoint(&server.url)).retry(retry)).unwrap();
+    let err = unlimited.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"), &options).await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_millis(1000) && err.to_string().contains("deadline of 300ms"),
+        "{err} after {:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_response_over_the_size_limit_is_refused_and_not_retried() {
+    let big = format!(r#"{{"RequestId":"R","Padding":"{}"}}"#, "x".repeat(200_000));
+    let server = Server::start(vec![Answer::json(200, &big), Answer::json(200, &big)]).await;
+    let client = Client::new(fixed(Config::new().endpoint(&server.url)).max_response_bytes(100_000)).unwrap();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::TooLarge, attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("larger than the limit of 100000 bytes"), "{err}");
+    assert_eq!(server.seen().len(), 1, "not retried, though a ClientToken would make it safe");
+    let roomy = Client::new(fixed(Config::new().endpoint(&server.url))).unwrap();
+    roomy.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
 }

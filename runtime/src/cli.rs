@@ -52,6 +52,9 @@ pub struct GlobalArgs {
     /// Attempts in all, retries included.
     #[arg(long, global = true, value_name = "N")]
     pub max_attempts: Option<u32>,
+    /// A limit on the whole call, retries included, in milliseconds.
+    #[arg(long, global = true, value_name = "MS")]
+    pub deadline_ms: Option<u64>,
 }
 
 pub use crate::service::CLI_GLOBAL_FLAGS;
@@ -80,6 +83,9 @@ impl GlobalArgs {
             timeouts.read = std::time::Duration::from_millis(ms);
         }
         config = config.timeouts(timeouts);
+        if let Some(ms) = self.deadline_ms {
+            config = config.deadline(std::time::Duration::from_millis(ms));
+        }
         if let Some(n) = self.max_attempts {
             config = config.retry(crate::client::RetryPolicy { max_attempts: n.max(1), ..Default::default() });
         }

@@ -90,7 +90,8 @@ impl Client {
                 Arc::new(config.chain.resolve(&environment)?)
             }
         };
-        let transport = config.transport.clone().unwrap_or_else(|| Arc::new(ReqwestTransport::new()));
+        let transport =
+            config.transport.clone().unwrap_or_else(|| Arc::new(ReqwestTransport::new().max_response_bytes(config.max_response_bytes)));
         Ok(Self { service, credentials, config, transport })
     }
 
@@ -159,10 +160,14 @@ impl Client {
         let timeouts = options.timeouts.unwrap_or(self.config.timeouts);
         let span = tracing::info_span!("acs.call", operation = call.action, product = self.service.product, host = %endpoint.host, attempts = tracing::field::Empty, request_id = tracing::field::Empty);
         let call_span = span.clone();
-        async {
+        let deadline = options.deadline.or(self.config.deadline);
+        // Attempts so far, readable when the deadline cuts the call short.
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let call_future = async {
             let mut attempt = 0;
             loop {
                 attempt += 1;
+                attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
                 // Signed anew each time: fresh credentials (a provider may have refreshed them),
                 // date and nonce per attempt.
                 let credentials = self.credentials.provide().await?;
@@ -222,7 +227,8 @@ impl Client {
                     Err(e) => {
                         // A request that may have reached the service is repeated only when an
                         // idempotency token makes a second delivery harmless.
-                        let retryable = e.kind == TransportErrorKind::Connect || call.idempotent;
+                        let retryable =
+                            e.kind == TransportErrorKind::Connect || (call.idempotent && e.kind != TransportErrorKind::TooLarge);
                         tracing::info!(attempt, kind = %e.kind, retryable, "acs transport error: {}", e.message);
                         if retryable && !last {
                             tokio::time::sleep(self.delay(&retry, attempt, None)).await;
@@ -233,8 +239,19 @@ impl Client {
                 }
             }
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        match deadline {
+            None => call_future.await,
+            Some(deadline) => match tokio::time::timeout(deadline, call_future).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Error::Transport {
+                    operation: call.action,
+                    kind: TransportErrorKind::Timeout,
+                    message: format!("no answer within the call's deadline of {deadline:?}, retries included"),
+                    attempts: attempts.load(std::sync::atomic::Ordering::Relaxed),
+                }),
+            },
+        }
     }
 
     fn delay(&self, retry: &RetryPolicy, attempt: u32, response: Option<&HttpResponse>) -> Duration {

@@ -68,6 +68,8 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) validate: bool,
     pub(crate) allow_http: bool,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) max_response_bytes: usize,
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
@@ -87,6 +89,8 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             validate: true,
             allow_http: false,
+            deadline: None,
+            max_response_bytes: crate::transport::DEFAULT_MAX_RESPONSE_BYTES,
             transport: None,
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
@@ -184,6 +188,21 @@ impl Config {
         self
     }
 
+    /// A limit on each whole call, every attempt and back-off included (default: none; each
+    /// attempt still has its connect and read timeouts). A call that runs past it fails with a
+    /// timeout error.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The largest response body the default transport reads (default 64 MiB); a larger one is
+    /// an error, not retried.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// A custom HTTP layer.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
@@ -216,6 +235,8 @@ pub struct CallOptions {
     pub timeouts: Option<Timeouts>,
     /// Retry policy for this call.
     pub retry: Option<RetryPolicy>,
+    /// Deadline of this whole call, attempts and back-off included.
+    pub deadline: Option<Duration>,
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection failed after the request may have been sent (reset, dropped, bad framing).
     Io,
+    /// The response body is larger than the configured limit; not retried.
+    TooLarge,
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -25,6 +27,7 @@ impl fmt::Display for TransportErrorKind {
             Self::Connect => "connection",
             Self::Timeout => "timeout",
             Self::Io => "I/O",
+            Self::TooLarge => "response size",
         })
     }
 }

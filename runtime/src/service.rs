@@ -185,6 +185,7 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "connect-timeout-ms",
     "read-timeout-ms",
     "max-attempts",
+    "deadline-ms",
     "help",
     "version",
 ];

@@ -131,9 +131,19 @@ pub trait Transport: Send + Sync {
 /// The default transport: reqwest over rustls (no OpenSSL). One pooled client per distinct pair
 /// of timeouts, so per-call timeouts are real connect and read limits.
 #[cfg(feature = "client")]
-#[derive(Default)]
 pub struct ReqwestTransport {
     clients: Mutex<HashMap<Timeouts, reqwest::Client>>,
+    max_response_bytes: usize,
+}
+
+/// The largest response body the default transport reads: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+#[cfg(feature = "client")]
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self { clients: Mutex::default(), max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
+    }
 }
 
 #[cfg(feature = "client")]
@@ -141,6 +151,12 @@ impl ReqwestTransport {
     /// A transport with no connections yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Refuses a response body larger than `bytes` (read no further than that).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 
     fn client(&self, timeouts: Timeouts) -> Result<reqwest::Client, TransportError> {
@@ -209,7 +225,23 @@ impl Transport for ReqwestTransport {
                 .iter()
                 .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                 .collect();
-            let body = response.bytes().await.map_err(fail)?.to_vec();
+            // Read in chunks, so an endless or oversized body stops at the limit.
+            let limit = self.max_response_bytes;
+            let too_large = || TransportError {
+                kind: TransportErrorKind::TooLarge,
+                message: format!("the response body is larger than the limit of {limit} bytes"),
+            };
+            if response.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(too_large());
+            }
+            let mut response = response;
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(fail)? {
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
             Ok(HttpResponse { status, headers, body })
         })
     }
