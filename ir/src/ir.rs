@@ -94,8 +94,6 @@ pub struct Operation {
     pub method: HttpMethod,
     /// Path template, `{Name}` for each path parameter; `/` for RPC.
     pub path: String,
-    /// Methods the spec allows, as written.
-    pub methods: Vec<String>,
     /// True when only HTTPS is allowed.
     pub https_only: bool,
     /// Authentication schemes (`AK`, `Anonymous`, …).
@@ -127,8 +125,6 @@ pub struct Pagination {
     pub items: Vec<String>,
     /// The type of one item.
     pub item: Type,
-    /// Whether each step of `items` but the last is an optional object (`Option<T>`).
-    pub items_nested_in: Option<String>,
     /// The client methods: every page, every item.
     pub pages_method: String,
     /// See `pages_method`.

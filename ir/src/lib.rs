@@ -20,7 +20,7 @@ pub mod rules;
 use std::fmt;
 
 pub use ir::*;
-pub use lower::{LowerError, LowerErrorKind, CLI_ITEMS};
+pub use lower::{LowerError, LowerErrorKind};
 pub use parse::ParseError;
 
 /// A spec, lowered.

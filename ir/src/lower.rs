@@ -22,7 +22,7 @@ use crate::ir::*;
 use crate::parse::{self as model, ApiDocs, Schema};
 
 /// What the generated CLI module declares besides one variant and one flags struct per operation.
-pub const CLI_ITEMS: &[&str] = &["Cli", "Command"];
+const CLI_ITEMS: &[&str] = &["Cli", "Command"];
 
 /// A spec the generator cannot turn into a correct client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,7 +446,6 @@ impl<'a> OperationLowering<'a> {
             },
             method,
             path,
-            methods: api.methods.clone(),
             https_only,
             security: api.security.iter().flat_map(|s| s.keys().cloned()).collect(),
             deprecated: api.deprecated.unwrap_or(false),

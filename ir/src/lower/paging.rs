@@ -26,19 +26,19 @@ pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape, t
     let mut lists = Vec::new();
     for f in fields {
         match &f.ty {
-            Type::List(item) if matches!(**item, Type::Object(_)) => lists.push((vec![f.rust_name.clone()], (**item).clone(), None)),
+            Type::List(item) if matches!(**item, Type::Object(_)) => lists.push((vec![f.rust_name.clone()], (**item).clone())),
             Type::Object(name) => {
                 let inner: Vec<&Field> =
                     object(name)?.fields.iter().filter(|g| matches!(&g.ty, Type::List(i) if matches!(**i, Type::Object(_)))).collect();
                 if let [g] = inner.as_slice() {
                     let Type::List(item) = &g.ty else { unreachable!() };
-                    lists.push((vec![f.rust_name.clone(), g.rust_name.clone()], (**item).clone(), Some(name.clone())));
+                    lists.push((vec![f.rust_name.clone(), g.rust_name.clone()], (**item).clone()));
                 }
             }
             _ => {}
         }
     }
-    let [(items, item, items_nested_in)] = <[_; 1]>::try_from(lists).ok()?;
+    let [(items, item)] = <[_; 1]>::try_from(lists).ok()?;
     let size = |names: &[&str]| names.iter().find_map(|n| optional_param(params, n, true)).map(|p| (p.rust_name.clone(), p.ty.clone()));
     let kind = if let (Some(token), Some(next)) =
         (optional_param(params, "nexttoken", false), fields.iter().find(|f| norm(&f.wire_name) == "nexttoken" && f.ty == Type::String))
@@ -70,7 +70,6 @@ pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape, t
         kind,
         items,
         item,
-        items_nested_in,
         pages_method: ident::snake(&format!("{base}_pages")),
         items_method: ident::snake(&format!("{base}_items")),
     })
