@@ -15,6 +15,16 @@ pub enum ApiStyle {
     Roa,
 }
 
+impl ApiStyle {
+    /// The variant's name (`Roa`), as generated code spells it.
+    pub fn variant_name(self) -> &'static str {
+        match self {
+            Self::Rpc => "Rpc",
+            Self::Roa => "Roa",
+        }
+    }
+}
+
 /// A product version (`SWAS-OPEN` `2020-06-01`) and its endpoints.
 #[derive(Debug)]
 pub struct ServiceInfo {

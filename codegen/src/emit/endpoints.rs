@@ -10,13 +10,7 @@ use super::inner_doc;
 pub fn module(service: &Service) -> TokenStream {
     let docs = inner_doc(&format!("Regional endpoints of `{}` `{}`, from the spec's `endpoints` list.", service.product, service.version));
     let (product, version) = (&service.product, &service.version);
-    let style = quote::format_ident!(
-        "{}",
-        match service.style {
-            acs_ir::ApiStyle::Roa => "Roa",
-            _ => "Rpc",
-        }
-    );
+    let style = quote::format_ident!("{}", service.style.variant_name());
     let entries = service.endpoints.iter().map(|(region, host)| quote! { ::acs_runtime::RegionEndpoint { region: #region, host: #host } });
     quote! {
         #docs
