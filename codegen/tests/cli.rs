@@ -436,3 +436,13 @@ fn download_failures_are_clear_and_write_nothing() {
         assert!(!cache.exists() && !out.exists(), "{product}: nothing may be written");
     }
 }
+
+#[test]
+fn subcommands_are_named_in_lowering_and_never_collide() {
+    let spec =
+        r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":{"ListThings":{"parameters":[]},"listThings":{"parameters":[]}}}"#;
+    let (output, dir) = generate(spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let cli = std::fs::read_to_string(dir.path().join("out/src/cli.rs")).unwrap();
+    assert!(cli.contains(r#"#[command(name = "list-things")]"#) && cli.contains(r#"#[command(name = "list-things-2")]"#), "{cli}");
+}

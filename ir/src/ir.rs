@@ -167,6 +167,8 @@ pub struct CliNames {
     pub variant: String,
     /// The struct of its flags (`AttachKeyPairArgs`).
     pub args_type: String,
+    /// The subcommand users type (`attach-key-pair`), unique among the product's.
+    pub command: String,
 }
 
 /// Text for an operation's docs.

@@ -109,13 +109,14 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
     let mut warnings = Vec::new();
     let mut modules = Scope::with_reserved(reserved_modules);
     let mut cli_items = Scope::with_reserved(CLI_ITEMS);
+    let mut commands = Scope::with_reserved(&["help"]);
     let mut operations = Vec::new();
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
     let mut skipped = Vec::new();
     let mut per_operation = Vec::new();
     for name in selected {
         let lowering = OperationLowering { doc, op: name, style, warnings: RefCell::new(Vec::new()) };
-        let (mut operation, notes) = match lowering.run(&mut modules, &mut cli_items) {
+        let (mut operation, notes) = match lowering.run(&mut modules, &mut cli_items, &mut commands) {
             Ok(lowered) => lowered,
             Err(e) if e.kind == LowerErrorKind::Unsupported => {
                 warnings.push(format!("skipped operation {name} (at {}): {}", e.path, e.message));
@@ -234,7 +235,7 @@ impl<'a> OperationLowering<'a> {
         LowerError { kind: LowerErrorKind::Unsupported, ..self.err(path, parameter, message) }
     }
 
-    fn run(self, modules: &mut Scope, cli_items: &mut Scope) -> Result<(LoweredOperation, Vec<String>), LowerError> {
+    fn run(self, modules: &mut Scope, cli_items: &mut Scope, commands: &mut Scope) -> Result<(LoweredOperation, Vec<String>), LowerError> {
         let doc: &'a ApiDocs = self.doc;
         let api = &doc.apis[self.op];
         let base = format!("apis.{}", self.op);
@@ -244,7 +245,9 @@ impl<'a> OperationLowering<'a> {
         let cli = {
             let variant = cli_items.claim(pascal.clone());
             let args_type = cli_items.claim(format!("{}Args", variant.trim_start_matches("r#")));
-            CliNames { variant, args_type }
+            // Kebab names have no `_`: the only one is the collision suffix, shown as `-2`.
+            let command = commands.claim(ident::kebab(self.op)).replace('_', "-");
+            CliNames { variant, args_type, command }
         };
 
         let method = HttpMethod::choose(api.methods.iter().map(String::as_str)).ok_or_else(|| {

@@ -376,15 +376,7 @@ fn vectors(file: &str) -> (usize, usize) {
 /// The command line that makes `request` (keyed as the typed request's JSON) with the flags the
 /// IR names: scalars as values, lists of scalars as repeated flags, everything else as JSON.
 fn cli_args(op: &acs_ir::Operation, request: &Map<String, Value>) -> Vec<String> {
-    let command = op.cli.variant.trim_start_matches("r#");
-    let mut subcommand = String::new();
-    for (i, c) in command.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 && !command[..i].ends_with(|p: char| p.is_ascii_uppercase()) {
-            subcommand.push('-');
-        }
-        subcommand.push(c.to_ascii_lowercase());
-    }
-    let mut args = vec![subcommand];
+    let mut args = vec![op.cli.command.clone()];
     for p in &op.params {
         let Some(value) = request.get(&p.key) else { continue };
         let flag = format!("--{}", p.flag.as_deref().unwrap());

@@ -60,7 +60,8 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         let module = ident(&op.module);
         let request = ident(&op.request_type);
         let help = doc(&help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name));
-        variants.push(quote! { #help #variant(#args_name) });
+        let command = &op.cli.command;
+        variants.push(quote! { #help #[command(name = #command)] #variant(#args_name) });
 
         let mut fields = Vec::new();
         let mut new_args = Vec::new();

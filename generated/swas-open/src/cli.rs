@@ -15,8 +15,10 @@ struct Cli {
 #[derive(Debug, ::clap::Subcommand)]
 enum Command {
     /// Binds a key pair to one or more simple application servers.
+    #[command(name = "attach-key-pair")]
     AttachKeyPair(AttachKeyPairArgs),
     /// Lists the simple application servers of a region, one page at a time.
+    #[command(name = "list-instances")]
     ListInstances(ListInstancesArgs),
 }
 
