@@ -101,7 +101,7 @@ impl Params {
         match (style, value) {
             (_, Value::Null) => {}
             (Style::Json, Value::String(text)) => self.push(name, text.as_str()),
-            (Style::Json, other) => self.push(name, other.to_string()),
+            (Style::Json, other) => self.push(name, json_sorted(other)),
             (Style::Simple, Value::Array(items)) => {
                 let joined: Vec<String> = items.iter().filter_map(scalar_text).collect();
                 self.push(name, joined.join(","));
