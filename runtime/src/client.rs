@@ -87,7 +87,7 @@ impl Client {
             Some(provider) => provider.clone(),
             None => {
                 let environment = config.environment.clone().unwrap_or_else(Environment::process);
-                Arc::new(config.chain.resolve(&environment)?)
+                config.chain.build(&environment, &config.credentials_http())?
             }
         };
         let transport =

@@ -114,6 +114,19 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
+    /// How the credentials providers reach the network: this config's transport (if any),
+    /// clock, nonces and user agent.
+    pub(crate) fn credentials_http(&self) -> crate::credentials::HttpContext {
+        let mut http = crate::credentials::HttpContext::default()
+            .with_clock(self.clock.clone())
+            .with_nonce_source(self.nonce.clone())
+            .with_user_agent(self.user_agent.clone());
+        if let Some(transport) = &self.transport {
+            http = http.with_transport(transport.clone());
+        }
+        http
+    }
+
     /// The defaults: credentials from the chain, V3 signatures, 5 s / 10 s timeouts, 3 attempts.
     pub fn new() -> Self {
         Self::default()

@@ -134,6 +134,7 @@ pub trait Transport: Send + Sync {
 pub struct ReqwestTransport {
     clients: Mutex<HashMap<Timeouts, reqwest::Client>>,
     max_response_bytes: usize,
+    no_proxy: bool,
 }
 
 /// The largest response body the default transport reads: 64 MiB.
@@ -142,7 +143,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
 #[cfg(feature = "client")]
 impl Default for ReqwestTransport {
     fn default() -> Self {
-        Self { clients: Mutex::default(), max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
+        Self { clients: Mutex::default(), max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES, no_proxy: false }
     }
 }
 
@@ -159,12 +160,23 @@ impl ReqwestTransport {
         self
     }
 
+    /// Ignores `HTTP_PROXY`/`HTTPS_PROXY` (for the instance metadata service, which only the
+    /// instance itself can reach).
+    pub fn without_proxy(mut self) -> Self {
+        self.no_proxy = true;
+        self
+    }
+
     fn client(&self, timeouts: Timeouts) -> Result<reqwest::Client, TransportError> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = clients.get(&timeouts) {
             return Ok(c.clone());
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if self.no_proxy {
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .connect_timeout(timeouts.connect)
             .read_timeout(timeouts.read)
             .redirect(reqwest::redirect::Policy::none())
