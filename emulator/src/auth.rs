@@ -93,7 +93,7 @@ fn incomplete(message: impl Into<String>) -> Fault {
     Fault::new(400, "IncompleteSignature", message)
 }
 
-fn check_time(text: Option<&str>, name: &str, now: SystemTime) -> Result<(), Fault> {
+pub(crate) fn check_time(text: Option<&str>, name: &str, now: SystemTime) -> Result<(), Fault> {
     let text = text.ok_or_else(|| Fault::new(400, "MissingTimestamp", format!("{name} is mandatory for this action.")))?;
     let at = sign::parse_timestamp(text).ok_or_else(|| {
         Fault::new(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value is not well formatted: {text:?}."))
@@ -116,7 +116,10 @@ fn find_key<'k>(keys: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, Fault>
     keys.iter().find(|k| k.id == id).ok_or_else(|| Fault::new(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))
 }
 
-fn check_token(key: &AccessKey, sent: Option<&str>) -> Result<(), Fault> {
+fn check_token(key: &AccessKey, sent: Option<&str>, now: SystemTime) -> Result<(), Fault> {
+    if key.expiration.as_deref().and_then(sign::parse_timestamp).is_some_and(|expiry| now >= expiry) {
+        return Err(Fault::new(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."));
+    }
     match (&key.security_token, sent) {
         (None, _) => Ok(()),
         (Some(expected), Some(sent)) if expected == sent => Ok(()),
@@ -190,7 +193,7 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
     if computed.signature != signature {
         return Err(mismatch(&computed.string_to_sign));
     }
-    check_token(key, req.header("x-acs-security-token"))?;
+    check_token(key, req.header("x-acs-security-token"), now)?;
     if !nonces.fresh(id, req.header("x-acs-signature-nonce").unwrap_or(""), now) {
         return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
     }
@@ -219,7 +222,7 @@ fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces:
     if computed.signature != signature {
         return Err(mismatch(&computed.string_to_sign));
     }
-    check_token(key, req.header("x-acs-security-token"))?;
+    check_token(key, req.header("x-acs-security-token"), now)?;
     // The legacy core SDK sends no nonce; when one is sent, it is single-use.
     if let Some(nonce) = req.header("x-acs-signature-nonce") {
         if !nonces.fresh(id, nonce, now) {
@@ -252,7 +255,7 @@ fn verify_rpc(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: 
             format!("Specified signature is not matched with our calculation. server string to sign is:{}", computed.string_to_sign),
         ));
     }
-    check_token(key, req.param("SecurityToken"))?;
+    check_token(key, req.param("SecurityToken"), now)?;
     if !nonces.fresh(id, nonce, now) {
         return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
     }

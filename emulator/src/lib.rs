@@ -7,13 +7,20 @@
 //! `ClientToken`; other operations answer their documented example. Errors use the service's
 //! body shape and codes.
 //!
-//! `GET /_emulator/state` shows the live state (secrets redacted) and the idempotency ledger.
+//! STS `AssumeRole` and `AssumeRoleWithOIDC` (version 2015-04-01) are answered whatever the
+//! spec, and so are the ECS instance metadata service (`/latest/api/token`,
+//! `/latest/meta-data/ram/security-credentials/…`) and a credentials URI
+//! (`/_emulator/credentials`): the keys they issue are accepted until they expire.
+//!
+//! `GET /_emulator/state` shows the live state (secrets redacted), the idempotency ledger and
+//! the STS sessions issued.
 
 pub mod auth;
 pub mod ops;
 pub mod params;
 pub mod reply;
 pub mod state;
+pub mod sts;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -67,6 +74,11 @@ struct World {
     requests: u64,
     /// The latest error answers, newest last: what the emulator said, whatever an SDK made of it.
     recent_errors: std::collections::VecDeque<Value>,
+    /// STS sessions issued, oldest first (the latest [`RECENT_ERRORS`]).
+    sts_sessions: std::collections::VecDeque<Value>,
+    metadata_tokens: sts::metadata::Tokens,
+    /// Requests to the metadata service and the credentials URI, by path.
+    credential_requests: BTreeMap<String, u64>,
 }
 
 /// How many error answers `GET /_emulator/state` shows.
@@ -77,6 +89,8 @@ impl World {
         let mut view = self.state.view(&self.ledger);
         view["requests"] = Value::from(self.requests);
         view["recent_errors"] = Value::Array(self.recent_errors.iter().cloned().collect());
+        view["sts_sessions"] = Value::Array(self.sts_sessions.iter().cloned().collect());
+        view["credential_requests"] = serde_json::to_value(&self.credential_requests).unwrap_or_default();
         view
     }
 }
@@ -139,6 +153,9 @@ impl Emulator {
                     nonces: Nonces::default(),
                     requests: 0,
                     recent_errors: Default::default(),
+                    sts_sessions: Default::default(),
+                    metadata_tokens: Default::default(),
+                    credential_requests: BTreeMap::new(),
                 }),
                 faults: faults.map(|f| (f, Mutex::new(fastrand::Rng::with_seed(f.seed)))),
             }),
@@ -147,7 +164,14 @@ impl Emulator {
 
     /// The HTTP routes.
     pub fn router(&self) -> Router {
-        Router::new().route("/_emulator/state", get(state_view)).fallback(api).with_state(self.inner.clone())
+        Router::new()
+            .route("/_emulator/state", get(state_view))
+            .route("/_emulator/credentials", get(credentials_uri))
+            .route("/latest/api/token", axum::routing::put(metadata_token))
+            .route("/latest/meta-data/ram/security-credentials/", get(metadata_role))
+            .route("/latest/meta-data/ram/security-credentials/{role}", get(metadata_credentials))
+            .fallback(api)
+            .with_state(self.inner.clone())
     }
 
     /// The live state as `GET /_emulator/state` shows it.
@@ -170,6 +194,71 @@ impl Emulator {
         });
         Ok(Running { url, shutdown: Some(tx), task: Some(task) })
     }
+}
+
+fn plain(status: u16, text: String) -> Response {
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), text).into_response()
+}
+
+impl Inner {
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a request to the metadata service or the credentials URI.
+    fn count(&self, path: &str) -> std::sync::MutexGuard<'_, World> {
+        let mut world = self.world();
+        *world.credential_requests.entry(path.to_owned()).or_default() += 1;
+        world
+    }
+}
+
+const TOKEN_HEADER: &str = "x-aliyun-ecs-metadata-token";
+
+async fn metadata_token(Shared(inner): Shared<Arc<Inner>>, headers: HeaderMap) -> Response {
+    let ttl = headers.get("x-aliyun-ecs-metadata-token-ttl-seconds").and_then(|v| v.to_str().ok());
+    let mut world = inner.count("PUT /latest/api/token");
+    match sts::metadata::token(&mut world.metadata_tokens, ttl, SystemTime::now()) {
+        Ok(token) => plain(200, token),
+        Err((status, message)) => plain(status, message),
+    }
+}
+
+fn metadata_admit(world: &World, headers: &HeaderMap) -> Result<(), Response> {
+    let sent = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
+    sts::metadata::admit(&world.metadata_tokens, &world.state, sent, SystemTime::now()).map_err(|(status, message)| plain(status, message))
+}
+
+async fn metadata_role(Shared(inner): Shared<Arc<Inner>>, headers: HeaderMap) -> Response {
+    let world = inner.count("GET /latest/meta-data/ram/security-credentials/");
+    if let Err(refused) = metadata_admit(&world, &headers) {
+        return refused;
+    }
+    match sts::metadata::role_name(&world.state) {
+        Ok(name) => plain(200, name),
+        Err((status, message)) => plain(status, message),
+    }
+}
+
+async fn metadata_credentials(
+    Shared(inner): Shared<Arc<Inner>>,
+    axum::extract::Path(role): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut world = inner.count("GET /latest/meta-data/ram/security-credentials/<role>");
+    if let Err(refused) = metadata_admit(&world, &headers) {
+        return refused;
+    }
+    match sts::metadata::credentials(&mut world.state, &role, SystemTime::now()) {
+        Ok(body) => json_response(200, &body, &[]),
+        Err((status, message)) => plain(status, message),
+    }
+}
+
+async fn credentials_uri(Shared(inner): Shared<Arc<Inner>>) -> Response {
+    let mut world = inner.count("GET /_emulator/credentials");
+    let body = sts::credentials_uri(&mut world.state, SystemTime::now());
+    json_response(200, &body, &[])
 }
 
 async fn state_view(Shared(inner): Shared<Arc<Inner>>) -> Response {
@@ -200,6 +289,21 @@ impl Inner {
 
     /// Authenticates, checks and carries out one API request.
     fn handle(&self, incoming: &Incoming<'_>, host: &str, request_id: &str) -> Result<Value, Fault> {
+        if sts::is_sts(incoming) {
+            let mut world = self.world();
+            let World { state, nonces, sts_sessions, .. } = &mut *world;
+            let now = SystemTime::now();
+            let (body, record) = if incoming.param("Action") == Some("AssumeRole") {
+                sts::assume_role(state, nonces, incoming, now, request_id)?
+            } else {
+                sts::assume_role_with_oidc(state, incoming, now, request_id)?
+            };
+            if sts_sessions.len() == RECENT_ERRORS {
+                sts_sessions.pop_front();
+            }
+            sts_sessions.push_back(record);
+            return Ok(body);
+        }
         let (query, form) = (incoming.query, incoming.form);
         let caller = {
             let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());

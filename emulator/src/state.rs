@@ -25,6 +25,9 @@ pub struct AccessKey {
     /// STS token, for temporary keys.
     #[serde(default)]
     pub security_token: Option<String>,
+    /// Until when a temporary key is accepted (`YYYY-MM-DDTHH:MM:SSZ`); none for long-lived keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
     /// Other fields, kept.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -57,6 +60,24 @@ pub struct KeyPair {
     pub extra: Map<String, Value>,
 }
 
+/// How temporary keys are issued (`"sts"` in the state file).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StsSettings {
+    /// Issued keys live at most this long, whatever was asked (to test expiry in seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_lifetime_seconds: Option<u64>,
+    /// The RAM role attached to the emulated ECS instance; none means the metadata service
+    /// says no role is attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_role: Option<String>,
+    /// The metadata service refuses reads without a session token (hardened mode only).
+    #[serde(default)]
+    pub metadata_hardened_only: bool,
+    /// Other fields, kept.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// The state file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -68,6 +89,9 @@ pub struct State {
     /// Key pairs.
     #[serde(default)]
     pub key_pairs: Vec<KeyPair>,
+    /// How STS, the instance metadata service and the credentials URI issue temporary keys.
+    #[serde(default)]
+    pub sts: StsSettings,
     /// Other fields, kept.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -127,6 +151,11 @@ impl State {
             }
             if !ids.insert(&k.id) {
                 return Err(format!("access_keys[{i}]: id {:?} appears twice", k.id));
+            }
+            if let Some(e) = &k.expiration {
+                if acs_runtime::sign::parse_timestamp(e).is_none() {
+                    return Err(format!("access_keys[{i}]: expiration {e:?} is not YYYY-MM-DDTHH:MM:SSZ"));
+                }
             }
         }
         let mut pairs = BTreeSet::new();

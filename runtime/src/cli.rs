@@ -171,16 +171,19 @@ pub fn main(command: impl std::future::Future<Output = i32>) -> std::process::Ex
 }
 
 /// Prints an error with its code and request id; returns 2 for validation errors, else 1.
+/// Text that came from the service (code, message, ids) is printed without control characters,
+/// so an answer cannot move the cursor, recolour or rewrite the user's terminal.
 pub fn report(error: &Error, err: &mut dyn Write) -> i32 {
-    let _ = writeln!(err, "error: {error}");
+    let clean = |text: &str| crate::credentials::printable(text, 4096);
+    let _ = writeln!(err, "error: {}", clean(&error.to_string()));
     if let Some(service) = error.service_error() {
-        let _ = writeln!(err, "code: {}", service.code);
+        let _ = writeln!(err, "code: {}", clean(&service.code));
         let _ = writeln!(err, "http status: {}", service.status);
         if let Some(id) = &service.request_id {
-            let _ = writeln!(err, "request id: {id}");
+            let _ = writeln!(err, "request id: {}", clean(id));
         }
         if let Some(link) = &service.recommend {
-            let _ = writeln!(err, "recommend: {link}");
+            let _ = writeln!(err, "recommend: {}", clean(link));
         }
     }
     match error {

@@ -144,6 +144,7 @@ impl Client {
         let call = Call::of::<O>(&wire);
         let endpoint = self.endpoint(&call)?;
         let credentials = self.credentials.provide().await?;
+        credentials.check_usable()?;
         Ok(self.sign(&call, &endpoint, &credentials))
     }
 
@@ -171,6 +172,9 @@ impl Client {
                 // Signed anew each time: fresh credentials (a provider may have refreshed them),
                 // date and nonce per attempt.
                 let credentials = self.credentials.provide().await?;
+                // A key with a line break would split the request: a configuration error,
+                // never sent and never retried.
+                credentials.check_usable()?;
                 let request = self.sign(call, &endpoint, &credentials);
                 let outcome = self.transport.send(request, timeouts).instrument(tracing::debug_span!("acs.attempt", attempt)).await;
                 let last = attempt >= retry.max_attempts.max(1);

@@ -14,7 +14,7 @@ const MAX_MARGIN: Duration = Duration::from_secs(15 * 60);
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 /// Keys this close to their expiry are not handed out: a request signed with them could
 /// arrive after they expire.
-const MIN_REMAINING: Duration = Duration::from_secs(5);
+const MIN_REMAINING: Duration = Duration::from_secs(1);
 
 /// Caches what a provider returns and refreshes it ahead of expiry.
 ///
@@ -106,7 +106,10 @@ impl Cached {
         let fetched = self.inner.provide().await.and_then(|c| match c.expiry() {
             Some(expiry) if expiry <= now + MIN_REMAINING => Err(CredentialsError::Provider {
                 provider: c.source().to_owned(),
-                message: format!("returned credentials that expire at {}, which is not in the future", crate::sign::format_timestamp(expiry)),
+                message: format!(
+                    "returned credentials that expire at {}, which is not in the future",
+                    crate::sign::format_timestamp(expiry)
+                ),
             }),
             _ => Ok(c),
         });

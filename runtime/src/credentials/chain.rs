@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::profile::{CliConfig, IniFile, Role, Source, Unsupported};
-use super::{Cached, Credentials, CredentialsError, CredentialsUri, EcsRamRole, Environment, HttpContext, OidcRoleArn, RamRoleArn, StsEndpoint};
+use super::{
+    Cached, Credentials, CredentialsError, CredentialsUri, EcsRamRole, Environment, HttpContext, OidcRoleArn, RamRoleArn, StsEndpoint,
+};
 use super::{ProvideCredentials, ProvideFuture};
 
 /// Where a client's credentials come from.
@@ -256,7 +258,10 @@ impl Files {
         } else if cli_path.is_file() {
             Ok(CliConfig::read(&cli_path)?)
         } else if env.var("ALIBABA_CLOUD_CONFIG_FILE").is_some() {
-            return Err(CredentialsError::Malformed { file: cli_path, problem: "ALIBABA_CLOUD_CONFIG_FILE names a file that does not exist".into() });
+            return Err(CredentialsError::Malformed {
+                file: cli_path,
+                problem: "ALIBABA_CLOUD_CONFIG_FILE names a file that does not exist".into(),
+            });
         } else {
             Err(format!("{} does not exist", cli_path.display()))
         };

@@ -103,7 +103,8 @@ pub(crate) fn refused(provider: &str, response: &HttpResponse) -> CredentialsErr
     let detail = match serde_json::from_str::<serde_json::Value>(&body) {
         Ok(v) if v.get("Code").is_some() => {
             let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(|s| printable(s, 300)).unwrap_or_default();
-            let request_id = v.get("RequestId").and_then(|x| x.as_str()).map(|r| format!(" (RequestId {})", printable(r, 80))).unwrap_or_default();
+            let request_id =
+                v.get("RequestId").and_then(|x| x.as_str()).map(|r| format!(" (RequestId {})", printable(r, 80))).unwrap_or_default();
             format!("{}: {}{request_id}", field("Code"), field("Message"))
         }
         _ => printable(body.trim(), 200),
@@ -155,7 +156,10 @@ mod tests {
     fn expirations_parse_strictly_or_as_rfc_3339() {
         let t = parse_expiration("2024-01-02T04:04:05Z").unwrap();
         assert_eq!(crate::sign::format_timestamp(t), "2024-01-02T04:04:05Z");
-        assert_eq!(parse_expiration("2024-01-02T12:04:05.5+08:00").map(crate::sign::format_timestamp).as_deref(), Some("2024-01-02T04:04:05Z"));
+        assert_eq!(
+            parse_expiration("2024-01-02T12:04:05.5+08:00").map(crate::sign::format_timestamp).as_deref(),
+            Some("2024-01-02T04:04:05Z")
+        );
         assert_eq!(parse_expiration("tomorrow"), None);
     }
 
@@ -176,6 +180,9 @@ mod tests {
             headers: Vec::new(),
             body: br#"{"Code":"NoPermission","Message":"\u001b[31mdenied\u001b[0m\r\nx","RequestId":"R1"}"#.to_vec(),
         };
-        assert_eq!(refused("ram_role_arn", &response).to_string(), "ram_role_arn: HTTP 403: NoPermission:  [31mdenied [0m  x (RequestId R1)");
+        assert_eq!(
+            refused("ram_role_arn", &response).to_string(),
+            "ram_role_arn: HTTP 403: NoPermission:  [31mdenied [0m  x (RequestId R1)"
+        );
     }
 }

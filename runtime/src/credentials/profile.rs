@@ -11,11 +11,21 @@ use super::{Credentials, CredentialsError};
 pub(crate) enum Source {
     Static(Credentials),
     /// `AssumeRole` over another source.
-    RamRole { source: Box<Source>, role: Role, external_id: Option<String> },
+    RamRole {
+        source: Box<Source>,
+        role: Role,
+        external_id: Option<String>,
+    },
     /// `AssumeRoleWithOIDC`.
-    Oidc { role: Role, provider_arn: String, token_file: PathBuf },
+    Oidc {
+        role: Role,
+        provider_arn: String,
+        token_file: PathBuf,
+    },
     /// The ECS instance role.
-    Ecs { role_name: Option<String> },
+    Ecs {
+        role_name: Option<String>,
+    },
     /// A credentials URI.
     Uri(String),
 }
@@ -94,13 +104,16 @@ impl CliConfig {
         };
         let need = |key: &str| text(key)?.ok_or_else(|| malformed(path, format!("profile {name:?} has no {key}")));
         let ak = || -> Result<Credentials, CredentialsError> {
-            Ok(Credentials::new(need("access_key_id")?, need("access_key_secret")?).with_source(format!("{} profile {name:?}", path.display())))
+            Ok(Credentials::new(need("access_key_id")?, need("access_key_secret")?)
+                .with_source(format!("{} profile {name:?}", path.display())))
         };
         let role = || -> Result<Role, CredentialsError> {
             let duration = match text("expired_seconds")? {
                 None => None,
                 Some(s) if s == "0" => None,
-                Some(s) => Some(s.parse().map_err(|_| malformed(path, format!("profile {name:?}: expired_seconds {s:?} is not a number")))?),
+                Some(s) => {
+                    Some(s.parse().map_err(|_| malformed(path, format!("profile {name:?}: expired_seconds {s:?} is not a number")))?)
+                }
             };
             Ok(Role {
                 arn: need("ram_role_arn")?,
@@ -211,7 +224,9 @@ impl IniFile {
             },
             "ecs_ram_role" => Source::Ecs { role_name: get("role_name") },
             "rsa_key_pair" => {
-                return Ok(Some(Err(format!("type {kind:?} uses the retired STS GenerateSessionAccessKey, which this client does not call"))))
+                return Ok(Some(Err(format!(
+                    "type {kind:?} uses the retired STS GenerateSessionAccessKey, which this client does not call"
+                ))))
             }
             other => return Ok(Some(Err(format!("type {other:?} is not a credentials.ini type")))),
         };

@@ -114,7 +114,10 @@ impl RoleSession {
     fn check(&self, provider: &str) -> Result<(), CredentialsError> {
         let bad = |what: String| invalid(format!("{provider}: {what}"));
         if !self.role_arn.starts_with("acs:ram::") || !self.role_arn.contains(":role/") {
-            return Err(bad(format!("role ARN {:?} is not of the form acs:ram::<account>:role/<name>", super::printable(&self.role_arn, 200))));
+            return Err(bad(format!(
+                "role ARN {:?} is not of the form acs:ram::<account>:role/<name>",
+                super::printable(&self.role_arn, 200)
+            )));
         }
         if !(900..=43200).contains(&self.duration) {
             return Err(bad(format!("duration {} s is outside 900…43200 s", self.duration)));
@@ -142,7 +145,13 @@ impl RoleSession {
         })
     }
 
-    async fn call(&self, provider: &str, method: HttpMethod, query: &[(String, String)], form: &[(String, String)]) -> Result<Credentials, CredentialsError> {
+    async fn call(
+        &self,
+        provider: &str,
+        method: HttpMethod,
+        query: &[(String, String)],
+        form: &[(String, String)],
+    ) -> Result<Credentials, CredentialsError> {
         let mut headers = vec![("user-agent".to_owned(), self.http.user_agent.clone())];
         let body = if form.is_empty() {
             Vec::new()
@@ -437,7 +446,10 @@ impl EcsRamRole {
     }
 
     async fn token(&self) -> Result<String, CredentialsError> {
-        let response = self.send(HttpMethod::Put, "/latest/api/token", vec![(TOKEN_TTL_HEADER.into(), "21600".into())]).await?;
+        // `Content-Length: 0` spelled out, as the official libraries send it: some HTTP stacks
+        // omit it for an empty PUT, and a metadata service may insist on it.
+        let headers = vec![(TOKEN_TTL_HEADER.into(), "21600".into()), ("content-length".into(), "0".into())];
+        let response = self.send(HttpMethod::Put, "/latest/api/token", headers).await?;
         if response.status != 200 {
             return Err(failed(Self::PROVIDER, format!("the metadata service refused a session token: HTTP {}", response.status)));
         }
@@ -492,7 +504,8 @@ impl EcsRamRole {
             // A role detached or renamed since it was discovered is found again next time.
             *self.discovered.lock().unwrap_or_else(|e| e.into_inner()) = None;
         })?;
-        let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|e| failed(Self::PROVIDER, format!("the answer is not JSON: {e}")))?;
+        let answer: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| failed(Self::PROVIDER, format!("the answer is not JSON: {e}")))?;
         if answer.get("Code").and_then(|c| c.as_str()) != Some("Success") {
             let code = answer.get("Code").and_then(|c| c.as_str()).unwrap_or("(none)");
             return Err(failed(Self::PROVIDER, format!("the metadata service answered Code {:?}", super::printable(code, 80))));
@@ -519,8 +532,8 @@ impl CredentialsUri {
     /// `uri` is `http(s)://host[:port]/path?query`, or without a scheme for `http`.
     pub fn new(uri: &str) -> Result<Self, CredentialsError> {
         let uri = if uri.contains("://") { uri.to_owned() } else { format!("http://{uri}") };
-        let url =
-            reqwest::Url::parse(&uri).map_err(|e| invalid(format!("credentials URI {:?} is not a URL: {e}", super::printable(&uri, 200))))?;
+        let url = reqwest::Url::parse(&uri)
+            .map_err(|e| invalid(format!("credentials URI {:?} is not a URL: {e}", super::printable(&uri, 200))))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(invalid(format!("credentials URI {:?} must be http(s)://host…", super::printable(&uri, 200))));
         }

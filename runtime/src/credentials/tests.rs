@@ -96,7 +96,10 @@ fn malformed_sources_name_the_file_and_problem() {
     let err = build(&Chain::new(), &env(&[], home.path())).unwrap_err().to_string();
     assert!(err.ends_with("credentials.ini: profile [default] has no access_key_secret"), "{err}");
 
-    let home = home_with(&[(".aliyun/config.json", r#"{"profiles":[{"name":"a","mode":"ChainableRamRoleArn","source_profile":"b","ram_role_arn":"acs:ram::1:role/r"},{"name":"b","mode":"ChainableRamRoleArn","source_profile":"a","ram_role_arn":"acs:ram::1:role/r"}]}"#)]);
+    let home = home_with(&[(
+        ".aliyun/config.json",
+        r#"{"profiles":[{"name":"a","mode":"ChainableRamRoleArn","source_profile":"b","ram_role_arn":"acs:ram::1:role/r"},{"name":"b","mode":"ChainableRamRoleArn","source_profile":"a","ram_role_arn":"acs:ram::1:role/r"}]}"#,
+    )]);
     let err = build(&Chain::new().with_profile("a"), &env(&[], home.path())).unwrap_err().to_string();
     assert!(err.ends_with("source_profile chain a → b → a loops or is too long"), "{err}");
 
@@ -111,7 +114,10 @@ fn control_characters_in_keys_are_a_configuration_error() {
     let home = tempfile::tempdir().unwrap();
     let vars = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sec\r\nret")];
     let err = build(&Chain::new(), &env(&vars, home.path())).unwrap_err();
-    assert_eq!(err.to_string(), "invalid credentials configuration: the AccessKeySecret from environment contains a control character (such as CR or LF)");
+    assert_eq!(
+        err.to_string(),
+        "invalid credentials configuration: the AccessKeySecret from environment contains a control character (such as CR or LF)"
+    );
     let err = build(&Chain::new().with_static(Credentials::new("i\nd", "s")), &env(&[], home.path())).unwrap_err();
     assert!(matches!(err, CredentialsError::Invalid(_)));
 }
@@ -171,9 +177,13 @@ fn every_ini_type_builds_its_provider() {
         [rsa]\ntype = rsa_key_pair\npublic_key_id = p\nprivate_key_file = /k\n";
     let home = home_with(&[(".alibabacloud/credentials.ini", ini)]);
     let e = env(&[], home.path());
-    for (profile, shown) in
-        [("ak", "Credentials"), ("role", "RamRoleArn"), ("role", "x1"), ("oidc", "OidcRoleArn"), ("ecs", "EcsRamRole { role_name: Some(\"my-role\")")]
-    {
+    for (profile, shown) in [
+        ("ak", "Credentials"),
+        ("role", "RamRoleArn"),
+        ("role", "x1"),
+        ("oidc", "OidcRoleArn"),
+        ("ecs", "EcsRamRole { role_name: Some(\"my-role\")"),
+    ] {
         let debug = format!("{:?}", build(&Chain::new().with_profile(profile), &e).unwrap());
         assert!(debug.contains(shown), "{profile}: {debug}");
     }
