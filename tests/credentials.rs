@@ -191,10 +191,9 @@ fn assert_same_request(case: &str, ours: &Received, captured: &Value, renamed: &
             assert_eq!(Some(signature), expected.get("Signature"), "{case}: the official library's signature, byte for byte");
         }
     }
-    for name in ["X-aliyun-ecs-metadata-token-ttl-seconds"] {
-        let theirs = captured_headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-        assert_eq!(ours.header(name), theirs, "{case}: header {name}");
-    }
+    let ttl = "X-aliyun-ecs-metadata-token-ttl-seconds";
+    let theirs = captured_headers.iter().find(|(n, _)| n == ttl).map(|(_, v)| v.as_str());
+    assert_eq!(ours.header(ttl), theirs, "{case}: header {ttl}");
     assert_eq!(token_key(&ours.headers), token_key(&captured_headers), "{case}: metadata token header");
     if r["method"] == "PUT" {
         assert_eq!(ours.header("content-length"), Some("0"), "{case}: empty PUT");
@@ -364,7 +363,9 @@ async fn oidc_from_the_environment_rereads_the_token_when_it_refreshes() {
 async fn the_metadata_service_is_asked_as_the_official_library_asks_it() {
     let Some(all) = captures() else { return };
     // (case, environment, requests we send: the captured ones less the repeated token PUT)
-    let cases: [(&str, Vec<(&str, &str)>, usize, Option<&str>); 5] = [
+    /// A case, its environment, how many requests we send, and the error expected.
+    type Case = (&'static str, Vec<(&'static str, &'static str)>, usize, Option<&'static str>);
+    let cases: [Case; 5] = [
         ("ecs_imdsv2_discover_role", vec![], 3, None),
         ("ecs_default_chain_role_from_env", vec![("ALIBABA_CLOUD_ECS_METADATA", "EcsRamRoleTest")], 2, None),
         ("ecs_token_refused_fallback_v1", vec![], 3, None),
@@ -429,4 +430,281 @@ async fn the_credentials_uri_and_the_fall_through_from_the_metadata_service() {
     for (o, t) in ours.iter().zip(&theirs) {
         assert_same_request("chain_fallthrough_ecs_to_uri", o, t, &[]);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the emulator: keys issued by STS, the metadata service and a URI, used for real calls.
+
+use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
+use acs_swas_open::{Client, Config, RetryPolicy, SignatureVersion};
+use acs_tests::emu;
+
+/// An OIDC token shaped like the platform's (three base64url parts).
+const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpkZW1vIn0.c2lnbmF0dXJl";
+const OIDC_PROVIDER: &str = "acs:ram::123456789012:oidc-provider/ack-rrsa-demo";
+const EMU_ROLE: &str = "acs:ram::123456789012:role/test-role";
+
+async fn emulator(max_lifetime: Option<u64>, instance_role: Option<&str>) -> (acs_emulator::Emulator, acs_emulator::Running) {
+    let mut state = emu::state(4);
+    state.sts.max_lifetime_seconds = max_lifetime;
+    state.sts.instance_role = instance_role.map(str::to_owned);
+    state.sts.metadata_hardened_only = true;
+    emu::start(state, None).await
+}
+
+/// The environment a workload would have, with STS and the metadata service moved to `url`.
+fn workload_env(url: &str, home: &std::path::Path, vars: &[(&str, String)]) -> Environment {
+    let mut all =
+        vec![("ALIBABA_CLOUD_STS_ENDPOINT".to_owned(), url.to_owned()), ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT".to_owned(), url.to_owned())];
+    all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    Environment::new(all, Some(home.into()))
+}
+
+fn attach(instance: &str) -> AttachKeyPairRequest {
+    AttachKeyPairRequest::new("cn-hangzhou", [instance], "test")
+}
+
+fn client_in(url: &str, env: Environment) -> Client {
+    Client::new(Config::new().endpoint(url).environment(env).signature_version(SignatureVersion::Rpc).retry(RetryPolicy::none())).unwrap()
+}
+
+fn sessions(emulator: &acs_emulator::Emulator) -> Vec<Value> {
+    emulator.state()["sts_sessions"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_on_a_two_second_role_keeps_working_across_expiry() {
+    let (emulator, running) = emulator(Some(2), None).await;
+    let home = home_with(&[(
+        ".aliyun/config.json",
+        &serde_json::json!({"current": "role", "profiles": [{"name": "role", "mode": "RamRoleArn", "access_key_id": "testid",
+            "access_key_secret": "testsecret", "ram_role_arn": EMU_ROLE, "ram_session_name": "ci-job"}]})
+        .to_string(),
+    )]);
+    let client = client_in(&running.url, workload_env(&running.url, home.path(), &[]));
+    let started = std::time::Instant::now();
+    let mut calls = 0;
+    while started.elapsed() < Duration::from_secs(5) {
+        client.attach_key_pair(attach("i-1")).await.unwrap_or_else(|e| panic!("call {calls}: {e}"));
+        calls += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sessions = sessions(&emulator);
+    assert!(sessions.len() >= 3, "the role was assumed again as its keys expired: {sessions:#?}");
+    assert!(calls >= 20);
+    for s in &sessions {
+        assert_eq!(
+            (s["action"].as_str(), s["caller"].as_str(), s["session_name"].as_str()),
+            (Some("AssumeRole"), Some("testid"), Some("ci-job"))
+        );
+    }
+    // An expired key is refused by the emulator, as by the service.
+    let expired = sessions[0]["issued"].as_str().unwrap().to_owned();
+    let view = emulator.state();
+    assert!(view["access_keys"].as_array().unwrap().iter().any(|k| k["id"] == expired.as_str()));
+}
+
+#[tokio::test]
+async fn the_emulator_refuses_an_expired_sts_key() {
+    let mut state = emu::state(1);
+    state.access_keys.push(
+        serde_json::from_value(
+            serde_json::json!({"id": "STS.old", "secret": "s", "security_token": "t", "expiration": "2024-01-02T04:04:05Z"}),
+        )
+        .unwrap(),
+    );
+    let (_emulator, running) = emu::start(state, None).await;
+    let client = Client::new(
+        Config::new()
+            .endpoint(&running.url)
+            .credentials(Credentials::new("STS.old", "s").with_security_token("t"))
+            .retry(RetryPolicy::none()),
+    )
+    .unwrap();
+    let err = client.attach_key_pair(attach("i-1")).await.unwrap_err();
+    assert_eq!(err.service_error().map(|e| e.code.as_str()), Some("InvalidSecurityToken.Expired"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidc_ecs_and_uri_keys_from_the_emulator_sign_real_calls() {
+    let (emulator, running) = emulator(None, Some("EcsRamRoleTest")).await;
+    let home = home_with(&[("token", JWT)]);
+    let token = home.path().join("token").display().to_string();
+
+    // OIDC (RRSA) from the environment.
+    let env = workload_env(
+        &running.url,
+        home.path(),
+        &[
+            ("ALIBABA_CLOUD_ROLE_ARN", EMU_ROLE.into()),
+            ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_PROVIDER.into()),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", token.clone()),
+        ],
+    );
+    client_in(&running.url, env).attach_key_pair(attach("i-1")).await.unwrap();
+    let s = sessions(&emulator);
+    assert_eq!((s.len(), s[0]["action"].as_str(), s[0]["token_in_query"].as_bool()), (1, Some("AssumeRoleWithOIDC"), Some(false)));
+    assert_eq!(s[0]["oidc_token_sha256"], acs_runtime::sign::sha256_hex(JWT.as_bytes()));
+
+    // The instance role, hardened mode (the emulator refuses reads without a session token).
+    let env = workload_env(&running.url, home.path(), &[]);
+    client_in(&running.url, env).attach_key_pair(attach("i-2")).await.unwrap();
+    let asked = &emulator.state()["credential_requests"];
+    assert_eq!(asked["PUT /latest/api/token"], 1);
+    assert_eq!(asked["GET /latest/meta-data/ram/security-credentials/"], 1);
+    assert_eq!(asked["GET /latest/meta-data/ram/security-credentials/<role>"], 1);
+
+    // The credentials URI.
+    let env = workload_env(
+        &running.url,
+        home.path(),
+        &[
+            ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true".into()),
+            ("ALIBABA_CLOUD_CREDENTIALS_URI", format!("{}/_emulator/credentials", running.url)),
+        ],
+    );
+    client_in(&running.url, env).attach_key_pair(attach("i-3")).await.unwrap();
+    assert_eq!(emulator.state()["credential_requests"]["GET /_emulator/credentials"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_falls_through_in_order_and_sticks_to_what_answered() {
+    // No role attached: the metadata service answers 404, and the chain moves on to the URI.
+    let (emulator, running) = emulator(None, None).await;
+    let home = home_with(&[]);
+    let uri = format!("{}/_emulator/credentials", running.url);
+    let env = workload_env(&running.url, home.path(), &[("ALIBABA_CLOUD_CREDENTIALS_URI", uri.clone())]);
+    let client = client_in(&running.url, env);
+    client.attach_key_pair(attach("i-1")).await.unwrap();
+    let first = emulator.state()["credential_requests"].clone();
+    // With the token, then without it (the documented fallback): 404 both times.
+    assert_eq!(first["GET /latest/meta-data/ram/security-credentials/"], 2);
+    client.attach_key_pair(attach("i-2")).await.unwrap();
+    assert_eq!(emulator.state()["credential_requests"], first, "the chain sticks to the URI, and its keys are cached");
+    assert_eq!(first["GET /_emulator/credentials"], 1);
+    assert!(format!("{client:?}").contains("chosen: Some(\"credentials_uri\")"), "{client:?}");
+
+    // The environment's keys beat a configured OIDC role: STS is never called.
+    let env = workload_env(
+        &running.url,
+        home.path(),
+        &[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid".into()),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret".into()),
+            ("ALIBABA_CLOUD_ROLE_ARN", EMU_ROLE.into()),
+            ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_PROVIDER.into()),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/nonexistent".into()),
+        ],
+    );
+    client_in(&running.url, env).attach_key_pair(attach("i-3")).await.unwrap();
+    assert!(sessions(&emulator).is_empty());
+
+    // Everything fails: one error that names every provider and why, and no secret.
+    let ini = "[default]\ntype = ram_role_arn\naccess_key_id = testid\naccess_key_secret = hush-hush\nrole_arn = acs:ram::1:role/missing-from-nowhere\n";
+    let home = home_with(&[(".alibabacloud/credentials.ini", ini)]);
+    let env = workload_env(
+        "http://127.0.0.1:9",
+        home.path(),
+        &[
+            ("ALIBABA_CLOUD_ROLE_ARN", EMU_ROLE.into()),
+            ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_PROVIDER.into()),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/nonexistent/token".into()),
+            ("ALIBABA_CLOUD_CREDENTIALS_URI", format!("{}/nothing-here", running.url)),
+        ],
+    );
+    let err = client_in(&running.url, env).attach_key_pair(attach("i-1")).await.unwrap_err().to_string();
+    for expected in [
+        "credentials: no credentials found; tried: environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set; ",
+        "oidc_role_arn (environment): cannot read the OIDC token file /nonexistent/token: ",
+        "cli_profile: ",
+        "config.json does not exist; profile: ",
+        "credentials.ini [default]: request failed: ",
+        "ecs_ram_role: request failed",
+        "credentials_uri: HTTP 400: IncompleteSignature",
+    ] {
+        assert!(err.contains(expected), "{expected:?} not in {err}");
+    }
+    assert!(!err.contains("hush-hush"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_profile_flag_works_with_every_mode() {
+    let (emulator, running) = emulator(None, Some("EcsRamRoleTest")).await;
+    let home = home_with(&[("token", JWT)]);
+    let token = home.path().join("token");
+    let uri = format!("{}/_emulator/credentials", running.url);
+    let cli = serde_json::json!({"current": "ak", "profiles": [
+        {"name": "ak", "mode": "AK", "access_key_id": "testid", "access_key_secret": "testsecret"},
+        {"name": "sts", "mode": "StsToken", "access_key_id": "STS.tmp", "access_key_secret": "stssecret", "sts_token": "tok+en/with=chars"},
+        {"name": "role", "mode": "RamRoleArn", "access_key_id": "testid", "access_key_secret": "testsecret", "ram_role_arn": EMU_ROLE,
+         "expired_seconds": 900, "external_id": "ext-1", "policy": POLICY},
+        {"name": "chained", "mode": "ChainableRamRoleArn", "source_profile": "role", "ram_role_arn": EMU_ROLE},
+        {"name": "ecs", "mode": "EcsRamRole", "ram_role_name": "EcsRamRoleTest"},
+        {"name": "ecs-discover", "mode": "EcsRamRole"},
+        {"name": "ecs-role", "mode": "RamRoleArnWithRoleName", "ram_role_name": "EcsRamRoleTest", "ram_role_arn": EMU_ROLE},
+        {"name": "oidc", "mode": "OIDC", "ram_role_arn": EMU_ROLE, "oidc_provider_arn": OIDC_PROVIDER, "oidc_token_file": token},
+        {"name": "uri", "mode": "CredentialsURI", "credentials_uri": uri}
+    ]});
+    let ini = format!(
+        "[ini-ak]\naccess_key_id = testid\naccess_key_secret = testsecret\n\
+         [ini-role]\ntype = ram_role_arn\naccess_key_id = testid\naccess_key_secret = testsecret\nrole_arn = {EMU_ROLE}\n\
+         [ini-oidc]\ntype = oidc_role_arn\nrole_arn = {EMU_ROLE}\noidc_provider_arn = {OIDC_PROVIDER}\noidc_token_file_path = {}\n\
+         [ini-ecs]\ntype = ecs_ram_role\nrole_name = EcsRamRoleTest\n",
+        token.display()
+    );
+    std::fs::create_dir_all(home.path().join(".aliyun")).unwrap();
+    std::fs::write(home.path().join(".aliyun/config.json"), cli.to_string()).unwrap();
+    std::fs::create_dir_all(home.path().join(".alibabacloud")).unwrap();
+    std::fs::write(home.path().join(".alibabacloud/credentials.ini"), ini).unwrap();
+
+    let profiles =
+        ["ak", "sts", "role", "chained", "ecs", "ecs-discover", "ecs-role", "oidc", "uri", "ini-ak", "ini-role", "ini-oidc", "ini-ecs"];
+    for (i, profile) in profiles.iter().enumerate() {
+        let before = sessions(&emulator).len();
+        let args = [
+            "swas-open",
+            "--profile",
+            profile,
+            "--endpoint",
+            &running.url,
+            "attach-key-pair",
+            "--region-id",
+            "cn-hangzhou",
+            "--key-pair-name",
+            "test",
+            "--instance-ids",
+            "i-1",
+        ];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let env = workload_env(&running.url, home.path(), &[]);
+        let code = acs_swas_open::cli::run(args, env, &mut out, &mut err).await;
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(code, 0, "--profile {profile}: {err}");
+        let assumed = sessions(&emulator).len() - before;
+        let expected = match *profile {
+            "role" | "ecs-role" | "oidc" | "ini-role" | "ini-oidc" => 1,
+            "chained" => 2,
+            _ => 0,
+        };
+        assert_eq!(assumed, expected, "--profile {profile} (#{i}): STS sessions");
+    }
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let args = [
+        "swas-open",
+        "--profile",
+        "nope",
+        "--endpoint",
+        &running.url,
+        "attach-key-pair",
+        "--region-id",
+        "cn-hangzhou",
+        "--key-pair-name",
+        "test",
+        "--instance-ids",
+        "i-1",
+    ];
+    let code = acs_swas_open::cli::run(args, workload_env(&running.url, home.path(), &[]), &mut out, &mut err).await;
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(code, 1);
+    assert!(err.contains("no profile \"nope\"") && err.contains("no section [nope]"), "{err}");
 }

@@ -224,15 +224,15 @@ async fn metadata_token(Shared(inner): Shared<Arc<Inner>>, headers: HeaderMap) -
     }
 }
 
-fn metadata_admit(world: &World, headers: &HeaderMap) -> Result<(), Response> {
+fn metadata_admit(world: &World, headers: &HeaderMap) -> Result<(), (u16, String)> {
     let sent = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
-    sts::metadata::admit(&world.metadata_tokens, &world.state, sent, SystemTime::now()).map_err(|(status, message)| plain(status, message))
+    sts::metadata::admit(&world.metadata_tokens, &world.state, sent, SystemTime::now())
 }
 
 async fn metadata_role(Shared(inner): Shared<Arc<Inner>>, headers: HeaderMap) -> Response {
     let world = inner.count("GET /latest/meta-data/ram/security-credentials/");
-    if let Err(refused) = metadata_admit(&world, &headers) {
-        return refused;
+    if let Err((status, message)) = metadata_admit(&world, &headers) {
+        return plain(status, message);
     }
     match sts::metadata::role_name(&world.state) {
         Ok(name) => plain(200, name),
@@ -246,8 +246,8 @@ async fn metadata_credentials(
     headers: HeaderMap,
 ) -> Response {
     let mut world = inner.count("GET /latest/meta-data/ram/security-credentials/<role>");
-    if let Err(refused) = metadata_admit(&world, &headers) {
-        return refused;
+    if let Err((status, message)) = metadata_admit(&world, &headers) {
+        return plain(status, message);
     }
     match sts::metadata::credentials(&mut world.state, &role, SystemTime::now()) {
         Ok(body) => json_response(200, &body, &[]),
