@@ -633,3 +633,35 @@ async fn a_response_over_the_size_limit_is_refused_and_not_retried() {
     let roomy = Client::new(fixed(Config::new().endpoint(&server.url))).unwrap();
     roomy.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
 }
+
+#[test]
+fn the_blocking_client_works_without_a_runtime_and_refuses_inside_one() {
+    use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_emulator, running) = server_runtime.block_on(acs_tests::emu::start(acs_tests::emu::state(2), None));
+    let config = || Config::new().endpoint(&running.url).credentials(Credentials::new("testid", "testsecret"));
+
+    // A plain thread, no runtime: it just works.
+    let client = acs_swas_open::client::blocking::Client::new(config()).unwrap();
+    let response = client.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).unwrap();
+    assert_eq!(response.results[0].instance_id.as_deref(), Some("i-1"));
+    let err = client.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-404"], "test")).unwrap_err();
+    assert_eq!(err.code(), Some(acs_swas_open::ErrorCode::InvalidInstanceIdNotFound), "{err}");
+
+    // Inside a runtime: a clear error, no panic, no deadlock; from a thread of its own: fine.
+    let client = std::sync::Arc::new(client);
+    server_runtime.block_on(async {
+        let err = client.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-2"], "test")).unwrap_err();
+        assert!(matches!(err.kind(), Error::Blocking(_)), "{err}");
+        assert!(err.to_string().contains("use the async Client there"), "{err}");
+        let err = acs_swas_open::client::blocking::Client::new(config()).unwrap_err();
+        assert!(matches!(err.kind(), Error::Blocking(_)), "{err}");
+        let on_its_own = client.clone();
+        let answer = std::thread::spawn(move || on_its_own.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-2"], "test")).map(|_| ()))
+            .join()
+            .unwrap();
+        assert!(answer.is_ok(), "{answer:?}");
+    });
+    // Dropped inside a runtime: no panic either.
+    server_runtime.block_on(async move { drop(client) });
+}

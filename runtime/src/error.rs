@@ -77,6 +77,9 @@ pub enum Error {
         /// What went wrong.
         error: crate::paging::PagingError,
     },
+    /// The blocking client cannot run here (inside an async runtime) or its runtime is gone.
+    #[error("blocking client: {0}")]
+    Blocking(String),
     /// The service answered, but not with a body this client can read (an HTML error page from a
     /// proxy, an empty body, JSON of the wrong shape).
     #[error("{operation}: cannot decode the HTTP {status} response ({message}); body: {snippet:?}")]

@@ -7,6 +7,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "client")]

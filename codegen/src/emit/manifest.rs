@@ -45,6 +45,8 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          default = [\"cli\"]\n\
          # The `{cli}` command-line front end.\n\
          cli = [\"acs-runtime/cli\", \"dep:clap\"]\n\
+         # A blocking client, `client::blocking::Client`.\n\
+         blocking = [\"acs-runtime/blocking\"]\n\
          \n\
          [[bin]]\n\
          name = {cli_name}\n\

@@ -10,14 +10,48 @@ pub struct Client {
     inner: ::acs_runtime::Client,
 }
 
+/// A blocking client (feature `blocking`), for programs without an async runtime: one
+/// generic `call` for every operation. It refuses to run inside an async runtime, with
+/// an error, rather than stall it.
+#[cfg(feature = "blocking")]
+pub mod blocking {
+    /// A blocking client for the product.
+    #[derive(Debug)]
+    pub struct Client {
+        inner: ::acs_runtime::blocking::Client,
+    }
+
+    impl Client {
+        /// A blocking client from `config`.
+        pub fn new(config: ::acs_runtime::Config) -> Result<Self, crate::Error> {
+            Ok(Self { inner: ::acs_runtime::blocking::Client::new(&crate::SERVICE, config)? })
+        }
+
+        /// Calls an operation (any request type of this crate) and waits for the answer.
+        pub fn call<O: ::acs_runtime::Operation>(&self, request: O) -> Result<O::Response, crate::Error> {
+            Ok(self.inner.call(request, &::acs_runtime::CallOptions::default())?)
+        }
+
+        /// Calls an operation with options for this call only (timeouts, retries, deadline).
+        pub fn call_with<O: ::acs_runtime::Operation>(
+            &self,
+            request: O,
+            options: &::acs_runtime::CallOptions,
+        ) -> Result<O::Response, crate::Error> {
+            Ok(self.inner.call(request, options)?)
+        }
+    }
+}
+
 impl Client {
-    /// A client from `config`. Credentials are resolved here, so missing ones fail early.
+    /// A client from `config`. Files are read here, so a malformed one fails early;
+    /// credentials are fetched at the first call.
     pub fn new(config: ::acs_runtime::Config) -> Result<Self, crate::Error> {
         Ok(Self { inner: ::acs_runtime::Client::new(&crate::SERVICE, config)? })
     }
 
-    /// A client with the default configuration: credentials from the environment or
-    /// the credentials files, endpoints from each request's `RegionId`.
+    /// A client with the default configuration: credentials from the default chain,
+    /// endpoints from each request's `RegionId`.
     pub fn from_env() -> Result<Self, crate::Error> {
         Self::new(::acs_runtime::Config::new())
     }
