@@ -25,6 +25,7 @@ pub mod rules;
 pub mod service;
 pub mod service_error;
 pub mod sign;
+pub mod testing;
 pub mod transport;
 pub mod types;
 pub mod validate;
