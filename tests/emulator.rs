@@ -727,3 +727,29 @@ async fn paginators_read_every_page_of_the_emulators_servers_and_stop_at_the_las
         assert!(matches!(err.kind(), Error::Validation(_)), "{err:?}");
     }
 }
+
+#[tokio::test]
+async fn the_cli_prints_pretty_or_compact_json_as_asked() {
+    let (_emulator, running) = emu::start(emu::state(1), None).await;
+    let args = |output: Option<&'static str>| {
+        let mut a = vec!["--endpoint", running.url.as_str()];
+        if let Some(o) = output {
+            a.extend(["--output", o]);
+        }
+        a.extend(["attach-key-pair", "--region-id", "cn-hangzhou", "--key-pair-name", "test", "--instance-ids", "i-1"]);
+        a
+    };
+    let keys = env_keys("testid", "testsecret", None);
+    let (code, pretty, err) = swas_open(&args(Some("pretty")), keys.clone()).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(pretty.starts_with("{\n  \"") && pretty.lines().count() > 5, "{pretty}");
+    let (_, compact, _) = swas_open(&args(Some("compact")), keys.clone()).await;
+    assert_eq!(compact.lines().count(), 1, "{compact}");
+    // The test's stdout is not a terminal: auto is compact.
+    let (_, auto, _) = swas_open(&args(None), keys).await;
+    assert_eq!(auto.lines().count(), 1, "{auto}");
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let (p, c): (Value, Value) = (serde_json::from_str(&pretty).unwrap(), serde_json::from_str(&compact).unwrap());
+    assert_eq!(p["Results"], c["Results"]);
+    assert_eq!(strip(&pretty).len(), strip(&compact).len());
+}

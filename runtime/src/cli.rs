@@ -24,6 +24,17 @@ pub enum SignatureArg {
     Rpc,
 }
 
+/// How the response body is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputArg {
+    /// Pretty on a terminal, compact when piped.
+    Auto,
+    /// Indented JSON.
+    Pretty,
+    /// JSON on one line.
+    Compact,
+}
+
 /// Flags every generated command has, before or after the subcommand.
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Global options")]
@@ -55,6 +66,10 @@ pub struct GlobalArgs {
     /// A limit on the whole call, retries included, in milliseconds.
     #[arg(long, global = true, value_name = "MS")]
     pub deadline_ms: Option<u64>,
+    /// How to print the response: pretty on a terminal and compact when piped (auto), or as
+    /// chosen. Key order is kept as the service sent it.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub output: OutputArg,
 }
 
 pub use crate::service::CLI_GLOBAL_FLAGS;
@@ -146,14 +161,84 @@ pub async fn execute<O: Operation>(
     }
     match client.call_with_body(request, &CallOptions::default()).await {
         Ok((_, body)) => {
-            let _ = out.write_all(&body);
-            if !body.ends_with(b"\n") {
-                let _ = writeln!(out);
-            }
+            let pretty = match global.output {
+                OutputArg::Pretty => true,
+                OutputArg::Compact => false,
+                OutputArg::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            };
+            let text = match reformat_json(&body, pretty) {
+                Some(json) => json,
+                // Not JSON (a text response): shown without control characters, line breaks kept.
+                None => String::from_utf8_lossy(&body)
+                    .lines()
+                    .map(|l| crate::credentials::printable(l, usize::MAX))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            };
+            let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
             0
         }
         Err(e) => report(&e, err),
     }
+}
+
+/// Rewrites a JSON document with indentation (`pretty`) or without any whitespace, keeping its
+/// keys in the order sent (a `serde_json::Value` would sort them). JSON escapes every control
+/// character inside strings, so the output carries none to the terminal. `None` if `body` is not
+/// JSON.
+pub fn reformat_json(body: &[u8], pretty: bool) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut depth = 0usize;
+    let mut chars = text.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        if pretty {
+            out.push('\n');
+            out.extend(std::iter::repeat_n("  ", depth));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push('"');
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    match c {
+                        '\\' => out.extend(chars.next()),
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' => {
+                out.push(c);
+                // An empty container stays on one line.
+                while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(if pretty { ": " } else { ":" }),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// A binary's `main`: runs `command` (the generated `run` with the process's arguments,
@@ -195,6 +280,21 @@ pub fn report(error: &Error, err: &mut dyn Write) -> i32 {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    #[test]
+    fn json_is_reformatted_in_the_order_sent() {
+        let body = br#" {"Zeta": 1, "Alpha": {"b": [1, 2, {}], "a": "x, y: {\"z\"}"}, "E": [], "U": "\u001b[31m"} "#;
+        assert_eq!(
+            super::reformat_json(body, false).unwrap(),
+            r#"{"Zeta":1,"Alpha":{"b":[1,2,{}],"a":"x, y: {\"z\"}"},"E":[],"U":"\u001b[31m"}"#
+        );
+        assert_eq!(
+            super::reformat_json(body, true).unwrap(),
+            "{\n  \"Zeta\": 1,\n  \"Alpha\": {\n    \"b\": [\n      1,\n      2,\n      {}\n    ],\n    \"a\": \"x, y: {\\\"z\\\"}\"\n  },\n  \"E\": [],\n  \"U\": \"\\u001b[31m\"\n}"
+        );
+        assert_eq!(super::reformat_json(b"not json", true), None);
+        assert_eq!(super::reformat_json(b"{\"a\": \"\x1b\"}", true), None, "raw control characters are not JSON");
+    }
 
     #[derive(clap::Parser)]
     struct Probe {

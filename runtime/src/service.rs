@@ -196,6 +196,7 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "read-timeout-ms",
     "max-attempts",
     "deadline-ms",
+    "output",
     "help",
     "version",
 ];
