@@ -708,3 +708,54 @@ async fn the_cli_profile_flag_works_with_every_mode() {
     assert_eq!(code, 1);
     assert!(err.contains("no profile \"nope\"") && err.contains("no section [nope]"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_of_one_config_shares_one_provider_and_one_refresh() {
+    let (emulator, running) = emulator(None, None).await;
+    let home = home_with(&[(
+        ".aliyun/config.json",
+        &serde_json::json!({"current": "role", "profiles": [{"name": "role", "mode": "RamRoleArn", "access_key_id": "testid",
+            "access_key_secret": "testsecret", "ram_role_arn": EMU_ROLE}]})
+        .to_string(),
+    )]);
+    let config = Config::new().endpoint(&running.url).environment(workload_env(&running.url, home.path(), &[]));
+    let clients: Vec<Client> = (0..4).map(|_| Client::new(config.clone()).unwrap()).collect();
+    let calls: Vec<_> = (0..200)
+        .map(|i| {
+            let client = clients[i % 4].clone();
+            tokio::spawn(async move { client.attach_key_pair(attach(["i-1", "i-2", "i-3", "i-4"][i % 4])).await.map(|_| ()) })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(sessions(&emulator).len(), 1, "200 concurrent calls on 4 clients of one config assume the role once");
+    // A config changed afterwards builds its own.
+    let other = Client::new(config.clone().profile("role")).unwrap();
+    other.attach_key_pair(attach("i-1")).await.unwrap();
+    assert_eq!(sessions(&emulator).len(), 2);
+}
+
+#[tokio::test]
+async fn keys_with_a_line_break_are_a_configuration_error_and_nothing_is_sent() {
+    #[derive(Debug)]
+    struct Broken;
+    impl ProvideCredentials for Broken {
+        fn provide(&self) -> acs_runtime::credentials::ProvideFuture<'_> {
+            Box::pin(std::future::ready(Ok(Credentials::new("id", "sec\r\nX-Injected: 1").with_source("a test provider"))))
+        }
+    }
+    let replay = Arc::new(acs_runtime::testing::Replay::new([]));
+    let config = Config::new().region("cn-hangzhou").credentials_provider(Arc::new(Broken)).transport(replay.clone());
+    let err = Client::new(config).unwrap().attach_key_pair(attach("i-1")).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "credentials: invalid credentials configuration: the AccessKeySecret from a test provider contains a control character (such as CR or LF)"
+    );
+    assert!(replay.requests().is_empty(), "nothing was sent, nothing retried");
+    // And an endpoint with one is refused before anything is sent.
+    let config = Config::new().endpoint("exa\r\nmple.com").credentials(Credentials::new("id", "secret")).transport(replay.clone());
+    let err = Client::new(config).unwrap().attach_key_pair(attach("i-1")).await.unwrap_err();
+    assert!(matches!(err.kind(), acs_runtime::Error::Endpoint(_)), "{err}");
+    assert!(replay.requests().is_empty());
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, SignatureVersion};
-use crate::credentials::{Credentials, Environment, ProvideCredentials};
+use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint::{self, ResolvedEndpoint};
 use crate::error::{snippet, Error, TransportErrorKind};
 use crate::service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
@@ -80,16 +80,11 @@ impl<'a> Call<'a> {
 }
 
 impl Client {
-    /// A client for `service`. Without a provider of your own, the default chain is resolved
-    /// now, so a missing key fails here rather than at the first call.
+    /// A client for `service`. Without a provider of your own, the default chain is built now
+    /// (files read, so a malformed one fails here) and shared by every client of this config;
+    /// credentials are fetched at the first call.
     pub fn new(service: &'static ServiceInfo, config: Config) -> Result<Self, Error> {
-        let credentials = match &config.provider {
-            Some(provider) => provider.clone(),
-            None => {
-                let environment = config.environment.clone().unwrap_or_else(Environment::process);
-                config.chain.build(&environment, &config.credentials_http())?
-            }
-        };
+        let credentials = config.shared_provider()?;
         let transport =
             config.transport.clone().unwrap_or_else(|| Arc::new(ReqwestTransport::new().max_response_bytes(config.max_response_bytes)));
         Ok(Self { service, credentials, config, transport })

@@ -74,6 +74,10 @@ pub struct Config {
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
     pub(crate) user_agent: String,
+    /// The provider the chain built for the first client of this config, shared by every later
+    /// client (and clones of the config), so they share one cache and one refresh. A setter that
+    /// changes what the chain is built from starts a new one.
+    pub(crate) shared: Arc<std::sync::Mutex<Option<Arc<dyn ProvideCredentials>>>>,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
             user_agent: format!("acs-rust/{}", env!("CARGO_PKG_VERSION")),
+            shared: Arc::default(),
         }
     }
 }
@@ -114,6 +119,27 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
+    /// The credentials provider of this config: built by the chain once, then shared.
+    pub(crate) fn shared_provider(&self) -> Result<Arc<dyn ProvideCredentials>, crate::credentials::CredentialsError> {
+        if let Some(provider) = &self.provider {
+            return Ok(provider.clone());
+        }
+        let mut slot = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(provider) = &*slot {
+            return Ok(provider.clone());
+        }
+        let environment = self.environment.clone().unwrap_or_else(Environment::process);
+        let provider = self.chain.build(&environment, &self.credentials_http())?;
+        *slot = Some(provider.clone());
+        Ok(provider)
+    }
+
+    /// A fresh slot for the shared provider: what it is built from has changed.
+    fn rebuilt(mut self) -> Self {
+        self.shared = Arc::default();
+        self
+    }
+
     /// How the credentials providers reach the network: this config's transport (if any),
     /// clock, nonces and user agent.
     pub(crate) fn credentials_http(&self) -> crate::credentials::HttpContext {
@@ -135,7 +161,7 @@ impl Config {
     /// Static credentials (skips the rest of the chain).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.chain = self.chain.with_static(credentials);
-        self
+        self.rebuilt()
     }
 
     /// A credentials provider of your own (or one that refreshes), asked before every attempt;
@@ -148,13 +174,13 @@ impl Config {
     /// The profile the chain reads from the credentials files.
     pub fn profile(mut self, profile: impl Into<String>) -> Self {
         self.chain = self.chain.with_profile(profile);
-        self
+        self.rebuilt()
     }
 
     /// The environment the chain reads (default: this process's).
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = Some(environment);
-        self
+        self.rebuilt()
     }
 
     /// The region whose endpoint to call (default: each request's `RegionId`).
@@ -219,25 +245,25 @@ impl Config {
     /// A custom HTTP layer.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
-        self
+        self.rebuilt()
     }
 
     /// A custom clock (for reproducible signatures in tests).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
-        self
+        self.rebuilt()
     }
 
     /// A custom nonce source (for reproducible signatures in tests).
     pub fn nonce_source(mut self, nonce: NonceSource) -> Self {
         self.nonce = nonce;
-        self
+        self.rebuilt()
     }
 
     /// The `user-agent` header.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
-        self
+        self.rebuilt()
     }
 }
 

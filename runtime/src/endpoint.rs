@@ -108,6 +108,7 @@ pub fn resolve(
         if host.contains(['/', '?', '#', '@', ' ']) {
             return Err(invalid("RPC endpoints are a host (and port) only, without path, query or user"));
         }
+        check_host(host).map_err(|problem| invalid(&problem))?;
         return Ok(ResolvedEndpoint { scheme, host: host.to_owned() });
     }
     let region = region.map(str::trim).filter(|r| !r.is_empty()).ok_or(EndpointError::NoRegion)?;
@@ -119,6 +120,35 @@ pub fn resolve(
             known: table.iter().map(|e| e.region.to_owned()).collect(),
         }),
     }
+}
+
+/// A host name or IP address, with an optional port: nothing that could break a request line or
+/// a header (a CR/LF, a control character).
+fn check_host(host: &str) -> Result<(), String> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => {
+            let (address, rest) = v6.split_once(']').ok_or("an IPv6 address must end with ']'")?;
+            if address.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!("[{address}] is not an IPv6 address"));
+            }
+            (None, rest.strip_prefix(':').map(Some).unwrap_or_else(|| (!rest.is_empty()).then_some(rest)))
+        }
+        None => match host.rsplit_once(':') {
+            Some((name, port)) => (Some(name), Some(port)),
+            None => (Some(host), None),
+        },
+    };
+    if let Some(name) = name {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b)) {
+            return Err("the host may contain only letters, digits, '.', '-' and '_'".into());
+        }
+    }
+    if let Some(port) = port {
+        if port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err("the port must be a number from 1 to 65535".into());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -139,8 +169,14 @@ mod tests {
             e("swas-vpc.cn-hangzhou.aliyuncs.com"),
             ResolvedEndpoint { scheme: "https", host: "swas-vpc.cn-hangzhou.aliyuncs.com".into() }
         );
+        assert_eq!(e("http://[::1]:9000").host, "[::1]:9000");
         assert!(resolve(Some("ftp://x"), None, "P", TABLE).is_err());
         assert!(resolve(Some("http://x/path"), None, "P", TABLE).is_err());
+        for bad in ["exa\r\nmple.com", "host:0", "host:99999", "host:x", "[::1", "[nope]:80", "ex\u{1b}ample", ":80"] {
+            let err = resolve(Some(bad), None, "P", TABLE).unwrap_err();
+            assert!(matches!(err, EndpointError::Invalid { .. }), "{bad:?}: {err}");
+            assert!(!err.to_string().contains('\n') && !err.to_string().contains('\u{1b}'), "{err}");
+        }
     }
 
     #[test]
