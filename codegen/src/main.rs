@@ -47,6 +47,11 @@ struct Args {
     /// Report what would change and exit 1 if anything would, writing nothing.
     #[arg(long)]
     check: bool,
+    /// Generate into a directory acs-codegen did not create (it refuses one that is not empty
+    /// and has no list of the files it owns): files of the same name are overwritten, others
+    /// are left alone, and from then on it owns what it wrote.
+    #[arg(long)]
+    adopt: bool,
     /// Exit 2 (writing nothing) if any operation would be skipped, instead of a warning.
     #[arg(long)]
     strict: bool,
@@ -106,24 +111,27 @@ fn main() -> ExitCode {
     for w in &generated.warnings {
         eprintln!("warning: {w}");
     }
-    let changes = match write::plan(&args.out, &generated.files) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+    let fail = |e: write::WriteError| {
+        eprintln!("error: {e}");
+        ExitCode::from(match e {
+            write::WriteError::Refused(_) => 2,
+            write::WriteError::Io(_) => 1,
+        })
+    };
+    let plan = match write::plan(&args.out, &generated.files, args.adopt) {
+        Ok(plan) => plan,
+        Err(e) => return fail(e),
     };
     if args.check {
-        for (path, _) in &changes {
+        for (path, _) in &plan.changes {
             eprintln!("stale: {}", args.out.join(path).display());
         }
-        return if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+        return if plan.changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
     }
-    if let Err(e) = write::apply(&args.out, &generated.files, &changes) {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+    if let Err(e) = write::apply(&args.out, &plan) {
+        return fail(e);
     }
-    println!("{}: {} files, {} changed, in {}", generated.crate_name, generated.files.len(), changes.len(), args.out.display());
+    println!("{}: {} files, {} changed, in {}", generated.crate_name, plan.files.len(), plan.changes.len(), args.out.display());
     ExitCode::SUCCESS
 }
 

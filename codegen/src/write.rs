@@ -113,42 +113,177 @@ pub enum Change {
         /// The previous content.
         old: String,
     },
-    /// A generated file the new output no longer has.
+    /// A file this generator wrote before and the new output no longer has.
     Removed,
 }
 
-/// Compares `files` (paths relative to `root`) with the disk. Stale files are generated files
-/// (carrying [`MARKER`] in their first line) under `root/src` that `files` does not contain.
-pub fn plan(root: &Path, files: &BTreeMap<PathBuf, String>) -> io::Result<Vec<(PathBuf, Change)>> {
-    let mut changes = Vec::new();
-    for (relative, contents) in files {
-        match fs::read_to_string(root.join(relative)) {
-            Ok(old) if normalize(&old) == *contents => {}
-            Ok(old) => changes.push((relative.clone(), Change::Updated { old })),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => changes.push((relative.clone(), Change::Created)),
-            Err(e) => return Err(with_path(e, &root.join(relative))),
+/// The list of files the generator owns in an output directory, written with the output. Only
+/// the files it lists are ever updated or removed; nothing else in the directory is touched.
+pub const OWNED_FILES: &str = ".acs-codegen-files";
+
+/// Why the output cannot be written (or checked).
+#[derive(Debug)]
+pub enum WriteError {
+    /// Reading or writing failed; the message names the path.
+    Io(io::Error),
+    /// Writing would touch something the generator does not own; the message says what and how
+    /// to proceed.
+    Refused(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Io(e) => write!(f, "{e}"),
+            WriteError::Refused(why) => write!(f, "{why}"),
         }
     }
-    let src = root.join("src");
-    if src.is_dir() {
-        for path in walk(&src)? {
-            let relative = path.strip_prefix(root).expect("walked below root").to_path_buf();
-            if !files.contains_key(&relative) && is_generated(&path)? {
-                changes.push((relative, Change::Removed));
+}
+
+impl std::error::Error for WriteError {}
+
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> Self {
+        WriteError::Io(e)
+    }
+}
+
+/// What writing the output will do: every file to write (the owned-files list included) and
+/// the changes against the disk.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Every file of the output, relative to the root, with its content.
+    pub files: BTreeMap<PathBuf, String>,
+    /// What changes on disk, sorted by path.
+    pub changes: Vec<(PathBuf, Change)>,
+}
+
+/// Compares `files` (paths relative to `root`) with the disk.
+///
+/// The root must be missing, empty, or a directory this generator wrote (it has
+/// [`OWNED_FILES`]); with `adopt`, any directory is accepted, and files already there are
+/// overwritten only where the output has a file of the same name. Stale files are those the
+/// owned list names and the output no longer has. A symbolic link below the root is never
+/// followed or replaced, and a file the generator does not own is never overwritten (without
+/// `adopt`) nor removed.
+pub fn plan(root: &Path, files: &BTreeMap<PathBuf, String>, adopt: bool) -> Result<Plan, WriteError> {
+    let owned = read_owned(root)?;
+    if owned.is_none() && !adopt && is_non_empty_dir(root)? {
+        return Err(WriteError::Refused(format!(
+            "{} is not empty and has no {OWNED_FILES}, so acs-codegen did not generate it; it writes only into an empty directory \
+             or one it generated. Pass --adopt to generate into it anyway (files of the same name are overwritten, others are left alone)",
+            root.display()
+        )));
+    }
+    let owned = owned.unwrap_or_default();
+    let mut all = files.clone();
+    let mut list =
+        format!("# {MARKER} by acs-codegen: the files it owns in this directory; it removes them when it no longer generates them.\n");
+    for path in files.keys() {
+        list.push_str(&path.to_string_lossy().replace('\\', "/"));
+        list.push('\n');
+    }
+    all.insert(PathBuf::from(OWNED_FILES), list);
+
+    let mut changes = Vec::new();
+    for (relative, contents) in &all {
+        let path = root.join(relative);
+        no_links_below(root, relative)?;
+        match fs::read_to_string(&path) {
+            Ok(old) if normalize(&old) == *contents => {}
+            Ok(old) => {
+                let ours = owned.contains(relative) || relative.as_os_str() == OWNED_FILES || adopt;
+                if !ours {
+                    return Err(WriteError::Refused(format!(
+                        "{} exists and acs-codegen did not write it (it is not in {OWNED_FILES}); move it away, or pass --adopt to overwrite it",
+                        path.display()
+                    )));
+                }
+                changes.push((relative.clone(), Change::Updated { old }));
             }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => changes.push((relative.clone(), Change::Created)),
+            Err(e) => return Err(with_path(e, &path).into()),
+        }
+    }
+    for relative in owned.iter().filter(|p| !all.contains_key(*p)) {
+        no_links_below(root, relative)?;
+        match fs::symlink_metadata(root.join(relative)) {
+            Ok(meta) if meta.is_file() => changes.push((relative.clone(), Change::Removed)),
+            Ok(_) => {
+                return Err(WriteError::Refused(format!("{} is listed in {OWNED_FILES} but is not a file", root.join(relative).display())))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(with_path(e, &root.join(relative)).into()),
         }
     }
     changes.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(changes)
+    Ok(Plan { files: all, changes })
 }
 
-/// Carries out a plan made by [`plan`].
-pub fn apply(root: &Path, files: &BTreeMap<PathBuf, String>, changes: &[(PathBuf, Change)]) -> io::Result<()> {
-    for (relative, change) in changes {
+/// Carries out a plan made by [`plan`], checking again that no path goes through a link.
+pub fn apply(root: &Path, plan: &Plan) -> Result<(), WriteError> {
+    for (relative, change) in &plan.changes {
+        no_links_below(root, relative)?;
         let path = root.join(relative);
         match change {
             Change::Removed => fs::remove_file(&path).map_err(|e| with_path(e, &path))?,
-            Change::Created | Change::Updated { .. } => write_atomically(&path, &files[relative])?,
+            Change::Created | Change::Updated { .. } => write_atomically(&path, &plan.files[relative])?,
+        }
+    }
+    Ok(())
+}
+
+/// The owned list of `root`, if it has one. Every entry must be a plain relative path.
+fn read_owned(root: &Path) -> Result<Option<std::collections::BTreeSet<PathBuf>>, WriteError> {
+    let path = root.join(OWNED_FILES);
+    match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Err(WriteError::Refused(format!("{} is not a regular file", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(with_path(e, &path).into()),
+    }
+    let text = fs::read_to_string(&path).map_err(|e| with_path(e, &path))?;
+    let mut owned = std::collections::BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let entry = PathBuf::from(line);
+        if !entry.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+            return Err(WriteError::Refused(format!(
+                "{}: line {}: {line:?} is not a plain relative path; the list was not written by acs-codegen",
+                path.display(),
+                i + 1
+            )));
+        }
+        owned.insert(entry);
+    }
+    Ok(Some(owned))
+}
+
+fn is_non_empty_dir(root: &Path) -> Result<bool, WriteError> {
+    match fs::read_dir(root) {
+        Ok(mut entries) => Ok(entries.next().is_some()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Err(WriteError::Refused(format!("{} is not a directory", root.display()))),
+        Err(e) => Err(with_path(e, root).into()),
+    }
+}
+
+/// Refuses a path below `root` that goes through (or is) a symbolic link: writing or removing
+/// there would touch something outside the output.
+fn no_links_below(root: &Path, relative: &Path) -> Result<(), WriteError> {
+    let mut path = root.to_path_buf();
+    for component in relative.components() {
+        path.push(component);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(WriteError::Refused(format!("{} is a symbolic link; acs-codegen does not write through links", path.display())))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(with_path(e, &path).into()),
         }
     }
     Ok(())
@@ -178,26 +313,6 @@ fn normalize(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-fn is_generated(path: &Path) -> io::Result<bool> {
-    let text = fs::read_to_string(path).map_err(|e| with_path(e, path))?;
-    Ok(text.lines().next().is_some_and(|line| line.contains(MARKER)))
-}
-
-fn walk(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut entries: Vec<_> = fs::read_dir(dir).map_err(|e| with_path(e, dir))?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path)?);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    Ok(out)
-}
-
 fn with_path(e: io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
@@ -215,32 +330,79 @@ mod tests {
         );
     }
 
+    fn files(entries: &[(&str, &str)]) -> BTreeMap<PathBuf, String> {
+        entries.iter().map(|(p, c)| (PathBuf::from(p), (*c).to_owned())).collect()
+    }
+
     #[test]
-    fn writes_only_changes_and_removes_stale_generated_files() {
+    fn writes_only_changes_and_removes_only_what_it_owns() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = &dir.path().join("out");
+        let mut output = files(&[("src/lib.rs", "// @generated\nA\n"), ("src/a.rs", "// @generated\nB\n")]);
+        let plan1 = plan(root, &output, false).unwrap();
+        assert_eq!(plan1.changes.len(), 3, "two files and the owned list");
+        apply(root, &plan1).unwrap();
+        assert!(plan(root, &output, false).unwrap().changes.is_empty());
+
+        // A hand-written file, even one with the marker (as prost writes), is not ours.
+        fs::write(root.join("src/hand.rs"), "// @generated by prost\n").unwrap();
+        output.remove(&PathBuf::from("src/a.rs"));
+        output.insert(PathBuf::from("src/lib.rs"), "// @generated\nC\n".to_owned());
+        let plan2 = plan(root, &output, false).unwrap();
+        let paths: Vec<(&Path, &Change)> = plan2.changes.iter().map(|(p, c)| (p.as_path(), c)).collect();
+        assert_eq!(paths[0].0, Path::new(OWNED_FILES));
+        assert_eq!(
+            &paths[1..],
+            &[(Path::new("src/a.rs"), &Change::Removed), (Path::new("src/lib.rs"), &Change::Updated { old: "// @generated\nA\n".into() })]
+        );
+        apply(root, &plan2).unwrap();
+        assert!(!root.join("src/a.rs").exists());
+        assert!(root.join("src/hand.rs").exists(), "files it does not own are never touched");
+
+        // A new output file where a hand-written one exists: refused, unless adopted.
+        output.insert(PathBuf::from("src/hand.rs"), "// @generated\nD\n".to_owned());
+        let err = plan(root, &output, false).unwrap_err().to_string();
+        assert!(err.contains("src/hand.rs exists and acs-codegen did not write it"), "{err}");
+        assert_eq!(fs::read_to_string(root.join("src/hand.rs")).unwrap(), "// @generated by prost\n");
+        assert!(plan(root, &output, true).is_ok());
+    }
+
+    #[test]
+    fn refuses_a_foreign_directory_unless_adopted() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let mut files = BTreeMap::new();
-        files.insert(PathBuf::from("src/lib.rs"), "// @generated\nA\n".to_owned());
-        files.insert(PathBuf::from("src/a.rs"), "// @generated\nB\n".to_owned());
-        let changes = plan(root, &files).unwrap();
-        assert_eq!(changes.len(), 2);
-        apply(root, &files, &changes).unwrap();
-        assert!(plan(root, &files).unwrap().is_empty());
+        fs::write(root.join("Cargo.toml"), "[package]\nname = \"mine\"\n").unwrap();
+        let output = files(&[("Cargo.toml", "# @generated\n"), ("src/lib.rs", "// @generated\n")]);
+        let err = plan(root, &output, false).unwrap_err().to_string();
+        assert!(err.contains("is not empty and has no .acs-codegen-files"), "{err}");
+        assert_eq!(fs::read_to_string(root.join("Cargo.toml")).unwrap(), "[package]\nname = \"mine\"\n");
+        let adopted = plan(root, &output, true).unwrap();
+        apply(root, &adopted).unwrap();
+        assert!(plan(root, &output, false).unwrap().changes.is_empty(), "adopted once, owned from then on");
+    }
 
-        fs::write(root.join("src/hand.rs"), "// written by a person\n").unwrap();
-        files.remove(&PathBuf::from("src/a.rs"));
-        files.insert(PathBuf::from("src/lib.rs"), "// @generated\nC\n".to_owned());
-        let changes = plan(root, &files).unwrap();
-        assert_eq!(
-            changes,
-            vec![
-                (PathBuf::from("src/a.rs"), Change::Removed),
-                (PathBuf::from("src/lib.rs"), Change::Updated { old: "// @generated\nA\n".into() }),
-            ]
-        );
-        apply(root, &files, &changes).unwrap();
-        assert!(!root.join("src/a.rs").exists());
-        assert!(root.join("src/hand.rs").exists(), "files without the marker are never touched");
-        assert_eq!(fs::read_to_string(root.join("src/lib.rs")).unwrap(), "// @generated\nC\n");
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_or_removes_through_a_symbolic_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, elsewhere) = (&dir.path().join("out"), &dir.path().join("elsewhere"));
+        fs::create_dir_all(elsewhere).unwrap();
+        fs::write(elsewhere.join("keep.rs"), "// @generated\nprecious\n").unwrap();
+        let output = files(&[("src/lib.rs", "// @generated\n"), ("src/vendor/keep.rs", "// @generated\nnew\n")]);
+        apply(root, &plan(root, &files(&[("src/lib.rs", "// @generated\n")]), false).unwrap()).unwrap();
+        std::os::unix::fs::symlink(elsewhere, root.join("src/vendor")).unwrap();
+        let err = plan(root, &output, false).unwrap_err().to_string();
+        assert!(err.contains("src/vendor is a symbolic link"), "{err}");
+        let err = plan(root, &output, true).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "--adopt does not follow links either: {err}");
+        assert_eq!(fs::read_to_string(elsewhere.join("keep.rs")).unwrap(), "// @generated\nprecious\n");
+
+        // A forged owned list cannot reach outside the output.
+        fs::write(root.join(OWNED_FILES), "../elsewhere/keep.rs\n").unwrap();
+        let err = plan(root, &files(&[]), false).unwrap_err().to_string();
+        assert!(err.contains("is not a plain relative path"), "{err}");
+        fs::write(root.join(OWNED_FILES), "src/vendor/keep.rs\n").unwrap();
+        assert!(plan(root, &files(&[]), false).is_err(), "removing through the link is refused");
+        assert!(elsewhere.join("keep.rs").exists());
     }
 }

@@ -86,12 +86,13 @@ pub fn run(check: bool) -> Result<()> {
         for w in &generated.warnings {
             eprintln!("warning: {}: {w}", job.label);
         }
-        let changes = write::plan(&job.out, &generated.files)?;
+        let plan = write::plan(&job.out, &generated.files, false)?;
+        let changes = &plan.changes;
         if check {
-            for (path, change) in &changes {
+            for (path, change) in changes {
                 let shown = job.out.join(path);
                 let shown = shown.strip_prefix(&root).unwrap_or(&shown).display().to_string();
-                let new = generated.files.get(path).map(String::as_str).unwrap_or("");
+                let new = plan.files.get(path).map(String::as_str).unwrap_or("");
                 let old = match change {
                     Change::Updated { old } => old.as_str(),
                     Change::Created => "",
@@ -105,8 +106,8 @@ pub fn run(check: bool) -> Result<()> {
                 stale.push(format!("{shown} is stale:\n{diff}"));
             }
         } else {
-            write::apply(&job.out, &generated.files, &changes)?;
-            for (path, change) in &changes {
+            write::apply(&job.out, &plan)?;
+            for (path, change) in changes {
                 let verb = match change {
                     Change::Created => "created",
                     Change::Updated { .. } => "updated",
@@ -114,7 +115,7 @@ pub fn run(check: bool) -> Result<()> {
                 };
                 eprintln!("{verb} {}", job.out.join(path).strip_prefix(&root).unwrap_or(path).display());
             }
-            eprintln!("{}: {} files, {} changed", generated.crate_name, generated.files.len(), changes.len());
+            eprintln!("{}: {} files, {} changed", generated.crate_name, plan.files.len(), changes.len());
         }
     }
     if !stale.is_empty() {

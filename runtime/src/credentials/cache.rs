@@ -227,13 +227,50 @@ mod tests {
         assert!(ids.iter().all(|id| id == "STS.2"), "nobody got expired keys");
     }
 
+    /// Counts `WARN` events and keeps their text.
+    #[derive(Default)]
+    struct Warnings(std::sync::Mutex<Vec<String>>);
+
+    impl tracing::Subscriber for Warnings {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            struct Text(String);
+            impl tracing::field::Visit for Text {
+                fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                    self.0.push_str(&format!("{}={value:?} ", field.name()));
+                }
+            }
+            if *event.metadata().level() == tracing::Level::WARN {
+                let mut text = Text(String::new());
+                event.record(&mut text);
+                self.0.lock().unwrap().push(text.0);
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
     #[tokio::test]
     async fn a_failed_refresh_serves_valid_keys_then_fails_after_expiry() {
         let (source, cache, now) = setup(3600);
         cache.provide().await.unwrap();
         source.failing.store(true, Ordering::SeqCst);
         now.fetch_add(3600 - 900, Ordering::SeqCst);
+        let warnings = Arc::new(Warnings::default());
+        let guard = tracing::subscriber::set_default(warnings.clone());
         assert_eq!(cache.provide().await.unwrap().access_key_id(), "STS.1");
+        drop(guard);
+        let logged = warnings.0.lock().unwrap().clone();
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        assert!(logged[0].contains("refreshing credentials failed") && logged[0].contains("source down"), "{logged:?}");
+        assert!(!logged[0].contains("secret"), "{logged:?}");
         assert_eq!(source.fetches.load(Ordering::SeqCst), 2);
         // The next try waits 10 s.
         assert_eq!(cache.provide().await.unwrap().access_key_id(), "STS.1");
