@@ -479,3 +479,13 @@ fn an_unrelated_crate_is_refused_and_left_untouched_unless_adopted() {
     let output = run_owned(&args(&["--check"]));
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn duplicate_operations_and_trailing_garbage_are_refused() {
+    let spec = spec_with(r#"{"name":"X","in":"query","schema":{"type":"string"}}"#);
+    let twice = spec.replacen(r#""Bad":"#, r#""Ping":{"methods":["get"],"parameters":[]},"Bad":"#, 1);
+    let (output, dir) = generate(&twice, &[]);
+    assert_refused(&output, dir.path(), "at apis: \"Ping\" appears twice");
+    let (output, dir) = generate(&format!("{spec}\n{{\"more\": 1}}"), &[]);
+    assert_refused(&output, dir.path(), "trailing characters at line");
+}

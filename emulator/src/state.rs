@@ -136,6 +136,7 @@ impl State {
                 format!("not a valid state file at {path}: {}", e.inner())
             }
         })?;
+        de.end().map_err(|e| format!("not a valid state file: {e} after the state"))?;
         state.check()?;
         Ok(state)
     }
@@ -234,6 +235,10 @@ mod tests {
                 "at instances[0].region: invalid type: integer `7`, expected a string",
             ),
             ("[", "not a valid state file"),
+            (
+                r#"{"access_keys":[{"id":"a","secret":"s"}]} trailing"#,
+                "not a valid state file: trailing characters at line 1 column 43 after the state",
+            ),
         ];
         for (text, expected) in cases {
             let err = State::parse(text).unwrap_err();

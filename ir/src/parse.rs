@@ -21,8 +21,9 @@ pub struct ApiDocs {
     /// Named schemas referenced with `$ref`.
     #[serde(default)]
     pub components: Components,
-    /// Operations by name. Key order carries no meaning; a sorted map keeps output stable.
-    #[serde(default)]
+    /// Operations by name. Key order carries no meaning; a sorted map keeps output stable. A name
+    /// that appears twice is an error, not "the last one wins".
+    #[serde(default, deserialize_with = "unique_keys")]
     pub apis: BTreeMap<String, Api>,
     /// Regional endpoints.
     #[serde(default)]
@@ -263,7 +264,38 @@ pub fn decode_response_demo(raw: &str) -> Result<Vec<ResponseDemo>, serde_json::
 /// Parses a document, naming the JSON path of the first value that does not fit the model.
 pub fn parse(text: &str) -> Result<ApiDocs, ParseError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError { path: e.path().to_string(), message: e.inner().to_string() })
+    let docs =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError { path: e.path().to_string(), message: e.inner().to_string() })?;
+    // Anything after the document is an error, not ignored.
+    de.end().map_err(|e| ParseError { path: ".".into(), message: format!("{e} after the document") })?;
+    Ok(docs)
+}
+
+/// A JSON object as a sorted map, refusing a key that appears twice.
+fn unique_keys<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Unique<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Unique<T> {
+        type Value = BTreeMap<String, T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(de::Error::custom(format!("{key:?} appears twice")));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 /// A document that is not valid JSON or does not fit the model.
