@@ -58,11 +58,27 @@ pub struct Nonces {
     order: VecDeque<(SystemTime, (String, String))>,
 }
 
+/// The longest nonce accepted (UUIDs are 36 characters): the store's memory stays bounded.
+pub const MAX_NONCE_LEN: usize = 128;
+/// Nonces remembered at most; beyond that the oldest are forgotten first (a replay of one of
+/// those within the clock window would pass, a bounded trade for bounded memory: about 25 MB).
+pub const MAX_NONCES: usize = 100_000;
+
 impl Nonces {
-    /// Records a nonce; false if it was already used within the window.
-    fn fresh(&mut self, key: &str, nonce: &str, now: SystemTime) -> bool {
+    /// Records a nonce: refused if missing, empty, too long, or already used within the window.
+    fn check(&mut self, key: &str, nonce: Option<&str>, now: SystemTime) -> Result<(), Fault> {
+        let nonce = nonce
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| Fault::new(400, "MissingSignatureNonce", "SignatureNonce is mandatory for this action."))?;
+        if nonce.len() > MAX_NONCE_LEN {
+            return Err(Fault::new(
+                400,
+                "InvalidSignatureNonce",
+                format!("The signature nonce is longer than {MAX_NONCE_LEN} characters."),
+            ));
+        }
         while let Some((at, _)) = self.order.front() {
-            if now.duration_since(*at).unwrap_or_default() > SKEW * 2 {
+            if now.duration_since(*at).unwrap_or_default() > SKEW * 2 || self.order.len() >= MAX_NONCES {
                 let (_, k) = self.order.pop_front().expect("front exists");
                 self.seen.remove(&k);
             } else {
@@ -71,11 +87,21 @@ impl Nonces {
         }
         let k = (key.to_owned(), nonce.to_owned());
         if self.seen.contains_key(&k) {
-            return false;
+            return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
         }
         self.seen.insert(k.clone(), now);
         self.order.push_back((now, k));
-        true
+        Ok(())
+    }
+
+    /// Nonces remembered now.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
     }
 }
 
@@ -194,9 +220,7 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
         return Err(mismatch(&computed.string_to_sign));
     }
     check_token(key, req.header("x-acs-security-token"), now)?;
-    if !nonces.fresh(id, req.header("x-acs-signature-nonce").unwrap_or(""), now) {
-        return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
-    }
+    nonces.check(id, req.header("x-acs-signature-nonce"), now)?;
     Ok(Caller { access_key_id: id.to_owned(), signature: "v3" })
 }
 
@@ -225,9 +249,7 @@ fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces:
     check_token(key, req.header("x-acs-security-token"), now)?;
     // The legacy core SDK sends no nonce; when one is sent, it is single-use.
     if let Some(nonce) = req.header("x-acs-signature-nonce") {
-        if !nonces.fresh(id, nonce, now) {
-            return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
-        }
+        nonces.check(id, Some(nonce), now)?;
     }
     Ok(Caller { access_key_id: id.to_owned(), signature: "roa" })
 }
@@ -256,8 +278,24 @@ fn verify_rpc(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: 
         ));
     }
     check_token(key, req.param("SecurityToken"), now)?;
-    if !nonces.fresh(id, nonce, now) {
-        return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
-    }
+    nonces.check(id, Some(nonce), now)?;
     Ok(Caller { access_key_id: id.to_owned(), signature: "rpc" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nonce_store_is_bounded() {
+        let mut nonces = Nonces::default();
+        let now = SystemTime::now();
+        for i in 0..MAX_NONCES + 10 {
+            nonces.check("k", Some(&i.to_string()), now).unwrap();
+        }
+        assert_eq!(nonces.len(), MAX_NONCES);
+        assert!(nonces.check("k", Some(&(MAX_NONCES + 9).to_string()), now).is_err(), "recent nonces are still remembered");
+        assert!(nonces.check("k", Some(&"x".repeat(MAX_NONCE_LEN + 1)), now).is_err());
+        assert!(nonces.check("k", Some(""), now).is_err());
+    }
 }

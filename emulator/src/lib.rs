@@ -95,10 +95,40 @@ impl World {
     }
 }
 
+/// What one client can hold, and for how long: the emulator's defences against clients that
+/// send slowly or never finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's headers must arrive within this (default 5 s); else the connection closes.
+    pub header_timeout: Duration,
+    /// A whole request, body and answer included, within this (default 30 s, or the fault delay
+    /// plus 5 s); else 408 `RequestTimeout`.
+    pub request_timeout: Duration,
+    /// Open connections at most (default 4096); more wait to be accepted.
+    pub max_connections: usize,
+    /// The largest body read (default 2 MiB); larger is 413 in the service's error shape.
+    pub max_body_bytes: usize,
+    /// On stop, how long open connections get to finish (default 5 s) before they are closed.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            max_body_bytes: 2 << 20,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
 struct Inner {
     service: Service,
     world: Mutex<World>,
     faults: Option<(Faults, Mutex<fastrand::Rng>)>,
+    limits: Limits,
 }
 
 /// The emulator; cheap to clone.
@@ -157,9 +187,25 @@ impl Emulator {
                     metadata_tokens: Default::default(),
                     credential_requests: BTreeMap::new(),
                 }),
+                limits: Limits {
+                    request_timeout: Limits::default()
+                        .request_timeout
+                        .max(faults.map_or(Duration::ZERO, |f| f.delay + Duration::from_secs(5))),
+                    ..Limits::default()
+                },
                 faults: faults.map(|f| (f, Mutex::new(fastrand::Rng::with_seed(f.seed)))),
             }),
         })
+    }
+
+    /// Other limits than the defaults (before [`Emulator::start`]; a clone made earlier keeps
+    /// the old ones).
+    pub fn with_limits(self, limits: Limits) -> Result<Self, String> {
+        if limits.max_connections == 0 {
+            return Err("max_connections must be at least 1".into());
+        }
+        let inner = Arc::try_unwrap(self.inner).map_err(|_| "set limits before the emulator is shared".to_owned())?;
+        Ok(Self { inner: Arc::new(Inner { limits, ..inner }) })
     }
 
     /// The HTTP routes.
@@ -179,21 +225,76 @@ impl Emulator {
         self.inner.world.lock().unwrap_or_else(|e| e.into_inner()).view()
     }
 
-    /// Serves on `addr` (e.g. `127.0.0.1:0`) until stopped.
+    /// Serves on `addr` (e.g. `127.0.0.1:0`) until stopped, within [`Limits`].
     pub async fn start(&self, addr: &str) -> std::io::Result<Running> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let router = self.router();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(serve(listener, self.router(), self.inner.limits, rx));
         Ok(Running { url, shutdown: Some(tx), task: Some(task) })
     }
+}
+
+/// The accept loop: one task per connection, at most `max_connections`, each with a header
+/// timeout and every request with an overall timeout; on stop, open connections get
+/// `shutdown_grace` to finish and are then closed, so a stop never waits on a client.
+async fn serve(listener: tokio::net::TcpListener, router: Router, limits: Limits, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    use tower::ServiceExt as _;
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let (close_tx, close_rx) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            _ = &mut stop => break,
+            permit = permits.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+        };
+        let stream = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before it was accepted.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(20)).await; continue; }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |request: axum::http::Request<hyper::body::Incoming>| {
+            let router = router.clone();
+            async move {
+                let answer = tokio::time::timeout(limits.request_timeout, router.oneshot(request.map(Body::new))).await;
+                Ok::<_, std::convert::Infallible>(match answer {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    Err(_) => json_response(
+                        408,
+                        &serde_json::json!({"RequestId": new_request_id(), "Code": "RequestTimeout",
+                            "Message": format!("The request was not completed within {:?}.", limits.request_timeout)}),
+                        &[],
+                    ),
+                })
+            }
+        });
+        let mut close = close_rx.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = close.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = close_tx.send(true);
+    let _ = tokio::time::timeout(limits.shutdown_grace, async { while connections.join_next().await.is_some() {} }).await;
+    connections.abort_all();
 }
 
 fn plain(status: u16, text: String) -> Response {
@@ -426,7 +527,7 @@ impl Inner {
     }
 }
 
-async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
     let request_id = new_request_id();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_owned();
     let error = |fault: Fault, extra: &[(&'static str, String)]| {
@@ -452,12 +553,42 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
         }
         _ => {}
     }
-    let query = acs_runtime::wire::decode_query(uri.query().unwrap_or(""));
+    let limit = inner.limits.max_body_bytes;
+    let body = match axum::body::to_bytes(body, limit).await {
+        Ok(body) => body,
+        Err(e) if format!("{e:?}").contains("LengthLimit") => {
+            return error(Fault::new(413, "RequestEntityTooLarge", format!("The request body is larger than {limit} bytes.")), &[])
+        }
+        Err(_) => return error(Fault::new(400, "InvalidRequest", "The request body could not be read to its end."), &[]),
+    };
+    // Strict decoding (a bad escape or non-UTF-8 bytes would otherwise be read as U+FFFD, and a
+    // signature over that would verify), and one rule for a name sent twice: refused.
+    let bad = |message: String| Fault::new(400, "InvalidParameter", message);
+    let query = match acs_runtime::wire::decode_query_strict(uri.query().unwrap_or("")) {
+        Ok(q) => q,
+        Err(why) => return error(bad(format!("The query is not valid percent-encoding: {why}.")), &[]),
+    };
     let header_pairs: Vec<(String, String)> =
         headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let is_form =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form { acs_runtime::wire::decode_query(&String::from_utf8_lossy(&body)) } else { Vec::new() };
+    let form = if is_form {
+        let text = match std::str::from_utf8(&body) {
+            Ok(t) => t,
+            Err(_) => return error(bad("The form body is not UTF-8.".into()), &[]),
+        };
+        match acs_runtime::wire::decode_query_strict(text) {
+            Ok(f) => f,
+            Err(why) => return error(bad(format!("The form body is not valid percent-encoding: {why}.")), &[]),
+        }
+    } else {
+        Vec::new()
+    };
+    let mut names = std::collections::HashSet::new();
+    if let Some((name, _)) = query.iter().chain(&form).find(|(n, _)| !names.insert(n.as_str())) {
+        let shown: String = name.chars().take(64).collect();
+        return error(bad(format!("The parameter {shown:?} appears more than once.")), &[]);
+    }
     let incoming = Incoming { method: method.as_str(), path: uri.path(), query: &query, headers: &header_pairs, form: &form, body: &body };
     let outcome = inner.handle(&incoming, &host, &request_id);
     let response = match outcome {

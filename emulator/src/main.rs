@@ -50,6 +50,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        eprintln!("error: --fault-rate {} is not a number from 0 to 1", args.fault_rate);
+        return ExitCode::from(2);
+    }
     let faults = (args.fault_rate > 0.0).then_some(Faults {
         rate: args.fault_rate,
         seed: args.fault_seed,

@@ -182,6 +182,45 @@ pub fn decode_query(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Decodes like [`decode_query`], refusing what a strict server refuses: a `%` without two hex
+/// digits after it, and bytes that are not UTF-8 once decoded. The error names the first bad
+/// pair's position and never echoes more than a few characters of it.
+pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
+    fn decode(s: &str, at: usize) -> Result<String, String> {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'%' => {
+                    let hex =
+                        bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                    let byte = hex.ok_or_else(|| format!("parameter {at}: '%' is not followed by two hex digits"))?;
+                    out.push(byte);
+                    i += 3;
+                }
+                b'+' => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).map_err(|_| format!("parameter {at}: the percent-encoded bytes are not UTF-8"))
+    }
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .enumerate()
+        .map(|(i, p)| {
+            let (n, v) = p.split_once('=').unwrap_or((p, ""));
+            Ok((decode(n, i + 1)?, decode(v, i + 1)?))
+        })
+        .collect()
+}
+
 /// What a parameter's value is, which decides how [`take`] reads it back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -301,6 +340,18 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strict_decoding_refuses_bad_escapes_and_non_utf8() {
+        assert_eq!(
+            decode_query_strict("a=b%20c+d&e=%E4%B8%AD&f").unwrap(),
+            vec![("a".into(), "b c d".into()), ("e".into(), "中".into()), ("f".into(), String::new())]
+        );
+        assert_eq!(decode_query_strict("a=1&b=%FF").unwrap_err(), "parameter 2: the percent-encoded bytes are not UTF-8");
+        assert_eq!(decode_query_strict("a=%G1").unwrap_err(), "parameter 1: '%' is not followed by two hex digits");
+        assert_eq!(decode_query_strict("a=%4").unwrap_err(), "parameter 1: '%' is not followed by two hex digits");
+        assert!(decode_query_strict("%C3%A9=x").is_ok());
+    }
+
     use super::*;
     use serde_json::json;
 
