@@ -313,3 +313,133 @@ pub mod emu {
         (emulator, running)
     }
 }
+
+pub mod fuzzing {
+    //! The bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs`), here so that the committed
+    //! corpora also run as an ordinary test on stable (`tests/fuzz_corpus.rs`). Each takes any
+    //! bytes; none may panic, and each checks what must hold for every input.
+
+    use std::collections::BTreeMap;
+    use std::sync::OnceLock;
+
+    use acs_runtime::wire::{self, Shape, Style};
+    use acs_runtime::Operation;
+
+    /// The targets, by name: what `cargo xtask fuzz` runs and the corpus test replays.
+    pub const TARGETS: &[(&str, fn(&[u8]))] =
+        &[("spec", spec), ("wire", wire), ("emulator", emulator), ("response", response), ("credential_files", credential_files)];
+
+    /// A spec: parsed, lowered and emitted. A spec the IR accepts must emit valid Rust.
+    pub fn spec(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else { return };
+        let settings = acs_codegen::Settings::new("../runtime", "fuzz", "fuzz").with_rustfmt(acs_codegen::Rustfmt::Off, None);
+        if let Err(acs_codegen::Error::Emit { .. }) = acs_codegen::generate(text, &settings) {
+            panic!("the IR accepted a spec whose output does not parse");
+        }
+    }
+
+    /// A query or form body: decoded leniently and strictly (which must agree when the strict
+    /// one accepts), then every parameter read back in every style and shape.
+    pub fn wire(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let lenient = wire::decode_query(&text);
+        if let Ok(strict) = wire::decode_query_strict(&text) {
+            assert_eq!(strict, lenient, "strict and lenient decoding disagree on input the strict one accepts");
+        }
+        let pairs: BTreeMap<String, String> = lenient.into_iter().collect();
+        let mut names: Vec<&str> = pairs.keys().map(|k| k.split('.').next().unwrap_or(k)).collect();
+        names.dedup();
+        for name in names.into_iter().take(8) {
+            for style in [Style::Plain, Style::RepeatList, Style::Flat, Style::Json, Style::Simple] {
+                for shape in [Shape::Scalar, Shape::Composite] {
+                    let _ = wire::take(&pairs, name, style, shape);
+                }
+            }
+        }
+    }
+
+    fn the_emulator() -> &'static acs_emulator::Emulator {
+        static EMULATOR: OnceLock<acs_emulator::Emulator> = OnceLock::new();
+        EMULATOR.get_or_init(|| {
+            let spec = include_str!("../spec/swas-open/2020-06-01/api-docs.json");
+            acs_emulator::Emulator::new(spec, "swas", crate::emu::state(3), None).expect("the project's spec loads")
+        })
+    }
+
+    /// A request to the emulator: `METHOD path?query`, header lines, a blank line, the body. With
+    /// the first byte odd, the harness signs the query (RPC, key `testid`), so the parameter
+    /// checks and the operations are reached, not only authentication. Every answer must be a
+    /// JSON object with a status the gateway uses, and an error must say `Code` and `Message`.
+    pub fn emulator(data: &[u8]) {
+        let Some((&first, rest)) = data.split_first() else { return };
+        let text = String::from_utf8_lossy(rest);
+        let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let request_line = lines.next().unwrap_or("");
+        let (method, target) = request_line.split_once(' ').unwrap_or(("POST", request_line));
+        let headers: Vec<(String, String)> =
+            lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())).collect();
+        let target = if first & 1 == 1 {
+            let (path, query) = target.split_once('?').unwrap_or((target, ""));
+            let mut params = wire::decode_query(query);
+            params.retain(|(n, _)| !matches!(n.as_str(), "Signature" | "AccessKeyId" | "SignatureMethod" | "SignatureVersion"));
+            params.extend([
+                ("AccessKeyId".to_owned(), "testid".to_owned()),
+                ("SignatureMethod".to_owned(), "HMAC-SHA1".to_owned()),
+                ("SignatureVersion".to_owned(), "1.0".to_owned()),
+                ("Timestamp".to_owned(), acs_runtime::sign::format_timestamp(std::time::SystemTime::now())),
+                ("SignatureNonce".to_owned(), acs_runtime::sign::new_nonce()),
+            ]);
+            params.retain({
+                let mut seen = std::collections::HashSet::new();
+                move |(n, _)| seen.insert(n.clone())
+            });
+            let signature = acs_runtime::sign::sign_rpc(method, "/", &params, "testsecret").signature;
+            params.push(("Signature".into(), signature));
+            let query: Vec<String> = params
+                .iter()
+                .map(|(n, v)| format!("{}={}", acs_runtime::sign::percent_encode(n), acs_runtime::sign::percent_encode(v)))
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        } else {
+            target.to_owned()
+        };
+        let (status, answer) = the_emulator().answer_raw(method, &target, &headers, body.as_bytes());
+        assert!(matches!(status, 200 | 400 | 403 | 404 | 409 | 413 | 500), "status {status}");
+        assert!(answer.is_object(), "{answer}");
+        if status != 200 {
+            assert!(answer["Code"].is_string() && answer["Message"].is_string(), "{answer}");
+            assert!(answer["Message"].as_str().unwrap_or("").len() < 4096, "an error message must stay short");
+        }
+    }
+
+    /// A response body: decoded as each operation's response and as an error body, and
+    /// reformatted for the CLI (which must give back the same JSON).
+    pub fn response(data: &[u8]) {
+        let _ = <acs_swas_open::attach_key_pair::AttachKeyPairRequest as Operation>::decode_response(data);
+        let _ = <acs_swas_open::list_instances::ListInstancesRequest as Operation>::decode_response(data);
+        let text = String::from_utf8_lossy(data);
+        let _ = acs_runtime::ServiceError::from_body(400, &text);
+        for pretty in [true, false] {
+            if let Some(out) = acs_runtime::cli::reformat_json(data, pretty) {
+                let a: serde_json::Value = serde_json::from_slice(data).expect("reformat_json accepts only JSON");
+                let b: serde_json::Value = serde_json::from_str(&out).expect("reformatted JSON is JSON");
+                assert_eq!(a, b, "reformatting changed the document");
+                assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "control characters reach the terminal");
+            }
+        }
+    }
+
+    /// The two credentials files: `config.json` text, a NUL byte, `credentials.ini` text. Every
+    /// profile they name is built (no request is made).
+    pub fn credential_files(data: &[u8]) {
+        let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+        let cli = String::from_utf8_lossy(&data[..split]);
+        let ini = String::from_utf8_lossy(data.get(split + 1..).unwrap_or_default());
+        for outcome in acs_runtime::credentials::build_every_profile(&cli, &ini) {
+            if let Err(e) = outcome {
+                let _ = e.to_string();
+            }
+        }
+    }
+}

@@ -220,6 +220,18 @@ impl Emulator {
             .with_state(self.inner.clone())
     }
 
+    /// Answers one request without HTTP (no faults, no limits): status and JSON body, as the
+    /// HTTP front would send them. For fuzzing and for tests that build raw requests.
+    pub fn answer_raw(&self, method: &str, path_and_query: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Value) {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let request_id = new_request_id();
+        let host = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map_or("", |(_, v)| v.as_str());
+        match self.inner.answer(method, path, query, headers, body, host, &request_id) {
+            Ok(body) => (200, body),
+            Err(fault) => (fault.status, fault.body(&request_id, host, &self.inner.service.product)),
+        }
+    }
+
     /// The live state as `GET /_emulator/state` shows it.
     pub fn state(&self) -> Value {
         self.inner.world.lock().unwrap_or_else(|e| e.into_inner()).view()
@@ -379,6 +391,42 @@ fn json_response(status: u16, body: &Value, headers: &[(&'static str, String)]) 
 }
 
 impl Inner {
+    /// Decodes one request strictly and carries it out: the whole request path after HTTP.
+    #[allow(clippy::too_many_arguments)]
+    fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        raw_query: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        host: &str,
+        request_id: &str,
+    ) -> Result<Value, Fault> {
+        // Strict decoding (a bad escape or non-UTF-8 bytes would otherwise be read as U+FFFD, and
+        // a signature over that would verify), and one rule for a name sent twice: refused.
+        let bad = |message: String| Fault::new(400, "InvalidParameter", message);
+        let query = acs_runtime::wire::decode_query_strict(raw_query)
+            .map_err(|why| bad(format!("The query is not valid percent-encoding: {why}.")))?;
+        let is_form =
+            headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("content-type") && v.starts_with("application/x-www-form-urlencoded"));
+        let form = if is_form {
+            let text = std::str::from_utf8(body).map_err(|_| bad("The form body is not UTF-8.".into()))?;
+            acs_runtime::wire::decode_query_strict(text)
+                .map_err(|why| bad(format!("The form body is not valid percent-encoding: {why}.")))?
+        } else {
+            Vec::new()
+        };
+        let mut names = std::collections::HashSet::new();
+        if let Some((name, _)) = query.iter().chain(&form).find(|(n, _)| !names.insert(n.as_str())) {
+            let shown: String = name.chars().take(64).collect();
+            return Err(bad(format!("The parameter {shown:?} appears more than once.")));
+        }
+        let lower: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect();
+        let incoming = Incoming { method, path, query: &query, headers: &lower, form: &form, body };
+        self.handle(&incoming, host, request_id)
+    }
+
     fn draw_fault(&self) -> Option<FaultKind> {
         let (settings, rng) = self.faults.as_ref()?;
         let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
@@ -561,36 +609,9 @@ async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, header
         }
         Err(_) => return error(Fault::new(400, "InvalidRequest", "The request body could not be read to its end."), &[]),
     };
-    // Strict decoding (a bad escape or non-UTF-8 bytes would otherwise be read as U+FFFD, and a
-    // signature over that would verify), and one rule for a name sent twice: refused.
-    let bad = |message: String| Fault::new(400, "InvalidParameter", message);
-    let query = match acs_runtime::wire::decode_query_strict(uri.query().unwrap_or("")) {
-        Ok(q) => q,
-        Err(why) => return error(bad(format!("The query is not valid percent-encoding: {why}.")), &[]),
-    };
     let header_pairs: Vec<(String, String)> =
         headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-    let is_form =
-        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form {
-        let text = match std::str::from_utf8(&body) {
-            Ok(t) => t,
-            Err(_) => return error(bad("The form body is not UTF-8.".into()), &[]),
-        };
-        match acs_runtime::wire::decode_query_strict(text) {
-            Ok(f) => f,
-            Err(why) => return error(bad(format!("The form body is not valid percent-encoding: {why}.")), &[]),
-        }
-    } else {
-        Vec::new()
-    };
-    let mut names = std::collections::HashSet::new();
-    if let Some((name, _)) = query.iter().chain(&form).find(|(n, _)| !names.insert(n.as_str())) {
-        let shown: String = name.chars().take(64).collect();
-        return error(bad(format!("The parameter {shown:?} appears more than once.")), &[]);
-    }
-    let incoming = Incoming { method: method.as_str(), path: uri.path(), query: &query, headers: &header_pairs, form: &form, body: &body };
-    let outcome = inner.handle(&incoming, &host, &request_id);
+    let outcome = inner.answer(method.as_str(), uri.path(), uri.query().unwrap_or(""), &header_pairs, &body, &host, &request_id);
     let response = match outcome {
         Ok(body) => json_response(200, &body, &[("x-acs-request-id", body["RequestId"].as_str().unwrap_or(&request_id).to_owned())]),
         Err(fault) => error(fault, &[("x-acs-request-id", request_id.clone())]),

@@ -203,11 +203,19 @@ pub fn reformat_json(body: &[u8], pretty: bool) -> Option<String> {
             '"' => {
                 out.push('"');
                 while let Some(c) = chars.next() {
-                    out.push(c);
                     match c {
-                        '\\' => out.extend(chars.next()),
-                        '"' => break,
-                        _ => {}
+                        '\\' => {
+                            out.push(c);
+                            out.extend(chars.next());
+                        }
+                        '"' => {
+                            out.push(c);
+                            break;
+                        }
+                        // JSON allows C1 controls (U+0080–U+009F, 8-bit CSI among them) raw in
+                        // strings; a terminal must not see them.
+                        c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c => out.push(c),
                     }
                 }
             }
@@ -293,6 +301,7 @@ mod tests {
             "{\n  \"Zeta\": 1,\n  \"Alpha\": {\n    \"b\": [\n      1,\n      2,\n      {}\n    ],\n    \"a\": \"x, y: {\\\"z\\\"}\"\n  },\n  \"E\": [],\n  \"U\": \"\\u001b[31m\"\n}"
         );
         assert_eq!(super::reformat_json(b"not json", true), None);
+        assert_eq!(super::reformat_json("[\"a\u{9b}31mb\"]".as_bytes(), false).unwrap(), "[\"a\\u009b31mb\"]");
         assert_eq!(super::reformat_json(b"{\"a\": \"\x1b\"}", true), None, "raw control characters are not JSON");
     }
 

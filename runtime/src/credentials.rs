@@ -265,6 +265,9 @@ mod providers;
 #[cfg(feature = "client")]
 pub use cache::Cached;
 #[cfg(feature = "client")]
+#[doc(hidden)]
+pub use chain::build_every_profile;
+#[cfg(feature = "client")]
 pub use chain::Chain;
 #[cfg(feature = "client")]
 pub use fetch::HttpContext;

@@ -193,8 +193,12 @@ pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
         while i < bytes.len() {
             match bytes[i] {
                 b'%' => {
-                    let hex =
-                        bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                    // Two hex digits exactly (`from_str_radix` alone would also take "+5").
+                    let hex = bytes
+                        .get(i + 1..i + 3)
+                        .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
                     let byte = hex.ok_or_else(|| format!("parameter {at}: '%' is not followed by two hex digits"))?;
                     out.push(byte);
                     i += 3;
@@ -349,6 +353,7 @@ mod tests {
         assert_eq!(decode_query_strict("a=1&b=%FF").unwrap_err(), "parameter 2: the percent-encoded bytes are not UTF-8");
         assert_eq!(decode_query_strict("a=%G1").unwrap_err(), "parameter 1: '%' is not followed by two hex digits");
         assert_eq!(decode_query_strict("a=%4").unwrap_err(), "parameter 1: '%' is not followed by two hex digits");
+        assert!(decode_query_strict("a=%+5").is_err(), "found by the wire fuzz target");
         assert!(decode_query_strict("%C3%A9=x").is_ok());
     }
 

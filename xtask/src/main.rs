@@ -1,6 +1,8 @@
-//! Project tasks: `cargo xtask codegen [--check]`, `cargo xtask vectors <file>...`.
+//! Project tasks: `cargo xtask codegen [--check]`, `cargo xtask vectors <file>...`,
+//! `cargo xtask fuzz [--seconds N]`.
 
 mod codegen;
+mod fuzz;
 mod vectors;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,18 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Run every fuzz target (needs nightly and cargo-fuzz) and report executions and crashes.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only this target.
+        #[arg(long)]
+        target: Option<String>,
+        /// Targets run at once.
+        #[arg(long, default_value_t = 1)]
+        parallel: usize,
+    },
     /// Recompute signing test vectors (shared/vectors schema) with the runtime's signer.
     Vectors {
         /// Vector files.
@@ -35,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(check),
         Task::Vectors { files } => vectors::run(&files),
+        Task::Fuzz { seconds, target, parallel } => fuzz::run(seconds, target.as_deref(), parallel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -372,3 +372,37 @@ fn role_settings(role: &Role, env: &Environment) -> Result<(StsEndpoint, Option<
     let session = role.session_name.clone().or_else(|| env.var("ALIBABA_CLOUD_ROLE_SESSION_NAME").map(str::to_owned));
     Ok((endpoint, session, Duration::from_secs(u64::from(role.duration.unwrap_or(3600)))))
 }
+
+/// Reads the texts of a `config.json` and a `credentials.ini` as the chain would, and builds
+/// every profile they name, without any request: each profile's provider (its `Debug` form)
+/// or the error. For fuzzing the file readers; not a stable API.
+#[doc(hidden)]
+pub fn build_every_profile(cli_json: &str, ini: &str) -> Vec<Result<String, CredentialsError>> {
+    let (env, http) = (Environment::default(), HttpContext::default());
+    let mut out = Vec::new();
+    match CliConfig::parse(std::path::Path::new("config.json"), cli_json) {
+        Ok(config) => {
+            for name in config.names() {
+                out.push(config.source(&name).and_then(|found| match found {
+                    Some(Ok(source)) => provider_for(source, &env, &http).map(|p| format!("{p:?}")),
+                    Some(Err(why)) => Ok(why),
+                    None => Ok(String::new()),
+                }));
+            }
+        }
+        Err(e) => out.push(Err(e)),
+    }
+    match IniFile::parse(std::path::Path::new("credentials.ini"), ini) {
+        Ok(file) => {
+            for name in file.names() {
+                out.push(file.source(&name).and_then(|found| match found {
+                    Some(Ok(source)) => provider_for(source, &env, &http).map(|p| format!("{p:?}")),
+                    Some(Err(why)) => Ok(why),
+                    None => Ok(String::new()),
+                }));
+            }
+        }
+        Err(e) => out.push(Err(e)),
+    }
+    out
+}

@@ -60,6 +60,11 @@ pub(crate) struct CliConfig {
 impl CliConfig {
     pub fn read(path: &Path) -> Result<Self, CredentialsError> {
         let text = std::fs::read_to_string(path).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses the text of the file at `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
         // serde_json's messages name line and column, never the values.
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| malformed(path, format!("not a valid aliyun CLI config: {e}")))?;
@@ -74,6 +79,11 @@ impl CliConfig {
             Some(_) => return Err(malformed(path, "`profiles` is not a list")),
         };
         Ok(Self { path: path.to_path_buf(), current, profiles })
+    }
+
+    /// The names of its profiles, in file order.
+    pub fn names(&self) -> Vec<String> {
+        self.profiles.iter().filter_map(|p| p.get("name").and_then(|n| n.as_str()).map(str::to_owned)).collect()
     }
 
     fn find(&self, name: &str) -> Option<&serde_json::Map<String, serde_json::Value>> {
@@ -163,6 +173,16 @@ pub(crate) struct IniFile {
 impl IniFile {
     pub fn read(path: &Path) -> Result<Self, CredentialsError> {
         let text = std::fs::read_to_string(path).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
+        Self::parse(path, &text)
+    }
+
+    /// The names of its sections.
+    pub fn names(&self) -> Vec<String> {
+        self.sections.keys().cloned().collect()
+    }
+
+    /// Parses the text of the file at `path` (named in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
         let mut sections: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         let mut current: Option<String> = None;
         for (i, raw) in text.lines().enumerate() {
