@@ -325,8 +325,11 @@ pub mod fuzzing {
     use acs_runtime::wire::{self, Shape, Style};
     use acs_runtime::Operation;
 
+    /// A target's body.
+    pub type Target = fn(&[u8]);
+
     /// The targets, by name: what `cargo xtask fuzz` runs and the corpus test replays.
-    pub const TARGETS: &[(&str, fn(&[u8]))] =
+    pub const TARGETS: &[(&str, Target)] =
         &[("spec", spec), ("wire", wire), ("emulator", emulator), ("response", response), ("credential_files", credential_files)];
 
     /// A spec: parsed, lowered and emitted. A spec the IR accepts must emit valid Rust.

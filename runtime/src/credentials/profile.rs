@@ -67,7 +67,7 @@ impl CliConfig {
     pub fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
         // serde_json's messages name line and column, never the values.
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| malformed(path, format!("not a valid aliyun CLI config: {e}")))?;
+            serde_json::from_str(text).map_err(|e| malformed(path, format!("not a valid aliyun CLI config: {e}")))?;
         let current = value.get("current").and_then(|c| c.as_str()).filter(|c| !c.is_empty()).map(str::to_owned);
         let profiles = match value.get("profiles") {
             None | Some(serde_json::Value::Null) => Vec::new(),
