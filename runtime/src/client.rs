@@ -196,6 +196,10 @@ impl Client {
                                 if e.request_id.is_none() {
                                     e.request_id = response.header("x-acs-request-id").map(str::to_owned);
                                 }
+                                // A wrong signature's answer echoes the string-to-sign, STS token included.
+                                if let Some(token) = credentials.security_token() {
+                                    e.redact(token.expose());
+                                }
                                 e
                             });
                         let retryable = response.status >= 500

@@ -45,6 +45,25 @@ struct Body {
 }
 
 impl ServiceError {
+    /// Removes `secret` from everything the service said, in the forms a service echoes it:
+    /// as is, percent-encoded, and encoded twice (inside an echoed RPC string-to-sign, which
+    /// carries the `SecurityToken` sent). The gateway echoes what it was sent, and the caller's
+    /// error message, logs and terminal must not carry it.
+    pub fn redact(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let once = crate::sign::percent_encode(secret);
+        let twice = crate::sign::percent_encode(&once);
+        for field in [&mut self.code, &mut self.message, &mut self.body].into_iter().chain(self.recommend.as_mut()) {
+            for form in [secret, once.as_str(), twice.as_str()] {
+                if field.contains(form) {
+                    *field = field.replace(form, "**redacted**");
+                }
+            }
+        }
+    }
+
     /// Parses an error body. `None` when the body is not a JSON error object with a `Code`
     /// (an HTML page from a proxy, say): the caller keeps status and body instead.
     pub fn from_body(status: u16, body: &str) -> Option<Self> {
@@ -135,6 +154,15 @@ impl UnknownCode {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redact_removes_a_secret_in_every_echoed_form() {
+        let body = r#"{"Code":"SignatureDoesNotMatch","Message":"string to sign is:GET&%2F&SecurityToken%3Dab%252Bc%253D%26X%3D1 raw ab+c= once ab%2Bc%3D","RequestId":"R"}"#;
+        let mut e = ServiceError::from_body(400, body).unwrap();
+        e.redact("ab+c=");
+        assert!(!e.message.contains("ab") && !e.body.contains("ab%2") && !e.body.contains("ab+c"), "{e:?}");
+        assert_eq!(e.message.matches("**redacted**").count(), 3);
+    }
+
     use super::*;
 
     #[test]
