@@ -90,10 +90,31 @@ impl Params {
     ///
     /// `None`/`null` values add nothing; an empty string is kept as `Name=`.
     pub fn put<T: Serialize + ?Sized>(&mut self, name: &str, style: Style, value: &T) {
-        // Request types are plain data (strings, numbers, maps with string keys), for which
-        // serde_json cannot fail.
-        let value = serde_json::to_value(value).expect("request values are representable as JSON");
-        self.put_value(name, style, &value);
+        self.put_value(name, style, &to_json(value));
+    }
+
+    /// A string parameter (the fast path for the commonest field).
+    pub fn put_str(&mut self, name: &str, value: &str) {
+        self.0.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// A number or boolean, in its shortest exact form (`0.165` for an `f32` 0.165, as the
+    /// official SDKs send it, not the widened `0.16500000655651093`).
+    pub fn put_display(&mut self, name: &str, value: &dyn fmt::Display) {
+        self.0.push((name.to_owned(), value.to_string()));
+    }
+
+    /// A list of strings laid out in `style` (the fast path for ID lists).
+    pub fn put_strs(&mut self, name: &str, style: Style, values: &[String]) {
+        match style {
+            Style::Json => self.push(name, serde_json::to_string(values).unwrap_or_default()),
+            Style::Simple => self.push(name, values.join(",")),
+            _ => {
+                for (i, value) in values.iter().enumerate() {
+                    self.0.push((format!("{name}.{}", i + 1), value.clone()));
+                }
+            }
+        }
     }
 
     /// [`Params::put`] for a value that is already JSON.
@@ -225,6 +246,15 @@ pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// A request value as JSON, numbers in their shortest exact form: `serde_json::to_value` would
+/// widen an `f32` to `f64` (0.165 becoming 0.16500000655651093), so the value goes through its
+/// JSON text, which serde_json writes with the `f32`'s own shortest digits.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Value {
+    // Request types are plain data (strings, numbers, maps with string keys), for which
+    // serde_json cannot fail.
+    serde_json::to_string(value).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null)
+}
+
 /// What a parameter's value is, which decides how [`take`] reads it back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -344,6 +374,60 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_go_out_in_their_shortest_exact_form() {
+        let mut p = Params::new();
+        p.put_display("F32", &0.165f32);
+        p.put_display("F64", &0.1f64);
+        p.put_display("I32", &i32::MIN);
+        p.put_display("I64", &i64::MAX);
+        p.put_display("Bool", &true);
+        p.put("G32", Style::Plain, &Some(0.165f32));
+        p.put("G64", Style::Plain, &1e-7f64);
+        #[derive(serde::Serialize)]
+        struct Spot {
+            #[serde(rename = "Price")]
+            price: f32,
+        }
+        p.put("Spot", Style::Flat, &Spot { price: 0.165 });
+        p.put("SpotJson", Style::Json, &Spot { price: 0.165 });
+        p.put("Prices", Style::RepeatList, &vec![0.165f32, 2.5]);
+        let got: Vec<(&str, &str)> = p.iter().collect();
+        assert_eq!(
+            got,
+            vec![
+                ("F32", "0.165"),
+                ("F64", "0.1"),
+                ("I32", "-2147483648"),
+                ("I64", "9223372036854775807"),
+                ("Bool", "true"),
+                ("G32", "0.165"),
+                ("G64", "1e-7"),
+                ("Spot.Price", "0.165"),
+                ("SpotJson", "{\"Price\":0.165}"),
+                ("Prices.1", "0.165"),
+                ("Prices.2", "2.5"),
+            ]
+        );
+        let mut body = JsonObject::new();
+        body.put("Price", &0.165f32);
+        assert_eq!(json_sorted(&body.finish()), "{\"Price\":0.165}");
+    }
+
+    #[test]
+    fn string_lists_in_every_style() {
+        let ids = vec!["a".to_owned(), "b,c".to_owned()];
+        let mut p = Params::new();
+        for style in [Style::Plain, Style::RepeatList, Style::Flat, Style::Json, Style::Simple] {
+            p.put_strs("L", style, &ids);
+            let mut generic = Params::new();
+            generic.put("L", style, &ids);
+            let fast: Vec<_> = p.as_slice().to_vec();
+            assert_eq!(fast, generic.as_slice().to_vec(), "{style:?}");
+            p = Params::new();
+        }
+    }
+
     #[test]
     fn strict_decoding_refuses_bad_escapes_and_non_utf8() {
         assert_eq!(

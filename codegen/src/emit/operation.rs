@@ -1,7 +1,7 @@
 //! `src/<operation>.rs`: an operation's request (with its `Operation` impl and object types)
 //! and its response (with its object types).
 
-use acs_ir::{Location, Operation, ResponseShape, Service};
+use acs_ir::{Location, Operation, ResponseShape, Service, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -199,7 +199,26 @@ fn request(op: &Operation) -> TokenStream {
                 let wire = &p.wire_name;
                 let style = format_ident!("{}", p.style.variant_name());
                 let field = ident(&p.rust_name);
-                quote!(params.put(#wire, ::acs_runtime::Style::#style, &self.#field);)
+                let optional = !p.required && !p.ty.absent_is_empty();
+                // Typed, non-generic puts for scalars and string lists; the generic put (through
+                // JSON) only for objects, maps and lists of them.
+                let scalar = match p.ty {
+                    Type::String => Some(quote!(put_str)),
+                    Type::I32 | Type::I64 | Type::F32 | Type::F64 | Type::Bool => Some(quote!(put_display)),
+                    _ => None,
+                };
+                match (scalar, optional, &p.ty) {
+                    (Some(put), false, _) => quote!(params.#put(#wire, &self.#field);),
+                    (Some(put), true, _) => quote! {
+                        if let Some(value) = &self.#field {
+                            params.#put(#wire, value);
+                        }
+                    },
+                    (None, _, Type::List(item)) if **item == Type::String => {
+                        quote!(params.put_strs(#wire, ::acs_runtime::Style::#style, &self.#field);)
+                    }
+                    _ => quote!(params.put(#wire, ::acs_runtime::Style::#style, &self.#field);),
+                }
             })
             .collect()
     };

@@ -94,10 +94,12 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
 
     fn to_params(&self) -> ::acs_runtime::Params {
         let mut params = ::acs_runtime::Params::new();
-        params.put("RegionId", ::acs_runtime::Style::Plain, &self.region_id);
-        params.put("ClientToken", ::acs_runtime::Style::Plain, &self.client_token);
-        params.put("InstanceIds", ::acs_runtime::Style::RepeatList, &self.instance_ids);
-        params.put("KeyPairName", ::acs_runtime::Style::Plain, &self.key_pair_name);
+        params.put_str("RegionId", &self.region_id);
+        if let Some(value) = &self.client_token {
+            params.put_str("ClientToken", value);
+        }
+        params.put_strs("InstanceIds", ::acs_runtime::Style::RepeatList, &self.instance_ids);
+        params.put_str("KeyPairName", &self.key_pair_name);
         params
     }
 

@@ -73,9 +73,13 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 
     fn to_params(&self) -> ::acs_runtime::Params {
         let mut params = ::acs_runtime::Params::new();
-        params.put("RegionId", ::acs_runtime::Style::Plain, &self.region_id);
-        params.put("PageNumber", ::acs_runtime::Style::Plain, &self.page_number);
-        params.put("PageSize", ::acs_runtime::Style::Plain, &self.page_size);
+        params.put_str("RegionId", &self.region_id);
+        if let Some(value) = &self.page_number {
+            params.put_display("PageNumber", value);
+        }
+        if let Some(value) = &self.page_size {
+            params.put_display("PageSize", value);
+        }
         params
     }
 }

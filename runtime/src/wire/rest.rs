@@ -19,7 +19,7 @@ impl JsonObject {
 
     /// Adds `value` under `key`, unless it is unset (`None`, `null`) or an empty collection.
     pub fn put<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        let value = super::to_json(value);
         let unset = match &value {
             Value::Null => true,
             Value::Array(items) => items.is_empty(),
@@ -83,7 +83,7 @@ pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
 
 /// A whole JSON body from one value; `None` when it is unset (`None`, `null`).
 pub fn json_value<T: Serialize + ?Sized>(value: &T) -> Option<Value> {
-    serde_json::to_value(value).ok().filter(|v| !v.is_null())
+    Some(super::to_json(value)).filter(|v| !v.is_null())
 }
 
 /// Compact JSON with every object's keys in byte order, whatever map type `serde_json` was
