@@ -279,7 +279,7 @@ impl Client {
         };
         match (self.config.signature, roa) {
             (SignatureVersion::V3, _) => {
-                let query: Vec<(String, String)> = call.query.as_slice().to_vec();
+                let query = call.query.as_slice();
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),
@@ -300,7 +300,7 @@ impl Client {
                 let signature = sign::sign_v3(&V3Input {
                     method: call.method.as_str(),
                     canonical_uri: &path,
-                    query: &query,
+                    query,
                     headers: &headers,
                     signed_headers: &signed,
                     body: body.as_bytes(),
@@ -310,35 +310,39 @@ impl Client {
                 headers.push(("authorization".to_owned(), signature.authorization));
                 headers.push(("user-agent".to_owned(), self.config.user_agent.clone()));
                 headers.push(("accept".to_owned(), "application/json".to_owned()));
-                let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-                HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body: body.into_bytes() }
+                // The query goes out in its canonical form, computed once for the signature.
+                HttpRequest { method: call.method, url: url(endpoint, &path, &signature.canonical_query), headers, body: body.into_bytes() }
             }
             (SignatureVersion::Rpc, false) => {
                 // The current SDK's order and spelling (vector rpc-05): `Format=json`, no
                 // `SignatureType`; the order is cosmetic, the signature sorts.
-                let mut params: Vec<(String, String)> = vec![
-                    ("Action".into(), call.action.into()),
-                    ("Format".into(), "json".into()),
-                    ("Version".into(), self.service.version.into()),
-                    ("Timestamp".into(), date),
-                    ("SignatureNonce".into(), nonce),
-                ];
-                params.extend(call.query.as_slice().iter().cloned());
+                // Borrowed, not copied: the signed set is only read.
+                let mut params: Vec<(&str, &str)> = Vec::with_capacity(call.query.len() + 9);
+                params.extend([
+                    ("Action", call.action),
+                    ("Format", "json"),
+                    ("Version", self.service.version),
+                    ("Timestamp", date.as_str()),
+                    ("SignatureNonce", nonce.as_str()),
+                ]);
+                params.extend(call.query.iter());
                 if let Some(token) = c.security_token() {
-                    params.push(("SecurityToken".into(), token.expose().into()));
+                    params.push(("SecurityToken", token.expose()));
                 }
-                params.push(("SignatureMethod".into(), "HMAC-SHA1".into()));
-                params.push(("SignatureVersion".into(), "1.0".into()));
-                params.push(("AccessKeyId".into(), c.access_key_id().into()));
-                let mut signed_set = params.clone();
-                signed_set.extend(call.body.as_slice().iter().cloned());
-                let signature = sign::sign_rpc(call.method.as_str(), "/", &signed_set, c.access_key_secret().expose());
-                params.push(("Signature".into(), signature.signature));
-                let query_string = params
-                    .iter()
-                    .map(|(n, v)| format!("{}={}", sign::percent_encode(n), sign::percent_encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&");
+                params.extend([("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", c.access_key_id())]);
+                let signed_set = params.iter().copied().chain(call.body.iter());
+                let signature = sign::sign_rpc_pairs(call.method.as_str(), "/", signed_set, c.access_key_secret().expose());
+                // In the official SDK's order (vector rpc-05), byte for byte; one buffer.
+                let mut query = Vec::with_capacity(signature.canonicalized_query_string.len() + 48);
+                for (name, value) in params.iter().copied().chain([("Signature", signature.signature.as_str())]) {
+                    if !query.is_empty() {
+                        query.push(b'&');
+                    }
+                    sign::encode_into(&mut query, name);
+                    query.push(b'=');
+                    sign::encode_into(&mut query, value);
+                }
+                let query_string = sign::ascii_string(query);
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),

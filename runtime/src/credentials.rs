@@ -67,9 +67,13 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// An AccessKey pair, with an STS token when temporary.
+/// An AccessKey pair, with an STS token when temporary. Cheap to clone (shared), since the
+/// client asks for them before every attempt.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
+pub struct Credentials(std::sync::Arc<Keys>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Keys {
     access_key_id: String,
     access_key_secret: Secret,
     security_token: Option<Secret>,
@@ -80,60 +84,69 @@ pub struct Credentials {
 impl Credentials {
     /// Static AccessKey credentials.
     pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
-        Self {
+        Self(std::sync::Arc::new(Keys {
             access_key_id: access_key_id.into(),
             access_key_secret: Secret::new(access_key_secret),
             security_token: None,
             expiry: None,
             source: "static".into(),
-        }
+        }))
+    }
+
+    fn keys(&mut self) -> &mut Keys {
+        std::sync::Arc::make_mut(&mut self.0)
     }
 
     /// Marks these credentials as valid until `expiry` (temporary STS credentials).
     pub fn with_expiry(mut self, expiry: SystemTime) -> Self {
-        self.expiry = Some(expiry);
+        self.keys().expiry = Some(expiry);
         self
     }
 
     /// Until when these credentials are valid; `None` for long-lived keys.
     pub fn expiry(&self) -> Option<SystemTime> {
-        self.expiry
+        self.0.expiry
     }
 
     /// Adds an STS security token (temporary credentials).
     pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
-        self.security_token = Some(Secret::new(token));
+        self.keys().security_token = Some(Secret::new(token));
         self
     }
 
     /// Names where these credentials came from (`environment`, a file), as shown in `Debug`.
     pub fn with_source(mut self, source: impl Into<String>) -> Self {
-        self.source = source.into();
+        self.keys().source = source.into();
         self
     }
 
     /// The AccessKeyId (not secret; it is sent with every request).
     pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        &self.0.access_key_id
     }
 
     /// The AccessKeySecret.
     pub fn access_key_secret(&self) -> &Secret {
-        &self.access_key_secret
+        &self.0.access_key_secret
     }
 
     /// The STS token, if any.
     pub fn security_token(&self) -> Option<&Secret> {
-        self.security_token.as_ref()
+        self.0.security_token.as_ref()
+    }
+
+    /// Where the chain found these credentials (`static`, `environment`, a file and profile).
+    pub fn source(&self) -> &str {
+        &self.0.source
     }
 
     /// Refuses credentials that cannot go into a header or a signature: empty, or with a
     /// control character (a CR/LF would split the request). Names the field, never the value.
     pub fn check_usable(&self) -> Result<(), CredentialsError> {
         let fields = [
-            ("AccessKeyId", Some(self.access_key_id.as_str())),
-            ("AccessKeySecret", Some(self.access_key_secret.expose())),
-            ("SecurityToken", self.security_token.as_ref().map(Secret::expose)),
+            ("AccessKeyId", Some(self.access_key_id())),
+            ("AccessKeySecret", Some(self.access_key_secret().expose())),
+            ("SecurityToken", self.security_token().map(Secret::expose)),
         ];
         for (field, value) in fields {
             let Some(value) = value else { continue };
@@ -144,25 +157,20 @@ impl Credentials {
             } else {
                 continue;
             };
-            return Err(CredentialsError::Invalid(format!("the {field} from {} {problem}", self.source)));
+            return Err(CredentialsError::Invalid(format!("the {field} from {} {problem}", self.source())));
         }
         Ok(())
-    }
-
-    /// Where the chain found these credentials (`static`, `environment`, a file and profile).
-    pub fn source(&self) -> &str {
-        &self.source
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &self.access_key_secret)
-            .field("security_token", &self.security_token)
-            .field("expiry", &self.expiry)
-            .field("source", &self.source)
+            .field("access_key_id", &self.0.access_key_id)
+            .field("access_key_secret", &self.0.access_key_secret)
+            .field("security_token", &self.0.security_token)
+            .field("expiry", &self.0.expiry)
+            .field("source", &self.0.source)
             .finish()
     }
 }

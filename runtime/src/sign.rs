@@ -6,38 +6,101 @@
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-/// Bytes that stay literal: `A–Z a–z 0–9 - _ . ~`. Everything else is `%XX`, upper-case hex.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
 /// Percent-encodes the UTF-8 bytes of `text` (RFC 3986: space → `%20`, `*` → `%2A`, `~` kept).
 pub fn percent_encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, UNRESERVED).to_string()
+    let mut out = Vec::with_capacity(text.len() + text.len() / 2);
+    encode_into(&mut out, text);
+    ascii_string(out)
+}
+
+/// `%XX` for every byte, upper-case hex, made at compile time.
+static ESCAPES: [[u8; 3]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut table = [[0u8; 3]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [b'%', HEX[i >> 4], HEX[i & 15]];
+        i += 1;
+    }
+    table
+};
+
+/// Whether a byte stays literal: `A–Z a–z 0–9 - _ . ~`.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~';
+        i += 1;
+    }
+    table
+};
+
+/// [`percent_encode`] into a byte buffer: runs of literal bytes are copied at once, every other
+/// byte as one fixed-size three-byte escape. The request path encodes every parameter twice
+/// (RPC), so this is one of its hot loops. What it appends is ASCII.
+pub fn encode_into(out: &mut Vec<u8>, text: &str) {
+    let mut rest = text.as_bytes();
+    out.reserve(rest.len() + 8);
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !UNRESERVED[usize::from(b)]).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        if let Some((&b, tail)) = rest[run..].split_first() {
+            out.extend_from_slice(&ESCAPES[usize::from(b)]);
+            rest = tail;
+        } else {
+            break;
+        }
+    }
+}
+
+/// A buffer [`encode_into`] filled (and other ASCII) as a `String`.
+pub fn ascii_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`percent_encode`] appended to a `String`.
+pub fn push_encoded(out: &mut String, text: &str) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    encode_into(&mut bytes, text);
+    *out = ascii_string(bytes);
 }
 
 /// `enc(name)=enc(value)` pairs sorted by name (byte order, then value), joined with `&`.
 /// `InstanceIds.10` sorts before `InstanceIds.2`; empty values stay as `Name=`.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
-    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
-    let mut out = String::new();
+    pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
+    let mut out = Vec::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() * 5 / 4);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            out.push(b'&');
         }
-        out.push_str(&percent_encode(name));
-        out.push('=');
-        out.push_str(&percent_encode(value));
+        encode_into(&mut out, name);
+        out.push(b'=');
+        encode_into(&mut out, value);
     }
-    out
+    ascii_string(out)
 }
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex_lower(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex, by table (the `hex` crate's iterator costs more than the hash it prints).
+pub fn hex_lower(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
+    }
+    ascii_string(out)
 }
 
 /// The name of the V3 algorithm, first token of `Authorization`.
@@ -77,6 +140,8 @@ pub struct V3Signature {
     pub signature: String,
     /// The `Authorization` header value.
     pub authorization: String,
+    /// The canonical query string (also the request's query, as sent).
+    pub canonical_query: String,
 }
 
 /// Signs with ACS3-HMAC-SHA256 (protocol.md §4).
@@ -84,30 +149,63 @@ pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
     let hashed_payload = sha256_hex(input.body);
     let canonical_query = canonical_query(input.query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 
-    let mut names: Vec<String> = input.signed_headers.iter().map(|n| n.to_ascii_lowercase()).collect();
-    names.sort();
+    // Names as given when already lower case (the client's are), so no copy is made.
+    let mut names: Vec<std::borrow::Cow<'_, str>> = input
+        .signed_headers
+        .iter()
+        .map(|n| if n.bytes().any(|b| b.is_ascii_uppercase()) { n.to_ascii_lowercase().into() } else { n.as_str().into() })
+        .collect();
+    names.sort_unstable();
     names.dedup();
-    let mut canonical_headers = String::new();
+    let mut canonical_request = String::with_capacity(
+        input.method.len()
+            + input.canonical_uri.len()
+            + canonical_query.len()
+            + input.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() * 2
+            + 100,
+    );
+    canonical_request.push_str(input.method);
+    canonical_request.push('\n');
+    canonical_request.push_str(input.canonical_uri);
+    canonical_request.push('\n');
+    canonical_request.push_str(&canonical_query);
+    canonical_request.push('\n');
+    let mut values: Vec<&str> = Vec::with_capacity(2);
     for name in &names {
         // Repeated headers: values trimmed, sorted, joined with `,` (as the SDK does).
-        let mut values: Vec<&str> = input.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()).collect();
+        values.clear();
+        values.extend(input.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()));
         values.sort_unstable();
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(&values.join(","));
-        canonical_headers.push('\n');
+        canonical_request.push_str(name);
+        canonical_request.push(':');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                canonical_request.push(',');
+            }
+            canonical_request.push_str(value);
+        }
+        canonical_request.push('\n');
     }
-    let signed_headers = names.join(";");
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        input.method, input.canonical_uri, canonical_query, canonical_headers, signed_headers, hashed_payload
-    );
-    let string_to_sign = format!("{V3_ALGORITHM}\n{}", sha256_hex(canonical_request.as_bytes()));
+    canonical_request.push('\n');
+    let signed_start = canonical_request.len();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            canonical_request.push(';');
+        }
+        canonical_request.push_str(name);
+    }
+    let signed_headers = canonical_request[signed_start..].to_owned();
+    canonical_request.push('\n');
+    canonical_request.push_str(&hashed_payload);
+    let mut string_to_sign = String::with_capacity(V3_ALGORITHM.len() + 65);
+    string_to_sign.push_str(V3_ALGORITHM);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&sha256_hex(canonical_request.as_bytes()));
     let mut mac = Hmac::<Sha256>::new_from_slice(input.access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
+    let signature = hex_lower(&mac.finalize().into_bytes());
     let authorization = format!("{V3_ALGORITHM} Credential={},SignedHeaders={signed_headers},Signature={signature}", input.access_key_id);
-    V3Signature { hashed_payload, canonical_request, string_to_sign, signature, authorization }
+    V3Signature { hashed_payload, canonical_request, string_to_sign, signature, authorization, canonical_query }
 }
 
 /// Every intermediate value of an RPC (HMAC-SHA1, SignatureVersion 1.0) signature.
@@ -124,9 +222,34 @@ pub struct RpcSignature {
 /// Signs RPC parameters (protocol.md §5). `params` are all signed parameters (common and
 /// business, without `Signature`); the key is `secret + "&"`.
 pub fn sign_rpc(method: &str, path: &str, params: &[(String, String)], access_key_secret: &str) -> RpcSignature {
-    let canonicalized_query_string = canonical_query(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    let string_to_sign = format!("{method}&{}&{}", percent_encode(path), percent_encode(&canonicalized_query_string));
-    let mut mac = Hmac::<Sha1>::new_from_slice(format!("{access_key_secret}&").as_bytes()).expect("HMAC takes keys of any length");
+    sign_rpc_pairs(method, path, params.iter().map(|(n, v)| (n.as_str(), v.as_str())), access_key_secret)
+}
+
+/// [`sign_rpc`] over borrowed pairs (the client's path, which need not copy them).
+pub fn sign_rpc_pairs<'a>(
+    method: &str,
+    path: &str,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    access_key_secret: &str,
+) -> RpcSignature {
+    let canonicalized_query_string = canonical_query(params);
+    let mut to_sign = Vec::with_capacity(method.len() + path.len() * 3 + canonicalized_query_string.len() * 5 / 4 + 2);
+    to_sign.extend_from_slice(method.as_bytes());
+    to_sign.push(b'&');
+    encode_into(&mut to_sign, path);
+    to_sign.push(b'&');
+    encode_into(&mut to_sign, &canonicalized_query_string);
+    let string_to_sign = String::from_utf8(to_sign).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    // The key is `secret&`, built on the stack when it fits (it always does for real keys).
+    let mut stack = [0u8; 128];
+    let key: std::borrow::Cow<'_, [u8]> = if access_key_secret.len() < stack.len() {
+        stack[..access_key_secret.len()].copy_from_slice(access_key_secret.as_bytes());
+        stack[access_key_secret.len()] = b'&';
+        std::borrow::Cow::Borrowed(&stack[..=access_key_secret.len()])
+    } else {
+        std::borrow::Cow::Owned(format!("{access_key_secret}&").into_bytes())
+    };
+    let mut mac = Hmac::<Sha1>::new_from_slice(&key).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     RpcSignature { canonicalized_query_string, string_to_sign, signature }
@@ -194,10 +317,24 @@ pub fn new_nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` in UTC (`x-acs-date`, `Timestamp`).
+/// `YYYY-MM-DDTHH:MM:SSZ` in UTC (`x-acs-date`, `Timestamp`). Computed directly from the Unix
+/// time (days to civil date, H. Hinnant's algorithm): it is on every request's path.
 pub fn format_timestamp(time: std::time::SystemTime) -> String {
-    let t = time::OffsetDateTime::from(time).to_offset(time::UtcOffset::UTC);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
+    };
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// An HTTP date (RFC 1123, GMT), as the legacy ROA signature's `Date` header:
@@ -283,6 +420,25 @@ mod tests {
         assert_eq!(format_timestamp(t), "2024-01-02T03:04:05Z");
         assert_eq!(parse_timestamp("2024-01-02T03:04:05Z"), Some(t));
         assert_eq!(parse_timestamp("2024-01-02 03:04:05"), None);
+        // The direct civil-date computation agrees with the time crate over four centuries.
+        for secs in (-2_208_988_800i64..=10_413_792_000).step_by(86_400 * 37 + 3_607) {
+            let t = if secs >= 0 {
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64)
+            } else {
+                std::time::UNIX_EPOCH - std::time::Duration::from_secs(secs.unsigned_abs())
+            };
+            let expected = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let expected = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                expected.year(),
+                u8::from(expected.month()),
+                expected.day(),
+                expected.hour(),
+                expected.minute(),
+                expected.second()
+            );
+            assert_eq!(format_timestamp(t), expected, "{secs}");
+        }
         assert_eq!(new_nonce().len(), 32);
     }
 }

@@ -1,0 +1,105 @@
+//! The request path against the crypto floor, and response decoding, in release:
+//! `cargo bench -p acs-tests --bench request_path`.
+//!
+//! Each figure is the median of 15 samples of at least 50 ms each, in ns per call. The ratios
+//! compare figures measured in this same run: the request path (build, validate, encode, sign;
+//! no I/O) against the bare crypto of the same signature (the hashes and the HMAC over inputs of
+//! the same sizes), and typed response decoding against parsing the same body into a
+//! `serde_json::Value`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
+use acs_swas_open::list_instances::ListInstancesRequest;
+use acs_swas_open::{Client, Config, Credentials, Operation, SignatureVersion};
+use futures_util::FutureExt;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// Median ns per call of `f`.
+fn measure(mut f: impl FnMut()) -> f64 {
+    let warm = Instant::now();
+    while warm.elapsed() < Duration::from_millis(200) {
+        f();
+    }
+    let mut per_call = Vec::new();
+    for _ in 0..15 {
+        let (mut n, start) = (0u64, Instant::now());
+        while start.elapsed() < Duration::from_millis(50) {
+            for _ in 0..64 {
+                f();
+            }
+            n += 64;
+        }
+        per_call.push(start.elapsed().as_nanos() as f64 / n as f64);
+    }
+    per_call.sort_by(f64::total_cmp);
+    per_call[per_call.len() / 2]
+}
+
+fn client(version: SignatureVersion) -> Client {
+    let config = Config::new()
+        .region("cn-hangzhou")
+        .credentials(Credentials::new("LTAI5tExampleKeyId", "ExampleSecretValue0123456789"))
+        .signature_version(version);
+    Client::new(config).unwrap()
+}
+
+fn request() -> AttachKeyPairRequest {
+    AttachKeyPairRequest::new("cn-hangzhou", ["2ad1ae67295445f598017499dc****", "2ad1ae67295445f598017499dc0002"], "my-key-pair")
+}
+
+fn main() {
+    // The sizes of a V3 AttachKeyPair: canonical request ~420 bytes, string-to-sign 81.
+    let canonical = vec![b'x'; 420];
+    let v3_floor = measure(|| {
+        let body_hash = hex::encode(Sha256::digest(black_box(b"")));
+        let request_hash = hex::encode(Sha256::digest(black_box(&canonical)));
+        let to_sign = format!("ACS3-HMAC-SHA256\n{request_hash}");
+        let mut mac = Hmac::<Sha256>::new_from_slice(black_box(b"ExampleSecretValue0123456789")).unwrap();
+        mac.update(to_sign.as_bytes());
+        black_box((body_hash, hex::encode(mac.finalize().into_bytes())));
+    });
+    // RPC: one HMAC-SHA1 over a ~480-byte string-to-sign, base64.
+    let rpc_input = vec![b'x'; 480];
+    let rpc_floor = measure(|| {
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(black_box(b"ExampleSecretValue0123456789&")).unwrap();
+        mac.update(black_box(&rpc_input));
+        black_box(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes()));
+    });
+    let (v3, rpc) = (client(SignatureVersion::V3), client(SignatureVersion::Rpc));
+    let v3_path = measure(|| {
+        black_box(v3.signed_request(black_box(request())).now_or_never().unwrap().unwrap());
+    });
+    let rpc_path = measure(|| {
+        black_box(rpc.signed_request(black_box(request())).now_or_never().unwrap().unwrap());
+    });
+
+    // Decoding: a ListInstances page of 20 servers (about 5.5 KB).
+    let server = |i: usize| {
+        format!(
+            r#"{{"InstanceId":"2ad1ae67295445f598017499dc{i:04}","InstanceName":"web-{i}","RegionId":"cn-hangzhou","Status":"Running","ChargeType":"PrePaid","CreationTime":"2024-01-02T03:04:05Z","ExpiredTime":"2025-01-02T03:04:05Z","PublicIpAddress":"47.1.2.{i}","InnerIpAddress":"172.16.0.{i}","PlanId":"swas.s.c2m1s40b1.linux","ImageId":"7f2e4ed1","BusinessStatus":"Normal","DisableReason":"","ResourceGroupId":"rg-a","Uuid":"{i}"}}"#
+        )
+    };
+    let servers: Vec<String> = (0..20).map(server).collect();
+    let body = format!(
+        r#"{{"RequestId":"20758A-585D-4A41-A9B2-28DA8F4F534F","TotalCount":"40","PageNumber":1,"PageSize":"20","Instances":[{}]}}"#,
+        servers.join(",")
+    );
+    let typed = measure(|| {
+        black_box(<ListInstancesRequest as Operation>::decode_response(black_box(body.as_bytes())).unwrap());
+    });
+    let value = measure(|| {
+        black_box(serde_json::from_slice::<serde_json::Value>(black_box(body.as_bytes())).unwrap());
+    });
+
+    println!("machine: {} logical CPUs; release build", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("{:<44} {:>10} {:>8}", "", "ns/call", "ratio");
+    println!("{:<44} {:>10.0} {:>8}", "V3 crypto floor (2 SHA-256, HMAC-SHA256, hex)", v3_floor, "1.00×");
+    println!("{:<44} {:>10.0} {:>7.2}×", "AttachKeyPair V3: build+validate+encode+sign", v3_path, v3_path / v3_floor);
+    println!("{:<44} {:>10.0} {:>8}", "RPC crypto floor (HMAC-SHA1, base64)", rpc_floor, "1.00×");
+    println!("{:<44} {:>10.0} {:>7.2}×", "AttachKeyPair RPC: build+validate+encode+sign", rpc_path, rpc_path / rpc_floor);
+    println!("{:<44} {:>10.0} {:>8}", format!("parse {} B into serde_json::Value", body.len()), value, "1.00×");
+    println!("{:<44} {:>10.0} {:>7.2}×", "decode ListInstancesResponse (typed)", typed, typed / value);
+}
