@@ -236,3 +236,16 @@ fn a_non_utf8_environment_variable_neither_panics_nor_leaks() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked") && !err.contains("very-secret"), "{err}");
 }
+
+#[tokio::test]
+async fn subcommand_help_shows_each_parameters_wire_name_and_constraints() {
+    let run = swas_open(&["attach-key-pair", "--help"], keys()).await;
+    assert_eq!(run.code, 0);
+    for expected in [
+        "[KeyPairName; 2 to 64 characters; matches `^[A-Za-z][A-Za-z0-9:_-]*$`; must not start with `http://` or `https://`]",
+        "[InstanceIds; 1 to 50 items]",
+        "[ClientToken; at most 64 characters; ASCII characters only]",
+    ] {
+        assert!(run.out.contains(expected), "{expected:?} not in:\n{}", run.out);
+    }
+}

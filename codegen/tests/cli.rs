@@ -489,3 +489,21 @@ fn duplicate_operations_and_trailing_garbage_are_refused() {
     let (output, dir) = generate(&format!("{spec}\n{{\"more\": 1}}"), &[]);
     assert_refused(&output, dir.path(), "trailing characters at line");
 }
+
+#[test]
+fn cli_help_names_every_constraint_kind() {
+    let (output, dir) = generate(
+        &spec_with(
+            r#"{"name":"Mode","in":"query","schema":{"type":"string","enum":["fast","slow"]}},
+               {"name":"Size","in":"query","schema":{"type":"integer","format":"int32","enum":["1","12"]}},
+               {"name":"Ids","in":"query","style":"repeatList","schema":{"type":"array","minItems":1,"maxItems":5,"items":{"type":"string"}}},
+               {"name":"Name","in":"query","schema":{"type":"string","minLength":2,"maxLength":9,"pattern":"^[a-z]+$"}}"#,
+        ),
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let cli = std::fs::read_to_string(dir.path().join("out/src/cli.rs")).unwrap();
+    for expected in ["one of `fast`, `slow`", "one of `1`, `12`", "1 to 5 items", "2 to 9 characters", "matches `^[a-z]+$`"] {
+        assert!(cli.contains(expected), "{expected:?} is not in the --help text:\n{cli}");
+    }
+}
