@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask codegen [--check]`, `cargo xtask vectors <file>...`,
 //! `cargo xtask fuzz [--seconds N]`.
 
+mod bench;
 mod codegen;
 mod fuzz;
 mod vectors;
@@ -25,6 +26,11 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Benchmarks: `calls` (client CPU per call, ours against the official Python SDK).
+    Bench {
+        #[command(subcommand)]
+        what: BenchTask,
+    },
     /// Run every fuzz target (needs nightly and cargo-fuzz) and report executions and crashes.
     Fuzz {
         /// Seconds per target.
@@ -44,12 +50,26 @@ enum Task {
     },
 }
 
+#[derive(Subcommand)]
+enum BenchTask {
+    /// Client CPU per call against the emulator: ours and the official Python SDK, as a ratio.
+    Calls {
+        /// Calls our client makes.
+        #[arg(long, default_value_t = 5000)]
+        calls: u32,
+        /// Calls the Python SDK makes (it is slower).
+        #[arg(long, default_value_t = 500)]
+        python_calls: u32,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(check),
         Task::Vectors { files } => vectors::run(&files),
         Task::Fuzz { seconds, target, parallel } => fuzz::run(seconds, target.as_deref(), parallel),
+        Task::Bench { what: BenchTask::Calls { calls, python_calls } } => bench::calls(calls, python_calls),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
