@@ -83,3 +83,151 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
     }
     Ok(())
 }
+
+/// `cargo xtask bench compile`: generated ECS and SWAS (from `../shared/meta`), each built alone
+/// (debug, library only, not incremental, dependencies already built), with seconds per
+/// operation and peak RSS; with `against_aws`, aws-sdk-lightsail 1.135.0 built the same way in
+/// the same run, and the ratio.
+pub fn compile(against_aws: bool) -> Result<()> {
+    let root = crate::project_root();
+    let shared = root.join("../shared/meta");
+    if !shared.is_dir() {
+        bail!("{} is missing: the bench generates from the real metadata", shared.display());
+    }
+    let ws = root.join("target/bench-compile");
+    std::fs::create_dir_all(&ws)?;
+    let runtime = root.join("runtime").canonicalize()?;
+    let products = [("acs-bench-ecs", "ecs/2014-05-26/api-docs.json"), ("acs-bench-swas", "swas-open/2020-06-01/api-docs.json")];
+    let mut members: Vec<String> = Vec::new();
+    let mut operations = Vec::new();
+    for (name, spec) in products {
+        let settings = acs_codegen::Settings::new(runtime.display().to_string(), "cargo xtask bench compile", spec)
+            .with_crate_name(name)
+            .with_cli_name(name);
+        let generated = acs_codegen::generate_file(&shared.join(spec), &settings).map_err(|e| anyhow::anyhow!("{spec}: {e}"))?;
+        let out = ws.join(name);
+        let plan = acs_codegen::write::plan(&out, &generated.files, true)?;
+        acs_codegen::write::apply(&out, &plan)?;
+        let ops = generated.files.keys().filter(|p| p.starts_with("src") && !p.starts_with("src/bin")).count() - 6;
+        operations.push((name.to_owned(), ops));
+        members.push(format!("{name:?}"));
+    }
+    if against_aws {
+        let probe = ws.join("aws-probe");
+        std::fs::create_dir_all(probe.join("src"))?;
+        std::fs::write(
+            probe.join("Cargo.toml"),
+            "[package]\nname = \"aws-probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\naws-sdk-lightsail = \"=1.135.0\"\n",
+        )?;
+        std::fs::write(probe.join("src/lib.rs"), "")?;
+        members.push("\"aws-probe\"".into());
+    }
+    std::fs::write(ws.join("Cargo.toml"), format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", ")))?;
+    let cargo = |args: &[&str]| {
+        let mut c = Command::new("cargo");
+        c.args(args).current_dir(&ws).env("CARGO_INCREMENTAL", "0").env_remove("RUSTFLAGS");
+        c
+    };
+    // Dependencies (and everything else) first, so each timed build is the crate alone.
+    let mut warm: Vec<&str> = vec!["build", "--lib", "--quiet"];
+    for (name, _) in &products {
+        warm.extend(["-p", name]);
+    }
+    if against_aws {
+        warm.extend(["-p", "aws-sdk-lightsail"]);
+    }
+    if !cargo(&warm).status()?.success() {
+        bail!("the crates do not build");
+    }
+    let mut crates: Vec<(String, usize)> = operations;
+    if against_aws {
+        crates.push(("aws-sdk-lightsail".into(), lightsail_operations()?));
+    }
+    println!(
+        "machine: {} logical CPUs; debug, --lib, CARGO_INCREMENTAL=0, each crate alone",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("{:<24} {:>10} {:>10} {:>10} {:>12} {:>10}", "crate", "operations", "build s", "s/op", "peak RSS", "vs aws");
+    let mut rows = Vec::new();
+    for (name, ops) in &crates {
+        // Ours without the CLI feature (the library alone, like the AWS crate), then with it.
+        let variants: &[(&str, &[&str])] =
+            if name.starts_with("acs-") { &[("", &["--no-default-features"]), (" +cli", &[])] } else { &[("", &[])] };
+        for (label, features) in variants {
+            if !cargo(&["clean", "--quiet", "-p", name]).status()?.success() {
+                bail!("cargo clean -p {name} failed");
+            }
+            let mut args = vec!["build", "--lib", "--quiet", "-p", name];
+            args.extend_from_slice(features);
+            let (seconds, rss_kb) = measure(cargo(&args))?;
+            rows.push((format!("{name}{label}"), *ops, seconds, rss_kb));
+        }
+    }
+    let aws = rows.iter().find(|r| r.0 == "aws-sdk-lightsail").map(|r| r.2 / r.1 as f64);
+    for (name, ops, seconds, rss_kb) in rows {
+        let per = seconds / ops as f64;
+        let ratio = aws.map_or_else(|| "-".to_owned(), |a| format!("{:.2}×", per / a));
+        println!("{name:<24} {ops:>10} {seconds:>10.1} {per:>10.3} {:>9.2} GB {ratio:>10}", rss_kb as f64 / 1_048_576.0);
+    }
+    Ok(())
+}
+
+/// Wall seconds and peak RSS (KiB) of the largest process `command` ran. A fresh
+/// `xtask bench-probe` process runs it, so the peak is of this build alone.
+fn measure(command: Command) -> Result<(f64, i64)> {
+    let exe = std::env::current_exe()?;
+    let mut probe = Command::new(exe);
+    probe.arg("bench-probe").arg("--").arg(command.get_program());
+    probe.args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        probe.current_dir(dir);
+    }
+    for (k, v) in command.get_envs() {
+        match v {
+            Some(v) => probe.env(k, v),
+            None => probe.env_remove(k),
+        };
+    }
+    let output = probe.output()?;
+    if !output.status.success() {
+        bail!("build failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let seconds: f64 = parts.next().context("probe output")?.parse()?;
+    let rss: i64 = parts.next().context("probe output")?.parse()?;
+    Ok((seconds, rss))
+}
+
+/// Runs `args` and prints its wall seconds and the peak RSS (KiB) of its largest descendant.
+pub fn probe(args: &[String]) -> Result<()> {
+    let (program, rest) = args.split_first().context("bench-probe needs a command")?;
+    let start = std::time::Instant::now();
+    let status = Command::new(program).args(rest).status()?;
+    let seconds = start.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("{program} failed");
+    }
+    // SAFETY: getrusage writes into the struct it is given; a zeroed rusage is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_CHILDREN with a valid pointer has no other requirement.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    println!("{seconds:.2} {}", usage.ru_maxrss);
+    Ok(())
+}
+
+/// Operations of aws-sdk-lightsail 1.135.0: its `src/operation/` modules, from the registry's
+/// unpacked source.
+fn lightsail_operations() -> Result<usize> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let registry = home.context("no CARGO_HOME")?.join("registry/src");
+    for index in std::fs::read_dir(&registry)? {
+        let dir = index?.path().join("aws-sdk-lightsail-1.135.0/src/operation");
+        if dir.is_dir() {
+            return Ok(std::fs::read_dir(dir)?.filter_map(Result::ok).filter(|e| e.path().is_dir()).count());
+        }
+    }
+    bail!("aws-sdk-lightsail 1.135.0 is not in {}", registry.display())
+}

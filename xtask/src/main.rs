@@ -26,10 +26,18 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Benchmarks: `calls` (client CPU per call, ours against the official Python SDK).
+    /// Benchmarks: `compile` (compile cost per operation), `calls` (client CPU per call against
+    /// the official Python SDK).
     Bench {
         #[command(subcommand)]
         what: BenchTask,
+    },
+    /// (internal) Runs a command and prints its wall time and peak RSS.
+    #[command(hide = true)]
+    BenchProbe {
+        /// The command.
+        #[arg(last = true)]
+        command: Vec<String>,
     },
     /// Run every fuzz target (needs nightly and cargo-fuzz) and report executions and crashes.
     Fuzz {
@@ -53,6 +61,12 @@ enum Task {
 #[derive(Subcommand)]
 enum BenchTask {
     /// Client CPU per call against the emulator: ours and the official Python SDK, as a ratio.
+    /// Compile cost per operation: generated ECS and SWAS, each built alone.
+    Compile {
+        /// Also build aws-sdk-lightsail 1.135.0 in the same run and print the ratio.
+        #[arg(long)]
+        against_aws: bool,
+    },
     Calls {
         /// Calls our client makes.
         #[arg(long, default_value_t = 5000)]
@@ -70,6 +84,8 @@ fn main() -> ExitCode {
         Task::Vectors { files } => vectors::run(&files),
         Task::Fuzz { seconds, target, parallel } => fuzz::run(seconds, target.as_deref(), parallel),
         Task::Bench { what: BenchTask::Calls { calls, python_calls } } => bench::calls(calls, python_calls),
+        Task::Bench { what: BenchTask::Compile { against_aws } } => bench::compile(against_aws),
+        Task::BenchProbe { command } => bench::probe(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
