@@ -204,15 +204,7 @@ fn case<'a>(all: &'a [Value], name: &str) -> Vec<&'a Value> {
     all.iter().filter(|e| e["case"] == name).collect()
 }
 
-fn home_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = home.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    home
-}
+use acs_tests::home_with;
 
 /// Runs the chain for a case: `vars` and `files` as the recording had them.
 async fn chain_case(
@@ -571,7 +563,7 @@ async fn oidc_ecs_and_uri_keys_from_the_emulator_sign_real_calls() {
 async fn the_chain_falls_through_in_order_and_sticks_to_what_answered() {
     // No role attached: the metadata service answers 404, and the chain moves on to the URI.
     let (emulator, running) = emulator(None, None).await;
-    let home = home_with(&[]);
+    let home = home_with::<&str>(&[]);
     let uri = format!("{}/_emulator/credentials", running.url);
     let env = workload_env(&running.url, home.path(), &[("ALIBABA_CLOUD_CREDENTIALS_URI", uri.clone())]);
     let client = client_in(&running.url, env);
@@ -657,54 +649,32 @@ async fn the_cli_profile_flag_works_with_every_mode() {
     std::fs::create_dir_all(home.path().join(".alibabacloud")).unwrap();
     std::fs::write(home.path().join(".alibabacloud/credentials.ini"), ini).unwrap();
 
+    // The CLI with `--profile <profile>`: its exit status and stderr.
+    let attach_as = |profile: &'static str| {
+        let (url, env) = (running.url.clone(), workload_env(&running.url, home.path(), &[]));
+        async move {
+            let args = ["swas-open", "--profile", profile, "--endpoint", &url, "attach-key-pair", "--region-id", "cn-hangzhou"];
+            let args = args.into_iter().chain(["--key-pair-name", "test", "--instance-ids", "i-1"]);
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = acs_swas_open::cli::run(args, env, &mut out, &mut err).await;
+            (code, String::from_utf8(err).unwrap())
+        }
+    };
     let profiles =
         ["ak", "sts", "role", "chained", "ecs", "ecs-discover", "ecs-role", "oidc", "uri", "ini-ak", "ini-role", "ini-oidc", "ini-ecs"];
-    for (i, profile) in profiles.iter().enumerate() {
+    for (i, profile) in profiles.into_iter().enumerate() {
         let before = sessions(&emulator).len();
-        let args = [
-            "swas-open",
-            "--profile",
-            profile,
-            "--endpoint",
-            &running.url,
-            "attach-key-pair",
-            "--region-id",
-            "cn-hangzhou",
-            "--key-pair-name",
-            "test",
-            "--instance-ids",
-            "i-1",
-        ];
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let env = workload_env(&running.url, home.path(), &[]);
-        let code = acs_swas_open::cli::run(args, env, &mut out, &mut err).await;
-        let err = String::from_utf8(err).unwrap();
+        let (code, err) = attach_as(profile).await;
         assert_eq!(code, 0, "--profile {profile}: {err}");
         let assumed = sessions(&emulator).len() - before;
-        let expected = match *profile {
+        let expected = match profile {
             "role" | "ecs-role" | "oidc" | "ini-role" | "ini-oidc" => 1,
             "chained" => 2,
             _ => 0,
         };
         assert_eq!(assumed, expected, "--profile {profile} (#{i}): STS sessions");
     }
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let args = [
-        "swas-open",
-        "--profile",
-        "nope",
-        "--endpoint",
-        &running.url,
-        "attach-key-pair",
-        "--region-id",
-        "cn-hangzhou",
-        "--key-pair-name",
-        "test",
-        "--instance-ids",
-        "i-1",
-    ];
-    let code = acs_swas_open::cli::run(args, workload_env(&running.url, home.path(), &[]), &mut out, &mut err).await;
-    let err = String::from_utf8(err).unwrap();
+    let (code, err) = attach_as("nope").await;
     assert_eq!(code, 1);
     assert!(err.contains("no profile \"nope\"") && err.contains("no section [nope]"), "{err}");
 }

@@ -63,15 +63,7 @@ impl tracing::Subscriber for Recorder {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
-fn home_with(files: &[(&str, String)]) -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = home.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    home
-}
+use acs_tests::home_with;
 
 async fn cli(args: &[&str], env: Environment) {
     let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -35,6 +35,17 @@ pub fn assert_golden(path: &str, actual: &str) {
     }
 }
 
+/// A temporary home directory holding `files` (path relative to it, content).
+pub fn home_with<T: AsRef<str>>(files: &[(&str, T)]) -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("a temporary directory");
+    for (path, text) in files {
+        let p = home.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("below the home")).expect("directories");
+        std::fs::write(p, text.as_ref()).expect("a file");
+    }
+    home
+}
+
 /// A binary of a workspace package. `cargo test` builds a package's binaries only for that
 /// package's own integration tests, so this builds it (a no-op when it is up to date) into the
 /// target directory the running test lives in.

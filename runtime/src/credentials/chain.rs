@@ -379,29 +379,20 @@ fn role_settings(role: &Role, env: &Environment) -> Result<(StsEndpoint, Option<
 #[doc(hidden)]
 pub fn build_every_profile(cli_json: &str, ini: &str) -> Vec<Result<String, CredentialsError>> {
     let (env, http) = (Environment::default(), HttpContext::default());
+    let build = |found: Result<Option<Result<Source, Unsupported>>, CredentialsError>| {
+        found.and_then(|found| match found {
+            Some(Ok(source)) => provider_for(source, &env, &http).map(|p| format!("{p:?}")),
+            Some(Err(why)) => Ok(why),
+            None => Ok(String::new()),
+        })
+    };
     let mut out = Vec::new();
     match CliConfig::parse(std::path::Path::new("config.json"), cli_json) {
-        Ok(config) => {
-            for name in config.names() {
-                out.push(config.source(&name).and_then(|found| match found {
-                    Some(Ok(source)) => provider_for(source, &env, &http).map(|p| format!("{p:?}")),
-                    Some(Err(why)) => Ok(why),
-                    None => Ok(String::new()),
-                }));
-            }
-        }
+        Ok(config) => out.extend(config.names().iter().map(|name| build(config.source(name)))),
         Err(e) => out.push(Err(e)),
     }
     match IniFile::parse(std::path::Path::new("credentials.ini"), ini) {
-        Ok(file) => {
-            for name in file.names() {
-                out.push(file.source(&name).and_then(|found| match found {
-                    Some(Ok(source)) => provider_for(source, &env, &http).map(|p| format!("{p:?}")),
-                    Some(Err(why)) => Ok(why),
-                    None => Ok(String::new()),
-                }));
-            }
-        }
+        Ok(file) => out.extend(file.names().iter().map(|name| build(file.source(name)))),
         Err(e) => out.push(Err(e)),
     }
     out

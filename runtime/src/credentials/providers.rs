@@ -167,6 +167,41 @@ impl RoleSession {
     }
 }
 
+/// The setters `AssumeRole` and `AssumeRoleWithOIDC` share (both keep them in `session`).
+macro_rules! role_setters {
+    () => {
+        /// `RoleSessionName` (default `acs-rust-<unix seconds>`).
+        pub fn session_name(mut self, name: impl Into<String>) -> Self {
+            self.session.session_name = Some(name.into());
+            self
+        }
+
+        /// `DurationSeconds` (default 3600; 900 up to the role's maximum session duration).
+        pub fn duration(mut self, duration: Duration) -> Self {
+            self.session.duration = u32::try_from(duration.as_secs()).unwrap_or(u32::MAX);
+            self
+        }
+
+        /// A policy (JSON) that narrows what the session may do.
+        pub fn policy(mut self, policy: impl Into<String>) -> Self {
+            self.session.policy = Some(policy.into());
+            self
+        }
+
+        /// Where STS is (default `sts.aliyuncs.com`).
+        pub fn sts_endpoint(mut self, endpoint: StsEndpoint) -> Self {
+            self.session.endpoint = endpoint;
+            self
+        }
+
+        /// Transport, clock, nonces and user agent.
+        pub fn http(mut self, http: HttpContext) -> Self {
+            self.session.http = http;
+            self
+        }
+    };
+}
+
 fn encode_pairs(pairs: &[(String, String)]) -> String {
     pairs.iter().map(|(n, v)| format!("{}={}", percent_encode(n), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
@@ -194,39 +229,11 @@ impl RamRoleArn {
         Self { source, session: RoleSession::new(role_arn.into()), external_id: None }
     }
 
-    /// `RoleSessionName` (default `acs-rust-<unix seconds>`).
-    pub fn session_name(mut self, name: impl Into<String>) -> Self {
-        self.session.session_name = Some(name.into());
-        self
-    }
-
-    /// `DurationSeconds` (default 3600; 900 up to the role's maximum session duration).
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.session.duration = u32::try_from(duration.as_secs()).unwrap_or(u32::MAX);
-        self
-    }
-
-    /// A policy (JSON) that narrows what the session may do.
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.session.policy = Some(policy.into());
-        self
-    }
+    role_setters!();
 
     /// `ExternalId`, for roles that require one.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
         self.external_id = Some(external_id.into());
-        self
-    }
-
-    /// Where STS is (default `sts.aliyuncs.com`).
-    pub fn sts_endpoint(mut self, endpoint: StsEndpoint) -> Self {
-        self.session.endpoint = endpoint;
-        self
-    }
-
-    /// Transport, clock, nonces and user agent.
-    pub fn http(mut self, http: HttpContext) -> Self {
-        self.session.http = http;
         self
     }
 
@@ -301,35 +308,7 @@ impl OidcRoleArn {
         Self { session: RoleSession::new(role_arn.into()), provider_arn: provider_arn.into(), token_file: token_file.into() }
     }
 
-    /// `RoleSessionName` (default `acs-rust-<unix seconds>`).
-    pub fn session_name(mut self, name: impl Into<String>) -> Self {
-        self.session.session_name = Some(name.into());
-        self
-    }
-
-    /// `DurationSeconds` (default 3600; at least 900).
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.session.duration = u32::try_from(duration.as_secs()).unwrap_or(u32::MAX);
-        self
-    }
-
-    /// A policy (JSON) that narrows what the session may do.
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.session.policy = Some(policy.into());
-        self
-    }
-
-    /// Where STS is (default `sts.aliyuncs.com`).
-    pub fn sts_endpoint(mut self, endpoint: StsEndpoint) -> Self {
-        self.session.endpoint = endpoint;
-        self
-    }
-
-    /// Transport, clock and user agent.
-    pub fn http(mut self, http: HttpContext) -> Self {
-        self.session.http = http;
-        self
-    }
+    role_setters!();
 
     /// The checks STS documents for these settings, without a request.
     pub fn check(&self) -> Result<(), CredentialsError> {
