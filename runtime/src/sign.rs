@@ -63,13 +63,6 @@ pub fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// [`percent_encode`] appended to a `String`.
-pub fn push_encoded(out: &mut String, text: &str) {
-    let mut bytes = std::mem::take(out).into_bytes();
-    encode_into(&mut bytes, text);
-    *out = ascii_string(bytes);
-}
-
 /// `enc(name)=enc(value)` pairs sorted by name (byte order, then value), joined with `&`.
 /// `InstanceIds.10` sorts before `InstanceIds.2`; empty values stay as `Name=`.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
