@@ -104,6 +104,12 @@ impl Params {
         self.0.push((name.to_owned(), value.to_string()));
     }
 
+    /// A string, number or boolean parameter, or nothing for `None`: the one call generated code
+    /// makes for every scalar field, required or optional (numbers in their shortest exact form).
+    pub fn put_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
+        value.put_into(self, name);
+    }
+
     /// A list of strings laid out in `style` (the fast path for ID lists).
     pub fn put_strs(&mut self, name: &str, style: Style, values: &[String]) {
         match style {
@@ -246,6 +252,44 @@ pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// A scalar request field: strings as they are, numbers and booleans in their shortest exact
+/// form (`0.165` for an `f32` 0.165, as the official SDKs send it), `None` as nothing.
+pub trait Scalar {
+    /// Appends this value under `name`.
+    fn put_into(&self, params: &mut Params, name: &str);
+}
+
+impl Scalar for str {
+    fn put_into(&self, params: &mut Params, name: &str) {
+        params.put_str(name, self);
+    }
+}
+
+impl Scalar for String {
+    fn put_into(&self, params: &mut Params, name: &str) {
+        params.put_str(name, self);
+    }
+}
+
+macro_rules! display_scalars {
+    ($($t:ty),*) => {$(
+        impl Scalar for $t {
+            fn put_into(&self, params: &mut Params, name: &str) {
+                params.put_display(name, self);
+            }
+        }
+    )*};
+}
+display_scalars!(i32, i64, f32, f64, bool);
+
+impl<T: Scalar> Scalar for Option<T> {
+    fn put_into(&self, params: &mut Params, name: &str) {
+        if let Some(value) = self {
+            value.put_into(params, name);
+        }
+    }
+}
+
 /// A request value as JSON, numbers in their shortest exact form: `serde_json::to_value` would
 /// widen an `f32` to `f64` (0.165 becoming 0.16500000655651093), so the value goes through its
 /// JSON text, which serde_json writes with the `f32`'s own shortest digits.
@@ -382,6 +426,8 @@ mod tests {
         p.put_display("I32", &i32::MIN);
         p.put_display("I64", &i64::MAX);
         p.put_display("Bool", &true);
+        p.put_scalar("Opt", &Some(0.165f32));
+        p.put_scalar("None", &None::<i32>);
         p.put("G32", Style::Plain, &Some(0.165f32));
         p.put("G64", Style::Plain, &1e-7f64);
         #[derive(serde::Serialize)]
@@ -401,6 +447,7 @@ mod tests {
                 ("I32", "-2147483648"),
                 ("I64", "9223372036854775807"),
                 ("Bool", "true"),
+                ("Opt", "0.165"),
                 ("G32", "0.165"),
                 ("G64", "1e-7"),
                 ("Spot.Price", "0.165"),

@@ -199,22 +199,13 @@ fn request(op: &Operation) -> TokenStream {
                 let wire = &p.wire_name;
                 let style = format_ident!("{}", p.style.variant_name());
                 let field = ident(&p.rust_name);
-                let optional = !p.required && !p.ty.absent_is_empty();
-                // Typed, non-generic puts for scalars and string lists; the generic put (through
-                // JSON) only for objects, maps and lists of them.
-                let scalar = match p.ty {
-                    Type::String => Some(quote!(put_str)),
-                    Type::I32 | Type::I64 | Type::F32 | Type::F64 | Type::Bool => Some(quote!(put_display)),
-                    _ => None,
-                };
-                match (scalar, optional, &p.ty) {
-                    (Some(put), false, _) => quote!(params.#put(#wire, &self.#field);),
-                    (Some(put), true, _) => quote! {
-                        if let Some(value) = &self.#field {
-                            params.#put(#wire, value);
-                        }
-                    },
-                    (None, _, Type::List(item)) if **item == Type::String => {
+                // Typed puts for scalars (required or optional, one call each) and string lists;
+                // the generic put (through JSON) only for objects, maps and lists of them.
+                match &p.ty {
+                    Type::String | Type::I32 | Type::I64 | Type::F32 | Type::F64 | Type::Bool => {
+                        quote!(params.put_scalar(#wire, &self.#field);)
+                    }
+                    Type::List(item) if **item == Type::String => {
                         quote!(params.put_strs(#wire, ::acs_runtime::Style::#style, &self.#field);)
                     }
                     _ => quote!(params.put(#wire, ::acs_runtime::Style::#style, &self.#field);),

@@ -94,12 +94,10 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
 
     fn to_params(&self) -> ::acs_runtime::Params {
         let mut params = ::acs_runtime::Params::new();
-        params.put_str("RegionId", &self.region_id);
-        if let Some(value) = &self.client_token {
-            params.put_str("ClientToken", value);
-        }
+        params.put_scalar("RegionId", &self.region_id);
+        params.put_scalar("ClientToken", &self.client_token);
         params.put_strs("InstanceIds", ::acs_runtime::Style::RepeatList, &self.instance_ids);
-        params.put_str("KeyPairName", &self.key_pair_name);
+        params.put_scalar("KeyPairName", &self.key_pair_name);
         params
     }
 

@@ -73,13 +73,9 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 
     fn to_params(&self) -> ::acs_runtime::Params {
         let mut params = ::acs_runtime::Params::new();
-        params.put_str("RegionId", &self.region_id);
-        if let Some(value) = &self.page_number {
-            params.put_display("PageNumber", value);
-        }
-        if let Some(value) = &self.page_size {
-            params.put_display("PageSize", value);
-        }
+        params.put_scalar("RegionId", &self.region_id);
+        params.put_scalar("PageNumber", &self.page_number);
+        params.put_scalar("PageSize", &self.page_size);
         params
     }
 }
