@@ -52,7 +52,7 @@ fn rpc_query(extra: &[(&str, &str)], nonce: &str) -> String {
     .collect();
     let signature = sign::sign_rpc("POST", "/", &params, "testsecret").signature;
     params.push(("Signature".into(), signature));
-    params.iter().map(|(n, v)| format!("{}={}", sign::percent_encode(n), sign::percent_encode(v))).collect::<Vec<_>>().join("&")
+    sign::encode_pairs(params.iter().map(|(n, v)| (n.as_str(), v.as_str())))
 }
 
 /// Sends `request` as is and reads the whole answer: status and JSON body.

@@ -410,11 +410,8 @@ pub mod fuzzing {
             });
             let signature = acs_runtime::sign::sign_rpc(method, "/", &params, "testsecret").signature;
             params.push(("Signature".into(), signature));
-            let query: Vec<String> = params
-                .iter()
-                .map(|(n, v)| format!("{}={}", acs_runtime::sign::percent_encode(n), acs_runtime::sign::percent_encode(v)))
-                .collect();
-            format!("{path}?{}", query.join("&"))
+            let query = acs_runtime::sign::encode_pairs(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            format!("{path}?{query}")
         } else {
             target.to_owned()
         };

@@ -333,7 +333,7 @@ impl Client {
                 let signed_set = params.iter().copied().chain(call.body.iter());
                 let signature = sign::sign_rpc_pairs(call.method.as_str(), "/", signed_set, c.access_key_secret().expose());
                 // In the official SDK's order (vector rpc-05), byte for byte; one buffer.
-                let query_string = encoded_pairs(params.iter().copied().chain([("Signature", signature.signature.as_str())]));
+                let query_string = sign::encode_pairs(params.iter().copied().chain([("Signature", signature.signature.as_str())]));
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),
@@ -388,21 +388,7 @@ fn url(endpoint: &ResolvedEndpoint, path: &str, query: &str) -> String {
 }
 
 fn form_body(params: &Params) -> String {
-    encoded_pairs(params.iter())
-}
-
-/// `enc(name)=enc(value)` joined with `&`, in the order given, in one buffer.
-fn encoded_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let mut out = Vec::with_capacity(256);
-    for (name, value) in pairs {
-        if !out.is_empty() {
-            out.push(b'&');
-        }
-        sign::encode_into(&mut out, name);
-        out.push(b'=');
-        sign::encode_into(&mut out, value);
-    }
-    sign::ascii_string(out)
+    sign::encode_pairs(params.iter())
 }
 
 fn is_throttling(code: &str) -> bool {

@@ -9,6 +9,13 @@ pub struct RegionEndpoint {
     pub host: &'static str,
 }
 
+/// True for a host name or address (without port; IPv6 with or without brackets) that is this
+/// machine: `localhost`, `127.0.0.0/8`, `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Looks `region` up in a table sorted by region id.
 pub fn lookup(table: &'static [RegionEndpoint], region: &str) -> Option<&'static str> {
     table.binary_search_by(|entry| entry.region.cmp(region)).ok().map(|i| table[i].host)
@@ -36,7 +43,7 @@ impl ResolvedEndpoint {
             Some(v6) => v6.split(']').next().unwrap_or(v6),
             None => self.host.rsplit_once(':').map_or(self.host.as_str(), |(h, _)| h),
         };
-        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        is_loopback_host(host)
     }
 
     /// Refuses plain HTTP to another machine for an operation whose spec allows only HTTPS,

@@ -63,6 +63,21 @@ pub fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// `enc(name)=enc(value)` joined with `&`, in the order given, in one buffer (a query or form
+/// body as sent).
+pub fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = Vec::with_capacity(256);
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push(b'&');
+        }
+        encode_into(&mut out, name);
+        out.push(b'=');
+        encode_into(&mut out, value);
+    }
+    ascii_string(out)
+}
+
 /// `enc(name)=enc(value)` pairs sorted by name (byte order, then value), joined with `&`.
 /// `InstanceIds.10` sorts before `InstanceIds.2`; empty values stay as `Name=`.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {

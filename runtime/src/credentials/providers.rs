@@ -60,7 +60,7 @@ impl StsEndpoint {
         let host = url.host_str().ok_or_else(|| bad("has no host"))?;
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback(host) => {}
+            "http" if crate::endpoint::is_loopback_host(host) => {}
             "http" => return Err(bad("uses plain http to a host that is not loopback")),
             other => return Err(bad(&format!("has scheme {other:?}; use https"))),
         }
@@ -81,10 +81,6 @@ impl StsEndpoint {
     pub fn url(&self) -> &str {
         &self.base
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// What `AssumeRole` and `AssumeRoleWithOIDC` share: the role, session, duration, policy and
@@ -203,7 +199,7 @@ macro_rules! role_setters {
 }
 
 fn encode_pairs(pairs: &[(String, String)]) -> String {
-    pairs.iter().map(|(n, v)| format!("{}={}", percent_encode(n), percent_encode(v))).collect::<Vec<_>>().join("&")
+    crate::sign::encode_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
 }
 
 fn pair(name: &str, value: impl Into<String>) -> (String, String) {
