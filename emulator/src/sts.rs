@@ -4,6 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use acs_runtime::credentials::sts_rules;
 use acs_runtime::sign;
 use serde_json::{json, Value};
 
@@ -59,14 +60,7 @@ fn role_arn(incoming: &Incoming<'_>, name: &str, kind: &str) -> Result<String, F
     let arn = incoming
         .param(name)
         .ok_or_else(|| invalid(&format!("MissingParameter.{name}"), format!("{name} is mandatory for this action.")))?;
-    let ok = arn.strip_prefix("acs:ram::").and_then(|rest| rest.split_once(':')).is_some_and(|(account, rest)| {
-        !account.is_empty()
-            && account.bytes().all(|b| b.is_ascii_digit() || b == b'*')
-            && rest
-                .strip_prefix(kind)
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@-/".contains(&b)))
-    });
-    if !ok {
+    if !sts_rules::is_arn(arn, kind) {
         return Err(invalid(&format!("InvalidParameter.{name}"), format!("The parameter {name} is invalid.")));
     }
     Ok(arn.to_owned())
@@ -78,7 +72,7 @@ fn session(incoming: &Incoming<'_>) -> Result<(String, String, Duration), Fault>
     let name = incoming
         .param("RoleSessionName")
         .ok_or_else(|| invalid("MissingParameter.RoleSessionName", "RoleSessionName is mandatory for this action."))?;
-    if !(2..=64).contains(&name.len()) || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b)) {
+    if !sts_rules::is_session_name(name) {
         return Err(invalid("InvalidParameter.RoleSessionName", "The parameter RoleSessionName is invalid."));
     }
     let duration = match incoming.param("DurationSeconds") {
@@ -90,7 +84,7 @@ fn session(incoming: &Incoming<'_>) -> Result<(String, String, Duration), Fault>
             .ok_or_else(|| invalid("InvalidParameter.DurationSeconds", "The Min/Max value of DurationSeconds is 15min/12hr."))?,
     };
     if let Some(policy) = incoming.param("Policy") {
-        if policy.is_empty() || policy.chars().count() > 2048 || serde_json::from_str::<serde_json::Map<String, Value>>(policy).is_err() {
+        if !sts_rules::is_policy(policy) {
             return Err(invalid("InvalidParameter.PolicyGrammar", "The parameter Policy has not passed grammar check."));
         }
     }
@@ -108,7 +102,7 @@ pub fn assume_role(
     let caller = auth::verify(incoming, &state.access_keys, nonces, now)?;
     let (arn, name, lifetime) = session(incoming)?;
     if let Some(id) = incoming.param("ExternalId") {
-        if !(2..=1224).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b)) {
+        if !sts_rules::is_external_id(id) {
             return Err(invalid("InvalidParameter.ExternalId", "The parameter ExternalId is invalid."));
         }
     }

@@ -259,6 +259,8 @@ pub fn printable(text: &str, max: usize) -> String {
     out
 }
 
+pub mod sts_rules;
+
 #[cfg(feature = "client")]
 mod cache;
 #[cfg(feature = "client")]

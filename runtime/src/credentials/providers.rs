@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::fetch::{failed, json_body, refused, session_credentials, HttpContext, METADATA_TIMEOUTS, STS_TIMEOUTS};
-use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use super::{sts_rules, Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
 use crate::service::HttpMethod;
 use crate::sign::{format_timestamp, percent_encode, sign_rpc};
 use crate::transport::HttpRequest;
@@ -109,25 +109,20 @@ impl RoleSession {
 
     fn check(&self, provider: &str) -> Result<(), CredentialsError> {
         let bad = |what: String| invalid(format!("{provider}: {what}"));
-        if !self.role_arn.starts_with("acs:ram::") || !self.role_arn.contains(":role/") {
+        if !sts_rules::is_arn(&self.role_arn, "role/") {
             return Err(bad(format!(
                 "role ARN {:?} is not of the form acs:ram::<account>:role/<name>",
                 super::printable(&self.role_arn, 200)
             )));
         }
-        if !(900..=43200).contains(&self.duration) {
+        if !sts_rules::DURATION_SECONDS.contains(&u64::from(self.duration)) {
             return Err(bad(format!("duration {} s is outside 900…43200 s", self.duration)));
         }
-        if let Some(name) = &self.session_name {
-            let ok = (2..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b));
-            if !ok {
-                return Err(bad(format!("session name {:?} must be 2–64 of A–Z a–z 0–9 . @ - _", super::printable(name, 80))));
-            }
+        if let Some(name) = self.session_name.as_deref().filter(|n| !sts_rules::is_session_name(n)) {
+            return Err(bad(format!("session name {:?} must be 2–64 of A–Z a–z 0–9 . @ - _", super::printable(name, 80))));
         }
-        if let Some(policy) = &self.policy {
-            if !(1..=2048).contains(&policy.chars().count()) {
-                return Err(bad("policy must be 1–2048 characters".into()));
-            }
+        if self.policy.as_deref().is_some_and(|p| !sts_rules::is_policy(p)) {
+            return Err(bad("policy must be a JSON object of 1–2048 characters".into()));
         }
         Ok(())
     }
@@ -236,11 +231,8 @@ impl RamRoleArn {
     /// The checks STS documents for these settings, without a request.
     pub fn check(&self) -> Result<(), CredentialsError> {
         self.session.check("ram_role_arn")?;
-        if let Some(id) = &self.external_id {
-            let ok = (2..=1224).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b));
-            if !ok {
-                return Err(invalid("ram_role_arn: external id must be 2–1224 of A–Z a–z 0–9 _ + = , . @ : / -"));
-            }
+        if self.external_id.as_deref().is_some_and(|id| !sts_rules::is_external_id(id)) {
+            return Err(invalid("ram_role_arn: external id must be 2–1224 of A–Z a–z 0–9 _ + = , . @ : / -"));
         }
         Ok(())
     }
@@ -309,7 +301,7 @@ impl OidcRoleArn {
     /// The checks STS documents for these settings, without a request.
     pub fn check(&self) -> Result<(), CredentialsError> {
         self.session.check("oidc_role_arn")?;
-        if !self.provider_arn.starts_with("acs:ram::") || !self.provider_arn.contains(":oidc-provider/") {
+        if !sts_rules::is_arn(&self.provider_arn, "oidc-provider/") {
             return Err(invalid(format!(
                 "oidc_role_arn: OIDC provider ARN {:?} is not of the form acs:ram::<account>:oidc-provider/<name>",
                 super::printable(&self.provider_arn, 200)
