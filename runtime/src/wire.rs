@@ -199,21 +199,21 @@ impl From<Vec<(String, String)>> for Params {
 /// space (the Python SDKs' form encoding) and `%XX` decoded (RFC 3986), so both spellings of a
 /// space arrive alike. Order and repeats are kept.
 pub fn decode_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-            (decode(n), decode(v))
-        })
-        .collect()
+    pairs(raw, false).unwrap_or_default()
 }
 
 /// Decodes like [`decode_query`], refusing what a strict server refuses: a `%` without two hex
 /// digits after it, and bytes that are not UTF-8 once decoded. The error names the first bad
 /// pair's position and never echoes more than a few characters of it.
 pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
-    fn decode(s: &str, at: usize) -> Result<String, String> {
+    pairs(raw, true)
+}
+
+/// The one query decoder: pairs split on `&` and `=`, `+` a space, `%XX` a byte. Strict, a `%`
+/// without two hex digits or bytes that are not UTF-8 are an error naming the pair; lenient,
+/// the `%` stays as it is and bad bytes become U+FFFD.
+fn pairs(raw: &str, strict: bool) -> Result<Vec<(String, String)>, String> {
+    let decode = |s: &str, at: usize| -> Result<String, String> {
         let bytes = s.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());
         let mut i = 0;
@@ -226,9 +226,17 @@ pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
                         .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                         .and_then(|h| std::str::from_utf8(h).ok())
                         .and_then(|h| u8::from_str_radix(h, 16).ok());
-                    let byte = hex.ok_or_else(|| format!("parameter {at}: '%' is not followed by two hex digits"))?;
-                    out.push(byte);
-                    i += 3;
+                    match hex {
+                        Some(byte) => {
+                            out.push(byte);
+                            i += 3;
+                        }
+                        None if strict => return Err(format!("parameter {at}: '%' is not followed by two hex digits")),
+                        None => {
+                            out.push(b'%');
+                            i += 1;
+                        }
+                    }
                 }
                 b'+' => {
                     out.push(b' ');
@@ -240,8 +248,12 @@ pub fn decode_query_strict(raw: &str) -> Result<Vec<(String, String)>, String> {
                 }
             }
         }
-        String::from_utf8(out).map_err(|_| format!("parameter {at}: the percent-encoded bytes are not UTF-8"))
-    }
+        match String::from_utf8(out) {
+            Ok(text) => Ok(text),
+            Err(_) if strict => Err(format!("parameter {at}: the percent-encoded bytes are not UTF-8")),
+            Err(e) => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        }
+    };
     raw.split('&')
         .filter(|p| !p.is_empty())
         .enumerate()
