@@ -729,3 +729,16 @@ async fn keys_with_a_line_break_are_a_configuration_error_and_nothing_is_sent() 
     assert!(matches!(err.kind(), acs_runtime::Error::Endpoint(_)), "{err}");
     assert!(replay.requests().is_empty());
 }
+
+#[tokio::test]
+async fn the_instance_role_name_is_discovered_once() {
+    let (emulator, running) = emulator(None, Some("EcsRamRoleTest")).await;
+    let role = acs_runtime::credentials::EcsRamRole::new(None).endpoint(&running.url).unwrap();
+    role.provide().await.unwrap();
+    role.provide().await.unwrap();
+    let asked = &emulator.state()["credential_requests"];
+    // Two refreshes: a token each, the role name once (Python asks for both every time: 4 each).
+    assert_eq!(asked["PUT /latest/api/token"], 2);
+    assert_eq!(asked["GET /latest/meta-data/ram/security-credentials/"], 1);
+    assert_eq!(asked["GET /latest/meta-data/ram/security-credentials/<role>"], 2);
+}
