@@ -226,7 +226,9 @@ impl Emulator {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let request_id = new_request_id();
         let host = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map_or("", |(_, v)| v.as_str());
-        match self.inner.answer(method, path, query, headers, body, host, &request_id) {
+        // The HTTP front gets names in lower case from its parser; raw callers may not.
+        let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect();
+        match self.inner.answer(method, path, query, &headers, body, host, &request_id) {
             Ok(body) => (200, body),
             Err(fault) => (fault.status, fault.body(&request_id, host, &self.inner.service.product)),
         }
@@ -392,6 +394,7 @@ fn json_response(status: u16, body: &Value, headers: &[(&'static str, String)]) 
 
 impl Inner {
     /// Decodes one request strictly and carries it out: the whole request path after HTTP.
+    /// Header names are lower case.
     #[allow(clippy::too_many_arguments)]
     fn answer(
         &self,
@@ -422,8 +425,7 @@ impl Inner {
             let shown: String = name.chars().take(64).collect();
             return Err(bad(format!("The parameter {shown:?} appears more than once.")));
         }
-        let lower: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect();
-        let incoming = Incoming { method, path, query: &query, headers: &lower, form: &form, body };
+        let incoming = Incoming { method, path, query: &query, headers, form: &form, body };
         self.handle(&incoming, host, request_id)
     }
 
