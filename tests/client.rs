@@ -514,12 +514,25 @@ struct ListThings {
     max_results: Option<i32>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default)]
 struct ListThingsResponse {
-    #[serde(rename = "Things", default)]
     things: Vec<String>,
-    #[serde(rename = "NextToken", default)]
     next_token: Option<String>,
+}
+
+impl acs_runtime::json::FromJson for ListThingsResponse {
+    fn from_json(r: &mut acs_runtime::json::Reader<'_>) -> acs_runtime::json::Result<Self> {
+        let mut out = Self::default();
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "Things" => out.things = r.read()?,
+                "NextToken" => out.next_token = r.read()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl acs_runtime::Validate for ListThings {
@@ -535,7 +548,7 @@ impl acs_runtime::Operation for ListThings {
 
     fn to_params(&self) -> acs_runtime::Params {
         let mut params = acs_runtime::Params::new();
-        params.put("RegionId", acs_runtime::Style::Plain, "cn-hangzhou");
+        params.put_str("RegionId", "cn-hangzhou");
         params.put("NextToken", acs_runtime::Style::Plain, &self.next_token);
         params.put("MaxResults", acs_runtime::Style::Plain, &self.max_results);
         params

@@ -204,7 +204,7 @@ macro_rules! raw_operation {
             type Response = Value;
             fn to_params(&self) -> Params {
                 let mut p = Params::new();
-                $(p.put($param, Style::Plain, $value);)*
+                $(p.put_str($param, $value);)*
                 p
             }
         }

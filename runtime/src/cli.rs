@@ -8,8 +8,6 @@
 
 use std::io::Write;
 
-use serde::de::DeserializeOwned;
-
 use crate::client::{CallOptions, Client, Config, SignatureVersion};
 use crate::credentials::Environment;
 use crate::error::Error;
@@ -109,8 +107,8 @@ impl GlobalArgs {
 }
 
 /// Parses a JSON flag value into `T`, naming the flag when it does not fit.
-pub fn json_flag<T: DeserializeOwned>(flag: &str, text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| format!("--{flag}: not valid JSON for this parameter: {e}"))
+pub fn json_flag<T: crate::json::FromJson>(flag: &str, text: &str) -> Result<T, String> {
+    crate::json::from_str(text, crate::json::Mode::Strict).map_err(|e| format!("--{flag}: not valid JSON for this parameter: {e}"))
 }
 
 /// Prints a clap parse error (help and version go to `out` with status 0).

@@ -2,7 +2,7 @@
 //!
 //! Generated crates are mostly declarations; the behaviour they share lives here once, as
 //! non-generic code: putting values on the wire ([`wire`]), checking constraints
-//! ([`validate`]), decoding weakly typed responses ([`lenient`], [`types`]), endpoints and
+//! ([`validate`]), reading and writing JSON without derives, weakly typed responses included ([`json`], [`types`]), endpoints and
 //! the service's error body.
 
 #![warn(missing_docs)]
@@ -18,7 +18,7 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
-pub mod lenient;
+pub mod json;
 #[cfg(feature = "client")]
 pub mod paging;
 pub mod rules;

@@ -131,7 +131,7 @@ pub trait Operation: Validate + Sized {
     /// Wire name of the idempotency-token parameter (`ClientToken`), if the operation has one.
     const IDEMPOTENCY_TOKEN: Option<&'static str>;
     /// The decoded 2xx response.
-    type Response: serde::de::DeserializeOwned;
+    type Response: crate::json::FromJson;
 
     /// Checks every constraint of the spec; `Err` lists all violations.
     fn validate(&self) -> Result<(), ValidationError> {

@@ -21,9 +21,19 @@ impl StringBool {
         Self { value, as_json_bool: false }
     }
 
+    /// A flag written as a JSON boolean (as it was read, when the service sent one).
+    pub const fn json_bool(value: bool) -> Self {
+        Self { value, as_json_bool: true }
+    }
+
     /// The flag's value.
     pub const fn get(self) -> bool {
         self.value
+    }
+
+    /// True when the flag is written as a JSON boolean rather than a string.
+    pub const fn is_json_bool(self) -> bool {
+        self.as_json_bool
     }
 }
 
@@ -77,7 +87,7 @@ impl<'de> Deserialize<'de> for StringBool {
         }
         match Wire::deserialize(d)? {
             Wire::Bool(value) => Ok(Self { value, as_json_bool: true }),
-            Wire::Text(text) => crate::lenient::parse_bool(&text)
+            Wire::Text(text) => crate::json::parse_bool(&text)
                 .map(Self::new)
                 .ok_or_else(|| serde::de::Error::custom(format!("expected \"true\" or \"false\", found {text:?}"))),
         }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use crate::json::ToJson;
 use serde_json::{Map, Value};
 
 mod rest;
@@ -89,8 +89,8 @@ impl Params {
     /// Appends the pairs for one parameter value laid out in `style`.
     ///
     /// `None`/`null` values add nothing; an empty string is kept as `Name=`.
-    pub fn put<T: Serialize + ?Sized>(&mut self, name: &str, style: Style, value: &T) {
-        self.put_value(name, style, &to_json(value));
+    pub fn put(&mut self, name: &str, style: Style, value: &dyn ToJson) {
+        self.put_value(name, style, &Value::from(value.to_json()));
     }
 
     /// A string parameter (the fast path for the commonest field).
@@ -302,15 +302,6 @@ impl<T: Scalar> Scalar for Option<T> {
     }
 }
 
-/// A request value as JSON, numbers in their shortest exact form: `serde_json::to_value` would
-/// widen an `f32` to `f64` (0.165 becoming 0.16500000655651093), so the value goes through its
-/// JSON text, which serde_json writes with the `f32`'s own shortest digits.
-pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Value {
-    // Request types are plain data (strings, numbers, maps with string keys), for which
-    // serde_json cannot fail.
-    serde_json::to_string(value).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null)
-}
-
 /// What a parameter's value is, which decides how [`take`] reads it back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -442,10 +433,15 @@ mod tests {
         p.put_scalar("None", &None::<i32>);
         p.put("G32", Style::Plain, &Some(0.165f32));
         p.put("G64", Style::Plain, &1e-7f64);
-        #[derive(serde::Serialize)]
         struct Spot {
-            #[serde(rename = "Price")]
             price: f32,
+        }
+        impl ToJson for Spot {
+            fn to_json(&self) -> crate::json::Json {
+                let mut w = crate::json::ObjectWriter::new();
+                w.required("Price", &self.price);
+                w.finish()
+            }
         }
         p.put("Spot", Style::Flat, &Spot { price: 0.165 });
         p.put("SpotJson", Style::Json, &Spot { price: 0.165 });
@@ -524,8 +520,8 @@ mod tests {
         p.put_value("RuleIds", Style::Simple, &json!(["r1", "r2"]));
         p.put("Flag", Style::Plain, &true);
         p.put("Size", Style::Plain, &40_i64);
-        p.put("Empty", Style::Plain, "");
-        p.put::<Option<String>>("Unset", Style::Plain, &None);
+        p.put("Empty", Style::Plain, &"");
+        p.put("Unset", Style::Plain, &None::<String>);
         assert_eq!(
             pairs(&p),
             [
@@ -583,7 +579,7 @@ mod tests {
     #[test]
     fn empty_repeat_list_sends_nothing() {
         let mut p = Params::new();
-        p.put::<Vec<String>>("InstanceIds", Style::RepeatList, &Vec::new());
+        p.put("InstanceIds", Style::RepeatList, &Vec::<String>::new());
         assert!(p.is_empty());
     }
 }

@@ -20,6 +20,7 @@ pub fn validate_impl(type_name: &str, fields: &[Field]) -> TokenStream {
     let v = if checks.is_empty() { quote!(_v) } else { quote!(v) };
     quote! {
         impl ::acs_runtime::Validate for #type_ident {
+            #[inline]
             fn validate_into(&self, #v: &mut ::acs_runtime::Validator) {
                 #(#checks)*
             }

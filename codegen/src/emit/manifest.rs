@@ -56,7 +56,6 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          [dependencies]\n\
          acs-runtime = {{ path = {runtime} }}\n\
          clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
-         serde = {{ version = \"1\", features = [\"derive\"] }}\n\
          serde_json = \"1\"\n",
         name = toml_string(names.crate_name),
         description = toml_string(&description),

@@ -329,6 +329,7 @@ fn request(op: &Operation) -> TokenStream {
             #path_const
             type Response = #response;
 
+            #[inline]
             fn to_params(&self) -> ::acs_runtime::Params {
                 #params_binding
                 #(#query)*
@@ -351,21 +352,12 @@ fn response(service: &Service, op: &Operation) -> TokenStream {
     match &op.response {
         ResponseShape::Untyped => {
             let d = doc(&format!(
-                "Response of `{}`.\n\nThe spec describes no response fields, so every field is kept as JSON in `fields`.{demo}",
+                "Response of `{}`.\n\nThe spec describes no response fields, so every field but `RequestId` is kept as JSON in `fields`.{demo}",
                 op.name
             ));
             quote! {
                 #d
-                #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                #[non_exhaustive]
-                pub struct #name {
-                    /// The ID of the request. Wire name: `RequestId`.
-                    #[serde(rename = "RequestId", default, skip_serializing_if = "Option::is_none")]
-                    pub request_id: Option<String>,
-                    /// Every other field of the body, by wire name.
-                    #[serde(flatten)]
-                    pub fields: ::serde_json::Map<String, ::serde_json::Value>,
-                }
+                pub type #name = ::acs_runtime::json::UntypedResponse;
             }
         }
         ResponseShape::List { item } => {
@@ -388,7 +380,7 @@ fn response(service: &Service, op: &Operation) -> TokenStream {
                 "Response of `{}`.\n\nEvery field is optional, unknown fields are ignored, and scalars also decode from their string, number or boolean forms.{demo}",
                 op.name
             );
-            let declaration = types::response_struct(&op.response_type, &docs, fields);
+            let declaration = types::response_struct(&op.response_type, &docs, fields, true);
             let helpers = types::failure_helpers(fields, &service.types);
             let helpers = if helpers.is_empty() { quote!() } else { quote!(impl #name { #(#helpers)* }) };
             quote! {

@@ -1,4 +1,4 @@
-//! The structs of requests and responses: fields with their docs and serde attributes,
+//! The structs of requests and responses: fields with their docs and JSON impls,
 //! constructors and setters for request types, lenient decoding for response types; and
 //! `src/types.rs`, the crate's object types, each once.
 
@@ -56,34 +56,93 @@ pub fn field_doc(field: &Field, is_param: bool) -> String {
     paragraphs([description, facts.join(" ")])
 }
 
-/// The `skip_serializing_if` test of an optional field: an unset field is not written, so a
-/// request sends nothing for it and a response re-serializes to what was received.
-fn skip_if_unset(ty: &Type) -> &'static str {
-    match ty {
-        Type::List(_) => "Vec::is_empty",
-        Type::Map(_) => "::std::collections::BTreeMap::is_empty",
-        Type::Any => "::serde_json::Value::is_null",
-        _ => "Option::is_none",
-    }
-}
-
-/// The `acs_runtime::lenient` decoder of a response scalar.
-fn lenient_decoder(ty: &Type) -> Option<&'static str> {
-    match ty {
-        Type::String => Some("::acs_runtime::lenient::string"),
-        Type::I32 => Some("::acs_runtime::lenient::i32"),
-        Type::I64 => Some("::acs_runtime::lenient::i64"),
-        Type::F32 => Some("::acs_runtime::lenient::f32"),
-        Type::F64 => Some("::acs_runtime::lenient::f64"),
-        Type::Bool => Some("::acs_runtime::lenient::bool"),
-        _ => None,
-    }
-}
-
-/// The derives of every struct; `Default` where no field is required.
+/// The derives of every struct; `Default` where no field is required. JSON goes through the
+/// runtime's non-generic `FromJson`/`ToJson` ([`json_impls`]), not serde derives.
 fn derives(fields: &[Field]) -> TokenStream {
     let default = if fields.iter().all(|f| !f.required) { quote!(Default,) } else { quote!() };
-    quote!(#[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)])
+    quote!(#[derive(Clone, Debug, #default PartialEq)])
+}
+
+/// Which way a struct's JSON is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Json {
+    /// A request: required fields must be present, scalars in their own JSON form.
+    Request,
+    /// A response: every field optional, scalars lenient (the reader's mode).
+    Response,
+}
+
+/// `FromJson` and `ToJson` for a struct: one runtime call per field, keyed by `key_of`.
+fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str) -> TokenStream {
+    let name = ident(name);
+    let mut locals = Vec::new();
+    let mut arms = Vec::new();
+    let mut inits = Vec::new();
+    let mut writes = Vec::new();
+    for f in fields {
+        let field = ident(&f.rust_name);
+        let key = key_of(f);
+        match side {
+            Json::Response => arms.push(quote!(#key => out.#field = r.read()?,)),
+            // Locals take a prefix so that no field name can shadow `r` or `key`.
+            Json::Request if f.required => {
+                let local = format_ident!("f_{}", super::bare(&f.rust_name));
+                locals.push(quote!(let mut #local = None;));
+                arms.push(quote!(#key => #local = Some(r.read()?),));
+                inits.push(quote!(#field: r.required(#local, #key)?));
+            }
+            Json::Request => {
+                let local = format_ident!("f_{}", super::bare(&f.rust_name));
+                locals.push(quote!(let mut #local = Default::default();));
+                arms.push(quote!(#key => #local = r.read()?,));
+                inits.push(quote!(#field: #local));
+            }
+        }
+        writes.push(if f.required { quote!(w.required(#key, &self.#field);) } else { quote!(w.field(#key, &self.#field);) });
+    }
+    let (start, finish) = match side {
+        Json::Response => (quote!(let mut out = Self::default();), quote!(Ok(out))),
+        Json::Request => (quote!(#(#locals)*), quote!(Ok(Self { #(#inits),* }))),
+    };
+    let reader = if fields.is_empty() { quote!(_r) } else { quote!(r) };
+    let fields_loop = if fields.is_empty() {
+        quote! {
+            _r.begin_object()?;
+            while _r.key()?.is_some() {
+                _r.skip()?;
+            }
+        }
+    } else {
+        quote! {
+            r.begin_object()?;
+            while let Some(key) = r.key()? {
+                match key {
+                    #(#arms)*
+                    _ => r.skip()?,
+                }
+            }
+        }
+    };
+    let writer = if fields.is_empty() { quote!(let w) } else { quote!(let mut w) };
+    quote! {
+        impl ::acs_runtime::json::FromJson for #name {
+            #[inline]
+            fn from_json(#reader: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+                #start
+                #fields_loop
+                #finish
+            }
+        }
+
+        impl ::acs_runtime::json::ToJson for #name {
+            #[inline]
+            fn to_json(&self) -> ::acs_runtime::json::Json {
+                #writer = ::acs_runtime::json::ObjectWriter::new();
+                #(#writes)*
+                w.finish()
+            }
+        }
+    }
 }
 
 /// A request struct (the operation's own, or an object one of its parameters holds).
@@ -93,19 +152,15 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
     let derives = derives(fields);
     let members = fields.iter().map(|f| {
         let field = ident(&f.rust_name);
-        let wire = &f.key;
         let ty = field_type(f, Site::Module);
         let d = doc(&field_doc(f, is_param));
-        let serde = if f.required {
-            quote!(#[serde(rename = #wire)])
-        } else {
-            let skip = skip_if_unset(&f.ty);
-            quote!(#[serde(rename = #wire, default, skip_serializing_if = #skip)])
-        };
-        quote! { #d #serde pub #field: #ty }
+        quote! { #d pub #field: #ty }
     });
     let constructors = constructors(name, fields);
     let validate = super::checks::validate_impl(name, fields);
+    let json = json_impls(name, fields, Json::Request, |f| &f.key);
+    // Operation requests also offer serde (through JSON), for callers that store or load them.
+    let serde = if is_param { quote!(::acs_runtime::serde_via_json!(#name_ident, Strict);) } else { quote!() };
     quote! {
         #d
         #derives
@@ -117,6 +172,10 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
         #constructors
 
         #validate
+
+        #json
+
+        #serde
     }
 }
 
@@ -199,36 +258,37 @@ fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
     }
 }
 
-/// A response struct: every field optional, scalars decoded leniently.
-pub fn response_struct(name: &str, docs: &str, fields: &[Field]) -> TokenStream {
+/// A response struct: every field optional, scalars decoded leniently. `operation` is true for
+/// an operation's own response, which also offers serde (through JSON).
+pub fn response_struct(name: &str, docs: &str, fields: &[Field], operation: bool) -> TokenStream {
     let name_ident = ident(name);
     let d = doc(docs);
     let members = fields.iter().map(|f| {
         let field = ident(&f.rust_name);
-        let wire = &f.wire_name;
         let ty = field_type(f, Site::Module);
         let d = doc(&field_doc(f, false));
-        let skip = skip_if_unset(&f.ty);
-        let serde = match lenient_decoder(&f.ty) {
-            Some(with) => quote!(#[serde(rename = #wire, default, deserialize_with = #with, skip_serializing_if = #skip)]),
-            None => quote!(#[serde(rename = #wire, default, skip_serializing_if = #skip)]),
-        };
-        quote! { #d #serde pub #field: #ty }
+        quote! { #d pub #field: #ty }
     });
+    let json = json_impls(name, fields, Json::Response, |f| &f.wire_name);
+    let serde = if operation { quote!(::acs_runtime::serde_via_json!(#name_ident, Lenient);) } else { quote!() };
     quote! {
         #d
-        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq)]
         #[non_exhaustive]
         pub struct #name_ident {
             #(#members,)*
         }
+
+        #json
+
+        #serde
     }
 }
 
 /// A response object type.
 pub fn response_object(t: &ObjectType) -> TokenStream {
     let docs = t.description.clone().unwrap_or_else(|| format!("An item of the response field at `{}`.", t.wire_path));
-    response_struct(&t.name, &docs, &t.fields)
+    response_struct(&t.name, &docs, &t.fields, false)
 }
 
 /// For each list of results that carry a `Success` flag, `failed_<list>()`: a 200 response can

@@ -14,28 +14,24 @@ pub use crate::types::AttachKeyPairResult;
 /// Request of `AttachKeyPair`.
 ///
 /// Build it with [`AttachKeyPairRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AttachKeyPairRequest {
     /// The ID of the region where the simple application servers reside. Call [ListRegions](https://www.alibabacloud.com/help/en/simple-application-server/developer-reference/api-swas-open-2020-06-01-listregions) for the list of regions. It must match the region of the endpoint the request is sent to.
     ///
     /// Wire: `RegionId` (query). Required. Example: `cn-hangzhou`.
-    #[serde(rename = "RegionId")]
     pub region_id: String,
     /// A client token that makes the request idempotent. Generate a value on your client that is unique among different requests. The token may contain only ASCII characters and may be at most 64 characters long.
     ///
     /// Wire: `ClientToken` (query). Constraints: at most 64 characters; ASCII characters only. Example: `123e4567-e89b-12d3-a456-426655440000`.
-    #[serde(rename = "ClientToken", default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
     /// The IDs of the simple application servers to bind the key pair to. You can specify at least 1 and at most 50 server IDs.
     ///
     /// Wire: `InstanceIds.1`, `InstanceIds.2`, … (query, style `repeatList`). Required. Constraints: 1 to 50 items.
-    #[serde(rename = "InstanceIds")]
     pub instance_ids: Vec<String>,
     /// The name of the key pair. The name must be 2 to 64 characters long, start with a letter, and contain only letters, digits, colons (:), underscores (_) and hyphens (-). It cannot start with http:// or https://.
     ///
     /// Wire: `KeyPairName` (query). Required. Constraints: 2 to 64 characters; matches `^[A-Za-z][A-Za-z0-9:_-]*$`; must not start with `http://` or `https://`. Example: `test`.
-    #[serde(rename = "KeyPairName")]
     pub key_pair_name: String,
 }
 
@@ -62,6 +58,7 @@ impl AttachKeyPairRequest {
 }
 
 impl ::acs_runtime::Validate for AttachKeyPairRequest {
+    #[inline]
     fn validate_into(&self, v: &mut ::acs_runtime::Validator) {
         v.string("RegionId", &self.region_id, &::acs_runtime::StrRules::new().required());
         if let Some(value) = &self.client_token {
@@ -84,6 +81,44 @@ impl ::acs_runtime::Validate for AttachKeyPairRequest {
     }
 }
 
+impl ::acs_runtime::json::FromJson for AttachKeyPairRequest {
+    #[inline]
+    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+        let mut f_region_id = None;
+        let mut f_client_token = Default::default();
+        let mut f_instance_ids = None;
+        let mut f_key_pair_name = None;
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "RegionId" => f_region_id = Some(r.read()?),
+                "ClientToken" => f_client_token = r.read()?,
+                "InstanceIds" => f_instance_ids = Some(r.read()?),
+                "KeyPairName" => f_key_pair_name = Some(r.read()?),
+                _ => r.skip()?,
+            }
+        }
+        Ok(Self {
+            region_id: r.required(f_region_id, "RegionId")?,
+            client_token: f_client_token,
+            instance_ids: r.required(f_instance_ids, "InstanceIds")?,
+            key_pair_name: r.required(f_key_pair_name, "KeyPairName")?,
+        })
+    }
+}
+
+impl ::acs_runtime::json::ToJson for AttachKeyPairRequest {
+    #[inline]
+    fn to_json(&self) -> ::acs_runtime::json::Json {
+        let mut w = ::acs_runtime::json::ObjectWriter::new();
+        w.required("RegionId", &self.region_id);
+        w.field("ClientToken", &self.client_token);
+        w.required("InstanceIds", &self.instance_ids);
+        w.required("KeyPairName", &self.key_pair_name);
+        w.finish()
+    }
+}
+::acs_runtime::serde_via_json!(AttachKeyPairRequest, Strict);
 impl ::acs_runtime::Operation for AttachKeyPairRequest {
     const ACTION: &'static str = "AttachKeyPair";
     const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::Post;
@@ -92,6 +127,7 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
 
     type Response = AttachKeyPairResponse;
 
+    #[inline]
     fn to_params(&self) -> ::acs_runtime::Params {
         let mut params = ::acs_runtime::Params::new();
         params.put_scalar("RegionId", &self.region_id);
@@ -131,31 +167,57 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
 ///   ]
 /// }
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AttachKeyPairResponse {
     /// The ID of the request.
     ///
     /// Wire name: `RequestId`. Example: `30637AD6-D977-4833-A54C-CC89483E****`.
-    #[serde(rename = "RequestId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The total number of servers the key pair was to be bound to.
     ///
     /// Wire name: `TotalCount`. Example: `2`.
-    #[serde(rename = "TotalCount", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The number of servers the key pair could not be bound to.
     ///
     /// Wire name: `FailCount`. Example: `2`.
-    #[serde(rename = "FailCount", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub fail_count: Option<i32>,
     /// The result for each server, one entry per server in the request.
     ///
     /// Wire name: `Results`.
-    #[serde(rename = "Results", default, skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<AttachKeyPairResult>,
 }
 
+impl ::acs_runtime::json::FromJson for AttachKeyPairResponse {
+    #[inline]
+    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+        let mut out = Self::default();
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "RequestId" => out.request_id = r.read()?,
+                "TotalCount" => out.total_count = r.read()?,
+                "FailCount" => out.fail_count = r.read()?,
+                "Results" => out.results = r.read()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ::acs_runtime::json::ToJson for AttachKeyPairResponse {
+    #[inline]
+    fn to_json(&self) -> ::acs_runtime::json::Json {
+        let mut w = ::acs_runtime::json::ObjectWriter::new();
+        w.field("RequestId", &self.request_id);
+        w.field("TotalCount", &self.total_count);
+        w.field("FailCount", &self.fail_count);
+        w.field("Results", &self.results);
+        w.finish()
+    }
+}
+::acs_runtime::serde_via_json!(AttachKeyPairResponse, Lenient);
 impl AttachKeyPairResponse {
     /// The entries of `Results` whose `Success` is false. The call as a whole can succeed (HTTP 200) while some entries fail; entries without the flag are not counted as failed.
     pub fn failed_results(&self) -> impl Iterator<Item = &AttachKeyPairResult> {

@@ -12,23 +12,20 @@ pub use crate::types::ListInstancesInstance;
 /// Request of `ListInstances`.
 ///
 /// Build it with [`ListInstancesRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ListInstancesRequest {
     /// The ID of the region where the simple application servers reside. Call [ListRegions](https://www.alibabacloud.com/help/en/simple-application-server/developer-reference/api-swas-open-2020-06-01-listregions) for the list of regions.
     ///
     /// Wire: `RegionId` (query). Required. Example: `cn-hangzhou`.
-    #[serde(rename = "RegionId")]
     pub region_id: String,
     /// The number of the page to return, starting at 1. Default: 1.
     ///
     /// Wire: `PageNumber` (query). Constraints: at least 1; at most 1000. Example: `1`. Default: `1`.
-    #[serde(rename = "PageNumber", default, skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i32>,
     /// The number of servers per page. Default: 10.
     ///
     /// Wire: `PageSize` (query). Constraints: at least 1; at most 100. Example: `10`. Default: `10`.
-    #[serde(rename = "PageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
 }
 
@@ -52,6 +49,7 @@ impl ListInstancesRequest {
 }
 
 impl ::acs_runtime::Validate for ListInstancesRequest {
+    #[inline]
     fn validate_into(&self, v: &mut ::acs_runtime::Validator) {
         v.string("RegionId", &self.region_id, &::acs_runtime::StrRules::new().required());
         if let Some(value) = &self.page_number {
@@ -63,6 +61,36 @@ impl ::acs_runtime::Validate for ListInstancesRequest {
     }
 }
 
+impl ::acs_runtime::json::FromJson for ListInstancesRequest {
+    #[inline]
+    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+        let mut f_region_id = None;
+        let mut f_page_number = Default::default();
+        let mut f_page_size = Default::default();
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "RegionId" => f_region_id = Some(r.read()?),
+                "PageNumber" => f_page_number = r.read()?,
+                "PageSize" => f_page_size = r.read()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(Self { region_id: r.required(f_region_id, "RegionId")?, page_number: f_page_number, page_size: f_page_size })
+    }
+}
+
+impl ::acs_runtime::json::ToJson for ListInstancesRequest {
+    #[inline]
+    fn to_json(&self) -> ::acs_runtime::json::Json {
+        let mut w = ::acs_runtime::json::ObjectWriter::new();
+        w.required("RegionId", &self.region_id);
+        w.field("PageNumber", &self.page_number);
+        w.field("PageSize", &self.page_size);
+        w.finish()
+    }
+}
+::acs_runtime::serde_via_json!(ListInstancesRequest, Strict);
 impl ::acs_runtime::Operation for ListInstancesRequest {
     const ACTION: &'static str = "ListInstances";
     const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::Post;
@@ -71,6 +99,7 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 
     type Response = ListInstancesResponse;
 
+    #[inline]
     fn to_params(&self) -> ::acs_runtime::Params {
         let mut params = ::acs_runtime::Params::new();
         params.put_scalar("RegionId", &self.region_id);
@@ -129,32 +158,60 @@ impl ::acs_runtime::Paginated for ListInstancesRequest {
 ///   ]
 /// }
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListInstancesResponse {
     /// The ID of the request.
     ///
     /// Wire name: `RequestId`. Example: `20758A-585D-4A41-A9B2-28DA8F4F534F`.
-    #[serde(rename = "RequestId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The number of servers in the region, on every page together.
     ///
     /// Wire name: `TotalCount`. Example: `1`.
-    #[serde(rename = "TotalCount", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i32>,
     /// The number of this page.
     ///
     /// Wire name: `PageNumber`. Example: `1`.
-    #[serde(rename = "PageNumber", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i32>,
     /// The number of servers per page.
     ///
     /// Wire name: `PageSize`. Example: `10`.
-    #[serde(rename = "PageSize", default, deserialize_with = "::acs_runtime::lenient::i32", skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
     /// The servers on this page.
     ///
     /// Wire name: `Instances`.
-    #[serde(rename = "Instances", default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<ListInstancesInstance>,
 }
+
+impl ::acs_runtime::json::FromJson for ListInstancesResponse {
+    #[inline]
+    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+        let mut out = Self::default();
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "RequestId" => out.request_id = r.read()?,
+                "TotalCount" => out.total_count = r.read()?,
+                "PageNumber" => out.page_number = r.read()?,
+                "PageSize" => out.page_size = r.read()?,
+                "Instances" => out.instances = r.read()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ::acs_runtime::json::ToJson for ListInstancesResponse {
+    #[inline]
+    fn to_json(&self) -> ::acs_runtime::json::Json {
+        let mut w = ::acs_runtime::json::ObjectWriter::new();
+        w.field("RequestId", &self.request_id);
+        w.field("TotalCount", &self.total_count);
+        w.field("PageNumber", &self.page_number);
+        w.field("PageSize", &self.page_size);
+        w.field("Instances", &self.instances);
+        w.finish()
+    }
+}
+::acs_runtime::serde_via_json!(ListInstancesResponse, Lenient);

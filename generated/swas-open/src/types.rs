@@ -2,58 +2,105 @@
 //! The object types of `SWAS-OPEN` `2020-06-01`: the values request parameters hold and the items responses carry. A shape several operations use is one type here; each operation's module re-exports the ones it uses.
 
 /// Whether binding the key pair to one server succeeded.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AttachKeyPairResult {
     /// The result code for this server.
     ///
     /// Wire name: `Code`. Example: `200`.
-    #[serde(rename = "Code", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The result message for this server.
     ///
     /// Wire name: `Message`. Example: `success`.
-    #[serde(rename = "Message", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Whether the key pair was bound to this server. Sent as the string `true` (bound) or `false` (not bound).
     ///
     /// Wire name: `Success`. Example: `true`.
-    #[serde(rename = "Success", default, skip_serializing_if = "Option::is_none")]
     pub success: Option<::acs_runtime::StringBool>,
     /// The ID of the server.
     ///
     /// Wire name: `InstanceId`. Example: `aa6e71ddb35c46679bc4753d6219d604`.
-    #[serde(rename = "InstanceId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
 
+impl ::acs_runtime::json::FromJson for AttachKeyPairResult {
+    #[inline]
+    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+        let mut out = Self::default();
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "Code" => out.code = r.read()?,
+                "Message" => out.message = r.read()?,
+                "Success" => out.success = r.read()?,
+                "InstanceId" => out.instance_id = r.read()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ::acs_runtime::json::ToJson for AttachKeyPairResult {
+    #[inline]
+    fn to_json(&self) -> ::acs_runtime::json::Json {
+        let mut w = ::acs_runtime::json::ObjectWriter::new();
+        w.field("Code", &self.code);
+        w.field("Message", &self.message);
+        w.field("Success", &self.success);
+        w.field("InstanceId", &self.instance_id);
+        w.finish()
+    }
+}
+
 /// A simple application server.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListInstancesInstance {
     /// The ID of the server.
     ///
     /// Wire name: `InstanceId`. Example: `2ad1ae67295445f598017499dc****`.
-    #[serde(rename = "InstanceId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// The name of the server.
     ///
     /// Wire name: `InstanceName`. Example: `test-InstanceName`.
-    #[serde(
-        rename = "InstanceName",
-        default,
-        deserialize_with = "::acs_runtime::lenient::string",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub instance_name: Option<String>,
     /// The region of the server.
     ///
     /// Wire name: `RegionId`. Example: `cn-hangzhou`.
-    #[serde(rename = "RegionId", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub region_id: Option<String>,
     /// The state of the server, such as `Running` or `Stopped`.
     ///
     /// Wire name: `Status`. Example: `Running`.
-    #[serde(rename = "Status", default, deserialize_with = "::acs_runtime::lenient::string", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+impl ::acs_runtime::json::FromJson for ListInstancesInstance {
+    #[inline]
+    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+        let mut out = Self::default();
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "InstanceId" => out.instance_id = r.read()?,
+                "InstanceName" => out.instance_name = r.read()?,
+                "RegionId" => out.region_id = r.read()?,
+                "Status" => out.status = r.read()?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ::acs_runtime::json::ToJson for ListInstancesInstance {
+    #[inline]
+    fn to_json(&self) -> ::acs_runtime::json::Json {
+        let mut w = ::acs_runtime::json::ObjectWriter::new();
+        w.field("InstanceId", &self.instance_id);
+        w.field("InstanceName", &self.instance_name);
+        w.field("RegionId", &self.region_id);
+        w.field("Status", &self.status);
+        w.finish()
+    }
 }

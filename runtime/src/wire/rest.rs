@@ -1,7 +1,7 @@
 //! What ROA requests add to the wire: a path filled from its template (and matched back), and
 //! a JSON body with its keys in a fixed order; and reading 2xx bodies.
 
-use serde::Serialize;
+use crate::json::ToJson;
 use serde_json::{Map, Value};
 
 use super::Params;
@@ -18,8 +18,8 @@ impl JsonObject {
     }
 
     /// Adds `value` under `key`, unless it is unset (`None`, `null`) or an empty collection.
-    pub fn put<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        let value = super::to_json(value);
+    pub fn put(&mut self, key: &str, value: &dyn ToJson) {
+        let value = Value::from(value.to_json());
         let unset = match &value {
             Value::Null => true,
             Value::Array(items) => items.is_empty(),
@@ -82,8 +82,8 @@ pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// A whole JSON body from one value; `None` when it is unset (`None`, `null`).
-pub fn json_value<T: Serialize + ?Sized>(value: &T) -> Option<Value> {
-    Some(super::to_json(value)).filter(|v| !v.is_null())
+pub fn json_value(value: &dyn ToJson) -> Option<Value> {
+    Some(Value::from(value.to_json())).filter(|v| !v.is_null())
 }
 
 /// Compact JSON with every object's keys in byte order, whatever map type `serde_json` was
@@ -124,9 +124,9 @@ pub fn json_sorted(value: &Value) -> String {
 }
 
 /// Decodes a 2xx body as JSON; an empty body means no content and reads as `{}`.
-pub fn decode_json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+pub fn decode_json_body<T: crate::json::FromJson>(body: &[u8]) -> Result<T, String> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body).map_err(|e| e.to_string())
+    crate::json::from_slice(body, crate::json::Mode::Lenient).map_err(|e| e.to_string())
 }
 
 /// A text body, as sent (invalid UTF-8 replaced).
@@ -142,10 +142,10 @@ mod tests {
     #[test]
     fn json_bodies_sort_keys_skip_unset_fields_and_keep_unicode_raw() {
         let mut body = JsonObject::new();
-        body.put("cluster_name", "生产 cluster/α \"q\" 😀");
+        body.put("cluster_name", &"生产 cluster/α \"q\" 😀");
         body.put("unset", &None::<String>);
         body.put("empty", &Vec::<String>::new());
-        body.put("access_control_list", &["10.0.0.0/8"]);
+        body.put("access_control_list", &vec!["10.0.0.0/8"]);
         body.put("policy", &json!({"z": 1, "a": {"y": true, "b": null}}));
         assert_eq!(
             json_sorted(&body.finish()),
