@@ -119,6 +119,13 @@ impl Client {
         Ok(self.call_with_body(request, options).await?.0)
     }
 
+    /// [`Client::call`] with owned options and the error typed by a product's codes: what each
+    /// generated per-operation method returns. Being a plain function returning this future
+    /// (not an `async fn` of its own), a generated method adds no state machine to its crate.
+    pub async fn call_typed<O: Operation, E: From<Error>>(&self, request: O, options: CallOptions) -> Result<O::Response, E> {
+        self.call(request, &options).await.map_err(E::from)
+    }
+
     /// Calls the operation; returns the decoded response and the body as received (which keeps
     /// fields the spec does not describe).
     pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {

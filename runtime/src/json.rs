@@ -186,12 +186,14 @@ pub struct Reader<'t> {
     first: bool,
     path: Vec<Segment>,
     scratch: String,
+    /// The first error [`Reader::set`] met, reported by [`Reader::object`].
+    failed: Option<JsonError>,
 }
 
 impl<'t> Reader<'t> {
     /// A reader at the start of `text`.
     pub fn new(text: &'t str, mode: Mode) -> Self {
-        Self { text, pos: 0, mode, first: false, path: Vec::new(), scratch: String::new() }
+        Self { text, pos: 0, mode, first: false, path: Vec::new(), scratch: String::new(), failed: None }
     }
 
     /// The mode scalars are read in.
@@ -652,10 +654,40 @@ impl<'t> Reader<'t> {
         value.ok_or_else(|| self.error(format!("missing field `{key}`")))
     }
 
-    /// Reads a `T` ([`FromJson`]); the one call generated code makes for each field.
+    /// Reads a `T` ([`FromJson`]).
     #[inline]
     pub fn read<T: FromJson>(&mut self) -> Result<T> {
         T::from_json(self)
+    }
+
+    /// Reads an object whose known members are `keys`: for the member `keys[i]`, `field(r, i)`
+    /// reads its value (with one [`Reader::set`]); other members are skipped. This is the whole
+    /// body of a generated `FromJson` impl, so the per-field code is one match arm and one call.
+    pub fn object(&mut self, keys: &[&str], field: &mut dyn FnMut(&mut Reader<'t>, usize)) -> Result<()> {
+        self.begin_object()?;
+        while let Some(key) = self.key()? {
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => {
+                    field(self, i);
+                    if let Some(e) = self.failed.take() {
+                        return Err(e);
+                    }
+                }
+                None => self.skip()?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a `T` into `slot`; an error is kept for [`Reader::object`] to return (so the
+    /// generated arm needs no `?`). Nothing is read after an error.
+    pub fn set<T: FromJson>(&mut self, slot: &mut T) {
+        if self.failed.is_none() {
+            match T::from_json(self) {
+                Ok(value) => *slot = value,
+                Err(e) => self.failed = Some(e),
+            }
+        }
     }
 }
 
@@ -1016,6 +1048,20 @@ impl FromJson for UntypedResponse {
         }
         Ok(out)
     }
+}
+
+/// `Debug` of a generated type: its name and its JSON form (`AttachKeyPairRequest
+/// {"RegionId":"cn-hangzhou",…}`). One non-generic function instead of a derive per type.
+pub fn debug(name: &str, value: &dyn ToJson, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let json = value.to_json();
+    let text = if f.alternate() { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
+    let text = text.map_err(|_| fmt::Error)?;
+    write!(f, "{name} {text}")
+}
+
+/// `PartialEq` of a generated type: equal JSON forms.
+pub fn same(a: &dyn ToJson, b: &dyn ToJson) -> bool {
+    a.to_json() == b.to_json()
 }
 
 impl ToJson for UntypedResponse {

@@ -140,6 +140,15 @@ pub fn compile(against_aws: bool) -> Result<()> {
     if !cargo(&warm).status()?.success() {
         bail!("the crates do not build");
     }
+    // The runtime is built with different features for a crate with and without its CLI: warm
+    // both, or the first timed build would include building the runtime.
+    let mut warm_lib: Vec<&str> = vec!["build", "--lib", "--quiet", "--no-default-features"];
+    for (name, _) in &products {
+        warm_lib.extend(["-p", name]);
+    }
+    if !cargo(&warm_lib).status()?.success() {
+        bail!("the crates do not build without their default features");
+    }
     let mut crates: Vec<(String, usize)> = operations;
     if against_aws {
         crates.push(("aws-sdk-lightsail".into(), lightsail_operations()?));

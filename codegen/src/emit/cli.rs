@@ -109,6 +109,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
             }
 
             impl #args_name {
+                #[inline]
                 fn into_request(self) -> Result<crate::#module::#request, String> {
                     #binding = crate::#module::#request::new(#(#new_args),*);
                     #(#sets)*
@@ -157,6 +158,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         }
 
         /// The binary's entry point: process arguments, environment, stdout and stderr.
+        #[inline]
         pub fn main() -> ::std::process::ExitCode {
             ::acs_runtime::cli::main(run(::std::env::args_os(), ::acs_runtime::credentials::Environment::process(), &mut ::std::io::stdout(), &mut ::std::io::stderr()))
         }

@@ -1,4 +1,5 @@
-//! `src/client.rs`: the product's client, one async method per operation.
+//! `src/client.rs`: the product's client, one method per operation returning the runtime's
+//! call future (a plain function, not an `async fn`: no state machine per operation).
 
 use acs_ir::Service;
 use proc_macro2::TokenStream;
@@ -31,11 +32,13 @@ pub fn module(service: &Service) -> TokenStream {
             let items_doc = doc(&format!("Every item of every page of `{}`, as a stream.", op.name));
             quote! {
                 #pages_doc
+                #[inline]
                 pub fn #pages(&self, request: crate::#module::#request) -> ::acs_runtime::PageStream<'_, crate::#module::#response, crate::Error> {
                     self.inner.pages(request, ::acs_runtime::CallOptions::default())
                 }
 
                 #items_doc
+                #[inline]
                 pub fn #items(&self, request: crate::#module::#request) -> ::acs_runtime::PageStream<'_, #item, crate::Error> {
                     self.inner.items(request, ::acs_runtime::CallOptions::default())
                 }
@@ -43,8 +46,9 @@ pub fn module(service: &Service) -> TokenStream {
         });
         quote! {
             #d
-            pub async fn #name(&self, request: crate::#module::#request) -> Result<crate::#module::#response, crate::Error> {
-                self.call(request, &::acs_runtime::CallOptions::default()).await
+            #[inline]
+            pub fn #name(&self, request: crate::#module::#request) -> impl ::std::future::Future<Output = Result<crate::#module::#response, crate::Error>> + '_ {
+                self.inner.call_typed(request, ::acs_runtime::CallOptions::default())
             }
             #paging
         }
@@ -74,6 +78,7 @@ pub fn module(service: &Service) -> TokenStream {
 
             impl Client {
                 /// A blocking client from `config`.
+                #[inline]
                 pub fn new(config: ::acs_runtime::Config) -> Result<Self, crate::Error> {
                     Ok(Self { inner: ::acs_runtime::blocking::Client::new(&crate::SERVICE, config)? })
                 }
@@ -93,22 +98,26 @@ pub fn module(service: &Service) -> TokenStream {
         impl Client {
             /// A client from `config`. Files are read here, so a malformed one fails early;
             /// credentials are fetched at the first call.
+            #[inline]
             pub fn new(config: ::acs_runtime::Config) -> Result<Self, crate::Error> {
                 Ok(Self { inner: ::acs_runtime::Client::new(&crate::SERVICE, config)? })
             }
 
             /// A client with the default configuration: credentials from the default chain,
             /// endpoints from each request's `RegionId`.
+            #[inline]
             pub fn from_env() -> Result<Self, crate::Error> {
                 Self::new(::acs_runtime::Config::new())
             }
 
             /// Calls any operation with options for this call only (timeouts, retries).
+            #[inline]
             pub async fn call<O: ::acs_runtime::Operation>(&self, request: O, options: &::acs_runtime::CallOptions) -> Result<O::Response, crate::Error> {
                 Ok(self.inner.call(request, options).await?)
             }
 
             /// The signed HTTP request the call would send, without sending it.
+            #[inline]
             pub async fn signed_request<O: ::acs_runtime::Operation>(&self, request: O) -> Result<::acs_runtime::HttpRequest, crate::Error> {
                 Ok(self.inner.signed_request(request).await?)
             }

@@ -27,6 +27,7 @@ pub fn module(service: &Service) -> TokenStream {
         pub const ENDPOINTS: &[::acs_runtime::RegionEndpoint] = &[#(#entries),*];
 
         /// The host serving `region`, if the spec lists one.
+        #[inline]
         pub fn endpoint(region: &str) -> Option<&'static str> {
             SERVICE.endpoint(region)
         }

@@ -67,6 +67,7 @@ pub fn module(service: &Service) -> TokenStream {
         #[allow(deprecated)]
         impl ErrorCode {
             /// The variant for an error code as sent on the wire.
+            #[inline]
             pub fn from_code(code: &str) -> Self {
                 match code {
                     #(#from_arms)*
@@ -75,6 +76,7 @@ pub fn module(service: &Service) -> TokenStream {
             }
 
             /// The code as sent on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#as_str_arms)*
@@ -84,16 +86,19 @@ pub fn module(service: &Service) -> TokenStream {
         }
 
         impl ::acs_runtime::ErrorCodes for ErrorCode {
+            #[inline]
             fn from_code(code: &str) -> Self {
                 Self::from_code(code)
             }
 
+            #[inline]
             fn as_str(&self) -> &str {
                 self.as_str()
             }
         }
 
         impl ::std::fmt::Display for ErrorCode {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }

@@ -16,6 +16,11 @@
 //! path (`::acs_runtime::Params`, `::serde_json::Value`) except the Rust prelude (`Option`,
 //! `String`, `Vec`), whose names lowering keeps free, so no import list is tracked anywhere.
 //! Behaviour lives in the runtime: emitted code is declarations plus one call per parameter.
+//!
+//! Compile cost (see the README's "Performance"): every emitted function is `#[inline]`, as std's
+//! derives are, so a crate compiles only the functions its users call; no serde derives (JSON
+//! goes through the runtime's `FromJson`/`ToJson`, `Debug` and `PartialEq` through the JSON
+//! form); client methods are plain functions returning the runtime's future.
 
 pub mod checks;
 pub mod cli;

@@ -108,22 +108,27 @@ fn paginated(op: &Operation) -> TokenStream {
         impl ::acs_runtime::Paginated for #name {
             type Item = #item;
 
+            #[inline]
             fn cursor(&self) -> ::acs_runtime::Cursor {
                 #cursor
             }
 
+            #[inline]
             fn page_size(&self) -> Option<i64> {
                 #size
             }
 
+            #[inline]
             fn set_cursor(&mut self, cursor: &::acs_runtime::Cursor) {
                 #set
             }
 
+            #[inline]
             fn page_info(response: &Self::Response) -> ::acs_runtime::PageInfo {
                 ::acs_runtime::PageInfo::new(#count, #total, #next).page_size(#response_size)
             }
 
+            #[inline]
             fn into_items(response: Self::Response) -> Vec<Self::Item> {
                 #items
             }
@@ -221,6 +226,7 @@ fn request(op: &Operation) -> TokenStream {
         quote!()
     } else {
         quote! {
+            #[inline]
             fn to_path_params(&self) -> ::acs_runtime::Params {
                 let mut params = ::acs_runtime::Params::new();
                 #(#path_params)*
@@ -249,12 +255,14 @@ fn request(op: &Operation) -> TokenStream {
         (Some(p), _) => {
             let field = ident(&p.rust_name);
             quote! {
+                #[inline]
                 fn to_json_body(&self) -> Option<::serde_json::Value> {
                     ::acs_runtime::wire::json_value(&self.#field)
                 }
             }
         }
         (None, false) => quote! {
+            #[inline]
             fn to_json_body(&self) -> Option<::serde_json::Value> {
                 let mut body = ::acs_runtime::wire::JsonObject::new();
                 #(#body_fields)*
@@ -265,6 +273,7 @@ fn request(op: &Operation) -> TokenStream {
     };
     let decode_fn = if matches!(op.response, ResponseShape::Text) {
         quote! {
+            #[inline]
             fn decode_response(body: &[u8]) -> Result<String, String> {
                 ::acs_runtime::wire::decode_text_body(body)
             }
@@ -281,6 +290,7 @@ fn request(op: &Operation) -> TokenStream {
         quote!()
     } else {
         quote! {
+            #[inline]
             fn to_body_params(&self) -> ::acs_runtime::Params {
                 let mut params = ::acs_runtime::Params::new();
                 #(#body)*
@@ -292,6 +302,7 @@ fn request(op: &Operation) -> TokenStream {
         quote!()
     } else {
         quote! {
+            #[inline]
             fn to_header_params(&self) -> ::acs_runtime::Params {
                 let mut params = ::acs_runtime::Params::new();
                 #(#headers)*
@@ -306,10 +317,12 @@ fn request(op: &Operation) -> TokenStream {
             (
                 quote!(Some(#wire)),
                 quote! {
+                    #[inline]
                     fn idempotency_token(&self) -> Option<&str> {
                         self.#field.as_deref()
                     }
 
+                    #[inline]
                     fn set_idempotency_token(&mut self, token: String) {
                         self.#field = Some(token);
                     }

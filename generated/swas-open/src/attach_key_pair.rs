@@ -14,7 +14,7 @@ pub use crate::types::AttachKeyPairResult;
 /// Request of `AttachKeyPair`.
 ///
 /// Build it with [`AttachKeyPairRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct AttachKeyPairRequest {
     /// The ID of the region where the simple application servers reside. Call [ListRegions](https://www.alibabacloud.com/help/en/simple-application-server/developer-reference/api-swas-open-2020-06-01-listregions) for the list of regions. It must match the region of the endpoint the request is sent to.
@@ -35,8 +35,23 @@ pub struct AttachKeyPairRequest {
     pub key_pair_name: String,
 }
 
+impl ::std::fmt::Debug for AttachKeyPairRequest {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::acs_runtime::json::debug("AttachKeyPairRequest", self, f)
+    }
+}
+
+impl PartialEq for AttachKeyPairRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::acs_runtime::json::same(self, other)
+    }
+}
+
 impl AttachKeyPairRequest {
     /// Creates a value from the required fields; set optional ones with the methods below.
+    #[inline]
     pub fn new(
         region_id: impl Into<String>,
         instance_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -51,6 +66,7 @@ impl AttachKeyPairRequest {
     }
 
     /// Sets `ClientToken`.
+    #[inline]
     pub fn client_token(mut self, client_token: impl Into<String>) -> Self {
         self.client_token = Some(client_token.into());
         self
@@ -88,16 +104,12 @@ impl ::acs_runtime::json::FromJson for AttachKeyPairRequest {
         let mut f_client_token = Default::default();
         let mut f_instance_ids = None;
         let mut f_key_pair_name = None;
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "RegionId" => f_region_id = Some(r.read()?),
-                "ClientToken" => f_client_token = r.read()?,
-                "InstanceIds" => f_instance_ids = Some(r.read()?),
-                "KeyPairName" => f_key_pair_name = Some(r.read()?),
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["RegionId", "ClientToken", "InstanceIds", "KeyPairName"], &mut |r, i| match i {
+            0 => r.set(&mut f_region_id),
+            1 => r.set(&mut f_client_token),
+            2 => r.set(&mut f_instance_ids),
+            _ => r.set(&mut f_key_pair_name),
+        })?;
         Ok(Self {
             region_id: r.required(f_region_id, "RegionId")?,
             client_token: f_client_token,
@@ -137,10 +149,12 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
         params
     }
 
+    #[inline]
     fn idempotency_token(&self) -> Option<&str> {
         self.client_token.as_deref()
     }
 
+    #[inline]
     fn set_idempotency_token(&mut self, token: String) {
         self.client_token = Some(token);
     }
@@ -167,7 +181,7 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
 ///   ]
 /// }
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct AttachKeyPairResponse {
     /// The ID of the request.
@@ -188,20 +202,30 @@ pub struct AttachKeyPairResponse {
     pub results: Vec<AttachKeyPairResult>,
 }
 
+impl ::std::fmt::Debug for AttachKeyPairResponse {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::acs_runtime::json::debug("AttachKeyPairResponse", self, f)
+    }
+}
+
+impl PartialEq for AttachKeyPairResponse {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::acs_runtime::json::same(self, other)
+    }
+}
+
 impl ::acs_runtime::json::FromJson for AttachKeyPairResponse {
     #[inline]
     fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
         let mut out = Self::default();
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "RequestId" => out.request_id = r.read()?,
-                "TotalCount" => out.total_count = r.read()?,
-                "FailCount" => out.fail_count = r.read()?,
-                "Results" => out.results = r.read()?,
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["RequestId", "TotalCount", "FailCount", "Results"], &mut |r, i| match i {
+            0 => r.set(&mut out.request_id),
+            1 => r.set(&mut out.total_count),
+            2 => r.set(&mut out.fail_count),
+            _ => r.set(&mut out.results),
+        })?;
         Ok(out)
     }
 }
@@ -220,6 +244,7 @@ impl ::acs_runtime::json::ToJson for AttachKeyPairResponse {
 ::acs_runtime::serde_via_json!(AttachKeyPairResponse, Lenient);
 impl AttachKeyPairResponse {
     /// The entries of `Results` whose `Success` is false. The call as a whole can succeed (HTTP 200) while some entries fail; entries without the flag are not counted as failed.
+    #[inline]
     pub fn failed_results(&self) -> impl Iterator<Item = &AttachKeyPairResult> {
         self.results.iter().filter(|item| item.success.is_some_and(|ok| !ok.get()))
     }

@@ -40,6 +40,7 @@ struct AttachKeyPairArgs {
 }
 
 impl AttachKeyPairArgs {
+    #[inline]
     fn into_request(self) -> Result<crate::attach_key_pair::AttachKeyPairRequest, String> {
         let mut request = crate::attach_key_pair::AttachKeyPairRequest::new(self.region_id, self.instance_ids, self.key_pair_name);
         request.client_token = self.client_token;
@@ -62,6 +63,7 @@ struct ListInstancesArgs {
 }
 
 impl ListInstancesArgs {
+    #[inline]
     fn into_request(self) -> Result<crate::list_instances::ListInstancesRequest, String> {
         let mut request = crate::list_instances::ListInstancesRequest::new(self.region_id);
         request.page_number = self.page_number;
@@ -98,6 +100,7 @@ where
 }
 
 /// The binary's entry point: process arguments, environment, stdout and stderr.
+#[inline]
 pub fn main() -> ::std::process::ExitCode {
     ::acs_runtime::cli::main(run(
         ::std::env::args_os(),

@@ -23,6 +23,7 @@ pub mod blocking {
 
     impl Client {
         /// A blocking client from `config`.
+        #[inline]
         pub fn new(config: ::acs_runtime::Config) -> Result<Self, crate::Error> {
             Ok(Self { inner: ::acs_runtime::blocking::Client::new(&crate::SERVICE, config)? })
         }
@@ -46,17 +47,20 @@ pub mod blocking {
 impl Client {
     /// A client from `config`. Files are read here, so a malformed one fails early;
     /// credentials are fetched at the first call.
+    #[inline]
     pub fn new(config: ::acs_runtime::Config) -> Result<Self, crate::Error> {
         Ok(Self { inner: ::acs_runtime::Client::new(&crate::SERVICE, config)? })
     }
 
     /// A client with the default configuration: credentials from the default chain,
     /// endpoints from each request's `RegionId`.
+    #[inline]
     pub fn from_env() -> Result<Self, crate::Error> {
         Self::new(::acs_runtime::Config::new())
     }
 
     /// Calls any operation with options for this call only (timeouts, retries).
+    #[inline]
     pub async fn call<O: ::acs_runtime::Operation>(
         &self,
         request: O,
@@ -66,6 +70,7 @@ impl Client {
     }
 
     /// The signed HTTP request the call would send, without sending it.
+    #[inline]
     pub async fn signed_request<O: ::acs_runtime::Operation>(&self, request: O) -> Result<::acs_runtime::HttpRequest, crate::Error> {
         Ok(self.inner.signed_request(request).await?)
     }
@@ -73,24 +78,27 @@ impl Client {
     /// `AttachKeyPair`: Binds a key pair to one or more simple application servers.
     ///
     /// Validates the request, signs it and sends it, retrying as configured. See [`crate::attach_key_pair`].
-    pub async fn attach_key_pair(
+    #[inline]
+    pub fn attach_key_pair(
         &self,
         request: crate::attach_key_pair::AttachKeyPairRequest,
-    ) -> Result<crate::attach_key_pair::AttachKeyPairResponse, crate::Error> {
-        self.call(request, &::acs_runtime::CallOptions::default()).await
+    ) -> impl ::std::future::Future<Output = Result<crate::attach_key_pair::AttachKeyPairResponse, crate::Error>> + '_ {
+        self.inner.call_typed(request, ::acs_runtime::CallOptions::default())
     }
 
     /// `ListInstances`: Lists the simple application servers of a region, one page at a time.
     ///
     /// Validates the request, signs it and sends it, retrying as configured. See [`crate::list_instances`].
-    pub async fn list_instances(
+    #[inline]
+    pub fn list_instances(
         &self,
         request: crate::list_instances::ListInstancesRequest,
-    ) -> Result<crate::list_instances::ListInstancesResponse, crate::Error> {
-        self.call(request, &::acs_runtime::CallOptions::default()).await
+    ) -> impl ::std::future::Future<Output = Result<crate::list_instances::ListInstancesResponse, crate::Error>> + '_ {
+        self.inner.call_typed(request, ::acs_runtime::CallOptions::default())
     }
 
     /// Every page of `ListInstances`, from the request's own page on, as a stream; it ends after the last page, and a page-size field the request sets is kept on every page.
+    #[inline]
     pub fn list_instances_pages(
         &self,
         request: crate::list_instances::ListInstancesRequest,
@@ -99,6 +107,7 @@ impl Client {
     }
 
     /// Every item of every page of `ListInstances`, as a stream.
+    #[inline]
     pub fn list_instances_items(
         &self,
         request: crate::list_instances::ListInstancesRequest,

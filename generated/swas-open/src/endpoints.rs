@@ -37,6 +37,7 @@ pub const ENDPOINTS: &[::acs_runtime::RegionEndpoint] = &[
     ::acs_runtime::RegionEndpoint { region: "us-west-1", host: "swas.us-west-1.aliyuncs.com" },
 ];
 /// The host serving `region`, if the spec lists one.
+#[inline]
 pub fn endpoint(region: &str) -> Option<&'static str> {
     SERVICE.endpoint(region)
 }

@@ -27,6 +27,7 @@ pub enum ErrorCode {
 #[allow(deprecated)]
 impl ErrorCode {
     /// The variant for an error code as sent on the wire.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "InvalidInstanceId.NotFound" => Self::InvalidInstanceIdNotFound,
@@ -35,6 +36,7 @@ impl ErrorCode {
     }
 
     /// The code as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InvalidInstanceIdNotFound => "InvalidInstanceId.NotFound",
@@ -44,16 +46,19 @@ impl ErrorCode {
 }
 
 impl ::acs_runtime::ErrorCodes for ErrorCode {
+    #[inline]
     fn from_code(code: &str) -> Self {
         Self::from_code(code)
     }
 
+    #[inline]
     fn as_str(&self) -> &str {
         self.as_str()
     }
 }
 
 impl ::std::fmt::Display for ErrorCode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }

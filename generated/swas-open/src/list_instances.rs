@@ -12,7 +12,7 @@ pub use crate::types::ListInstancesInstance;
 /// Request of `ListInstances`.
 ///
 /// Build it with [`ListInstancesRequest::new`], which takes the required parameters, and the setters for optional ones. [`Operation::validate`](acs_runtime::Operation::validate) checks it against every constraint of the spec.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ListInstancesRequest {
     /// The ID of the region where the simple application servers reside. Call [ListRegions](https://www.alibabacloud.com/help/en/simple-application-server/developer-reference/api-swas-open-2020-06-01-listregions) for the list of regions.
@@ -29,19 +29,36 @@ pub struct ListInstancesRequest {
     pub page_size: Option<i32>,
 }
 
+impl ::std::fmt::Debug for ListInstancesRequest {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::acs_runtime::json::debug("ListInstancesRequest", self, f)
+    }
+}
+
+impl PartialEq for ListInstancesRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::acs_runtime::json::same(self, other)
+    }
+}
+
 impl ListInstancesRequest {
     /// Creates a value from the required fields; set optional ones with the methods below.
+    #[inline]
     pub fn new(region_id: impl Into<String>) -> Self {
         Self { region_id: region_id.into(), page_number: None, page_size: None }
     }
 
     /// Sets `PageNumber`.
+    #[inline]
     pub fn page_number(mut self, page_number: i32) -> Self {
         self.page_number = Some(page_number);
         self
     }
 
     /// Sets `PageSize`.
+    #[inline]
     pub fn page_size(mut self, page_size: i32) -> Self {
         self.page_size = Some(page_size);
         self
@@ -67,15 +84,11 @@ impl ::acs_runtime::json::FromJson for ListInstancesRequest {
         let mut f_region_id = None;
         let mut f_page_number = Default::default();
         let mut f_page_size = Default::default();
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "RegionId" => f_region_id = Some(r.read()?),
-                "PageNumber" => f_page_number = r.read()?,
-                "PageSize" => f_page_size = r.read()?,
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["RegionId", "PageNumber", "PageSize"], &mut |r, i| match i {
+            0 => r.set(&mut f_region_id),
+            1 => r.set(&mut f_page_number),
+            _ => r.set(&mut f_page_size),
+        })?;
         Ok(Self { region_id: r.required(f_region_id, "RegionId")?, page_number: f_page_number, page_size: f_page_size })
     }
 }
@@ -112,25 +125,30 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 impl ::acs_runtime::Paginated for ListInstancesRequest {
     type Item = ListInstancesInstance;
 
+    #[inline]
     fn cursor(&self) -> ::acs_runtime::Cursor {
         ::acs_runtime::Cursor::Page(self.page_number.map_or(1, i64::from))
     }
 
+    #[inline]
     fn page_size(&self) -> Option<i64> {
         self.page_size.map(i64::from)
     }
 
+    #[inline]
     fn set_cursor(&mut self, cursor: &::acs_runtime::Cursor) {
         if let ::acs_runtime::Cursor::Page(n) = cursor {
             self.page_number = i32::try_from(*n).ok();
         }
     }
 
+    #[inline]
     fn page_info(response: &Self::Response) -> ::acs_runtime::PageInfo {
         ::acs_runtime::PageInfo::new(response.instances.len(), response.total_count.map(i64::from), None)
             .page_size(response.page_size.map(i64::from))
     }
 
+    #[inline]
     fn into_items(response: Self::Response) -> Vec<Self::Item> {
         response.instances
     }
@@ -158,7 +176,7 @@ impl ::acs_runtime::Paginated for ListInstancesRequest {
 ///   ]
 /// }
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ListInstancesResponse {
     /// The ID of the request.
@@ -183,21 +201,31 @@ pub struct ListInstancesResponse {
     pub instances: Vec<ListInstancesInstance>,
 }
 
+impl ::std::fmt::Debug for ListInstancesResponse {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::acs_runtime::json::debug("ListInstancesResponse", self, f)
+    }
+}
+
+impl PartialEq for ListInstancesResponse {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::acs_runtime::json::same(self, other)
+    }
+}
+
 impl ::acs_runtime::json::FromJson for ListInstancesResponse {
     #[inline]
     fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
         let mut out = Self::default();
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "RequestId" => out.request_id = r.read()?,
-                "TotalCount" => out.total_count = r.read()?,
-                "PageNumber" => out.page_number = r.read()?,
-                "PageSize" => out.page_size = r.read()?,
-                "Instances" => out.instances = r.read()?,
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["RequestId", "TotalCount", "PageNumber", "PageSize", "Instances"], &mut |r, i| match i {
+            0 => r.set(&mut out.request_id),
+            1 => r.set(&mut out.total_count),
+            2 => r.set(&mut out.page_number),
+            3 => r.set(&mut out.page_size),
+            _ => r.set(&mut out.instances),
+        })?;
         Ok(out)
     }
 }

@@ -2,7 +2,7 @@
 //! The object types of `SWAS-OPEN` `2020-06-01`: the values request parameters hold and the items responses carry. A shape several operations use is one type here; each operation's module re-exports the ones it uses.
 
 /// Whether binding the key pair to one server succeeded.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct AttachKeyPairResult {
     /// The result code for this server.
@@ -23,20 +23,30 @@ pub struct AttachKeyPairResult {
     pub instance_id: Option<String>,
 }
 
+impl ::std::fmt::Debug for AttachKeyPairResult {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::acs_runtime::json::debug("AttachKeyPairResult", self, f)
+    }
+}
+
+impl PartialEq for AttachKeyPairResult {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::acs_runtime::json::same(self, other)
+    }
+}
+
 impl ::acs_runtime::json::FromJson for AttachKeyPairResult {
     #[inline]
     fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
         let mut out = Self::default();
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "Code" => out.code = r.read()?,
-                "Message" => out.message = r.read()?,
-                "Success" => out.success = r.read()?,
-                "InstanceId" => out.instance_id = r.read()?,
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["Code", "Message", "Success", "InstanceId"], &mut |r, i| match i {
+            0 => r.set(&mut out.code),
+            1 => r.set(&mut out.message),
+            2 => r.set(&mut out.success),
+            _ => r.set(&mut out.instance_id),
+        })?;
         Ok(out)
     }
 }
@@ -54,7 +64,7 @@ impl ::acs_runtime::json::ToJson for AttachKeyPairResult {
 }
 
 /// A simple application server.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ListInstancesInstance {
     /// The ID of the server.
@@ -75,20 +85,30 @@ pub struct ListInstancesInstance {
     pub status: Option<String>,
 }
 
+impl ::std::fmt::Debug for ListInstancesInstance {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::acs_runtime::json::debug("ListInstancesInstance", self, f)
+    }
+}
+
+impl PartialEq for ListInstancesInstance {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::acs_runtime::json::same(self, other)
+    }
+}
+
 impl ::acs_runtime::json::FromJson for ListInstancesInstance {
     #[inline]
     fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
         let mut out = Self::default();
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "InstanceId" => out.instance_id = r.read()?,
-                "InstanceName" => out.instance_name = r.read()?,
-                "RegionId" => out.region_id = r.read()?,
-                "Status" => out.status = r.read()?,
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["InstanceId", "InstanceName", "RegionId", "Status"], &mut |r, i| match i {
+            0 => r.set(&mut out.instance_id),
+            1 => r.set(&mut out.instance_name),
+            2 => r.set(&mut out.region_id),
+            _ => r.set(&mut out.status),
+        })?;
         Ok(out)
     }
 }

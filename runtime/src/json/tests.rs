@@ -1,6 +1,6 @@
 use super::*;
 
-/// A hand-written impl in the shape generated code has.
+/// A hand-written impl in the shape generated response types have.
 #[derive(Debug, Default, PartialEq)]
 struct Sample {
     code: Option<String>,
@@ -16,20 +16,16 @@ struct Sample {
 impl FromJson for Sample {
     fn from_json(r: &mut Reader<'_>) -> Result<Self> {
         let mut out = Self::default();
-        r.begin_object()?;
-        while let Some(key) = r.key()? {
-            match key {
-                "code" => out.code = r.read()?,
-                "count" => out.count = r.read()?,
-                "flag" => out.flag = r.read()?,
-                "ratio" => out.ratio = r.read()?,
-                "items" => out.items = r.read()?,
-                "tags" => out.tags = r.read()?,
-                "extra" => out.extra = r.read()?,
-                "ok" => out.ok = r.read()?,
-                _ => r.skip()?,
-            }
-        }
+        r.object(&["code", "count", "flag", "ratio", "items", "tags", "extra", "ok"], &mut |r, i| match i {
+            0 => r.set(&mut out.code),
+            1 => r.set(&mut out.count),
+            2 => r.set(&mut out.flag),
+            3 => r.set(&mut out.ratio),
+            4 => r.set(&mut out.items),
+            5 => r.set(&mut out.tags),
+            6 => r.set(&mut out.extra),
+            _ => r.set(&mut out.ok),
+        })?;
         Ok(out)
     }
 }
@@ -49,7 +45,7 @@ impl ToJson for Sample {
     }
 }
 
-/// A request-side type: a required field.
+/// A request-side type (a required field), read with the reader's lower-level calls.
 #[derive(Debug, PartialEq)]
 struct Tag {
     key: String,
@@ -203,4 +199,25 @@ fn untyped_responses_keep_every_member() {
     assert_eq!(Value::from(r.to_json()), serde_json::json!({"RequestId":"r-1","Data":{"x":[1]},"N":2}));
     let via_serde: UntypedResponse = serde_json::from_str(r#"{"RequestId":"r-2"}"#).unwrap();
     assert_eq!(serde_json::to_string(&via_serde).unwrap(), r#"{"RequestId":"r-2"}"#);
+}
+
+#[test]
+fn debug_and_equality_go_through_the_json_form() {
+    struct Wrapper(Sample);
+    impl ToJson for Wrapper {
+        fn to_json(&self) -> Json {
+            self.0.to_json()
+        }
+    }
+    impl fmt::Debug for Wrapper {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            debug("Wrapper", self, f)
+        }
+    }
+    let a = Wrapper(lenient(r#"{"code":"x","count":"2"}"#).unwrap());
+    let b = Wrapper(lenient(r#"{"count":2,"code":"x"}"#).unwrap());
+    assert_eq!(format!("{a:?}"), r#"Wrapper {"code":"x","count":2}"#);
+    assert_eq!(format!("{a:#?}"), "Wrapper {\n  \"code\": \"x\",\n  \"count\": 2\n}");
+    assert!(same(&a, &b));
+    assert!(!same(&a, &Wrapper(Sample::default())));
 }
