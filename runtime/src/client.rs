@@ -103,7 +103,7 @@ impl Client {
         if O::IDEMPOTENCY_TOKEN.is_some() && request.idempotency_token().is_none() {
             // Once per call, before the first attempt: every retry carries the same token, so
             // the service applies the change at most once.
-            request.set_idempotency_token(uuid::Uuid::new_v4().to_string());
+            request.set_idempotency_token(sign::new_uuid());
         }
         Ok(Wire {
             query: request.to_params(),
@@ -337,10 +337,11 @@ impl Client {
                     params.push(("SecurityToken", token.expose()));
                 }
                 params.extend([("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", c.access_key_id())]);
-                let signed_set = params.iter().copied().chain(call.body.iter());
-                let signature = sign::sign_rpc_pairs(call.method.as_str(), "/", signed_set, c.access_key_secret().expose());
-                // In the official SDK's order (vector rpc-05), byte for byte; one buffer.
-                let query_string = sign::encode_pairs(params.iter().copied().chain([("Signature", signature.signature.as_str())]));
+                let body_params: Vec<(&str, &str)> = call.body.iter().collect();
+                // In the official SDK's order (vector rpc-05), byte for byte; one buffer, which
+                // becomes the URL.
+                let mut url = url_prefix(endpoint, "/", true);
+                sign::sign_rpc_url(&mut url, call.method.as_str(), "/", &params, &body_params, c.access_key_secret().expose());
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),
@@ -353,7 +354,7 @@ impl Client {
                 }
                 // The RPC signature covers parameters only; header parameters travel unsigned.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())));
-                HttpRequest { method: call.method, url: url(endpoint, "/", &query_string), headers, body: body.into_bytes() }
+                HttpRequest { method: call.method, url, headers, body: body.into_bytes() }
             }
             (SignatureVersion::Rpc, true) => {
                 // The legacy ROA signature (roa.md §4), as the current SDK sends it with `v2`.
@@ -387,11 +388,22 @@ impl Client {
 }
 
 fn url(endpoint: &ResolvedEndpoint, path: &str, query: &str) -> String {
-    if query.is_empty() {
-        format!("{}{path}", endpoint.base_url())
-    } else {
-        format!("{}{path}?{query}", endpoint.base_url())
+    let mut url = url_prefix(endpoint, path, !query.is_empty());
+    url.push_str(query);
+    url
+}
+
+/// `scheme://host/path`, and `?` when a query follows, with room for a query.
+fn url_prefix(endpoint: &ResolvedEndpoint, path: &str, query: bool) -> String {
+    let mut url = String::with_capacity(endpoint.scheme.len() + 3 + endpoint.host.len() + path.len() + 512);
+    url.push_str(endpoint.scheme);
+    url.push_str("://");
+    url.push_str(&endpoint.host);
+    url.push_str(path);
+    if query {
+        url.push('?');
     }
+    url
 }
 
 fn form_body(params: &Params) -> String {

@@ -95,18 +95,22 @@ pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) 
     ascii_string(out)
 }
 
-/// Lower-case hex SHA-256.
+/// Lower-case hex SHA-256. The hash of the empty body (most requests) is a constant.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    if bytes.is_empty() {
+        return EMPTY.to_owned();
+    }
     hex_lower(&Sha256::digest(bytes))
 }
 
 /// Lower-case hex, by table (the `hex` crate's iterator costs more than the hash it prints).
 pub fn hex_lower(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 15)]);
+    let mut out = vec![0u8; bytes.len() * 2];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
     }
     ascii_string(out)
 }
@@ -233,21 +237,159 @@ pub fn sign_rpc(method: &str, path: &str, params: &[(String, String)], access_ke
     sign_rpc_pairs(method, path, params.iter().map(|(n, v)| (n.as_str(), v.as_str())), access_key_secret)
 }
 
-/// [`sign_rpc`] over borrowed pairs (the client's path, which need not copy them).
+/// [`sign_rpc`] over borrowed pairs.
 pub fn sign_rpc_pairs<'a>(
     method: &str,
     path: &str,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
     access_key_secret: &str,
 ) -> RpcSignature {
-    let canonicalized_query_string = canonical_query(params);
-    let mut to_sign = Vec::with_capacity(method.len() + path.len() * 3 + canonicalized_query_string.len() * 5 / 4 + 2);
+    let pairs: Vec<(&str, &str)> = params.into_iter().collect();
+    let mut encoded = Vec::with_capacity(encoded_size(&pairs));
+    let core = rpc_core(&mut encoded, method, path, &pairs, access_key_secret);
+    let mut canonical = Vec::with_capacity(encoded.len());
+    for (k, span) in core.sorted.iter().enumerate() {
+        if k > 0 {
+            canonical.push(b'&');
+        }
+        canonical.extend_from_slice(&encoded[span.start..span.end]);
+    }
+    RpcSignature {
+        canonicalized_query_string: ascii_string(canonical),
+        string_to_sign: ascii_string(core.string_to_sign),
+        signature: core.signature,
+    }
+}
+
+/// The client's RPC path: appends `enc(name)=enc(value)` for each of `sent`, in order, then
+/// `&Signature=…`, to `url` (which ends with `?`), signing `sent` and `also_signed` (the form
+/// body) together. Each parameter is percent-encoded once: the canonical query is the sorted
+/// encoded pairs, and its encoding inside the string-to-sign re-escapes only their `%`.
+pub fn sign_rpc_url(
+    url: &mut String,
+    method: &str,
+    path: &str,
+    sent: &[(&str, &str)],
+    also_signed: &[(&str, &str)],
+    access_key_secret: &str,
+) {
+    let prefix = url.len();
+    let mut buffer = std::mem::take(url).into_bytes();
+    let sent_end;
+    let core = if also_signed.is_empty() {
+        buffer.reserve(encoded_size(sent) + 48);
+        let core = rpc_core_at(&mut buffer, prefix, method, path, sent, access_key_secret);
+        sent_end = buffer.len();
+        core
+    } else {
+        let all: Vec<(&str, &str)> = sent.iter().chain(also_signed).copied().collect();
+        buffer.reserve(encoded_size(&all) + 48);
+        let core = rpc_core_at(&mut buffer, prefix, method, path, &all, access_key_secret);
+        sent_end = core.spans_end_of(sent.len()).unwrap_or(prefix);
+        core
+    };
+    buffer.truncate(sent_end);
+    if buffer.len() > prefix {
+        buffer.push(b'&');
+    }
+    buffer.extend_from_slice(b"Signature=");
+    encode_into(&mut buffer, &core.signature);
+    *url = ascii_string(buffer);
+}
+
+/// An upper bound guess of the encoded size of `pairs`, so buffers are sized once.
+fn encoded_size(pairs: &[(&str, &str)]) -> usize {
+    pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() * 5 / 4 + 16
+}
+
+/// One encoded pair in the buffer: `enc(name)` is `start..eq`, `enc(value)` is `eq + 1..end`.
+struct Span {
+    start: usize,
+    eq: usize,
+    end: usize,
+}
+
+struct RpcCore {
+    /// The spans in signing order (sorted by name, then value).
+    sorted: Vec<Span>,
+    /// The spans' ends in the pairs' own order.
+    ends: Vec<usize>,
+    string_to_sign: Vec<u8>,
+    signature: String,
+}
+
+impl RpcCore {
+    /// Where the first `n` pairs end in the buffer.
+    fn spans_end_of(&self, n: usize) -> Option<usize> {
+        n.checked_sub(1).and_then(|i| self.ends.get(i)).copied()
+    }
+}
+
+fn rpc_core(encoded: &mut Vec<u8>, method: &str, path: &str, pairs: &[(&str, &str)], access_key_secret: &str) -> RpcCore {
+    rpc_core_at(encoded, encoded.len(), method, path, pairs, access_key_secret)
+}
+
+/// Encodes `pairs` into `encoded` after `prefix` (joined with `&`), then signs them.
+fn rpc_core_at(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, pairs: &[(&str, &str)], access_key_secret: &str) -> RpcCore {
+    let mut spans: Vec<(Span, usize)> = Vec::with_capacity(pairs.len());
+    let mut ends = Vec::with_capacity(pairs.len());
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if encoded.len() > prefix {
+            encoded.push(b'&');
+        }
+        let start = encoded.len();
+        encode_into(encoded, name);
+        let eq = encoded.len();
+        encoded.push(b'=');
+        encode_into(encoded, value);
+        ends.push(encoded.len());
+        spans.push((Span { start, eq, end: encoded.len() }, i));
+    }
+    // Sorted by the unencoded name, then value, in byte order (protocol.md §5). The first 16
+    // bytes of each name, as one big-endian integer, decide most comparisons at once.
+    let prefix_key = |name: &str| {
+        let mut key = [0u8; 16];
+        let n = name.len().min(16);
+        key[..n].copy_from_slice(&name.as_bytes()[..n]);
+        u128::from_be_bytes(key)
+    };
+    let mut keyed: Vec<(u128, Span, usize)> = spans.into_iter().map(|(span, i)| (prefix_key(pairs[i].0), span, i)).collect();
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (x, y) = (pairs[a.2], pairs[b.2]);
+            x.0.as_bytes().cmp(y.0.as_bytes()).then_with(|| x.1.as_bytes().cmp(y.1.as_bytes()))
+        })
+    });
+    let sorted: Vec<Span> = keyed.into_iter().map(|(_, span, _)| span).collect();
+    let mut to_sign = Vec::with_capacity(method.len() + path.len() * 3 + (encoded.len() - prefix) * 5 / 4 + 16);
     to_sign.extend_from_slice(method.as_bytes());
     to_sign.push(b'&');
     encode_into(&mut to_sign, path);
     to_sign.push(b'&');
-    encode_into(&mut to_sign, &canonicalized_query_string);
-    let string_to_sign = String::from_utf8(to_sign).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    for (k, span) in sorted.iter().enumerate() {
+        if k > 0 {
+            to_sign.extend_from_slice(b"%26");
+        }
+        reencode(&mut to_sign, &encoded[span.start..span.eq]);
+        to_sign.extend_from_slice(b"%3D");
+        reencode(&mut to_sign, &encoded[span.eq + 1..span.end]);
+    }
+    let signature = hmac_sha1_base64(access_key_secret, &to_sign);
+    RpcCore { sorted, ends, string_to_sign: to_sign, signature }
+}
+
+/// Percent-encodes text that is already percent-encoded: only its `%` needs escaping.
+fn reencode(out: &mut Vec<u8>, mut encoded: &[u8]) {
+    while let Some(i) = encoded.iter().position(|&b| b == b'%') {
+        out.extend_from_slice(&encoded[..i]);
+        out.extend_from_slice(b"%25");
+        encoded = &encoded[i + 1..];
+    }
+    out.extend_from_slice(encoded);
+}
+
+/// Base64 HMAC-SHA1 keyed with `secret&`.
+fn hmac_sha1_base64(access_key_secret: &str, message: &[u8]) -> String {
     // The key is `secret&`, built on the stack when it fits (it always does for real keys).
     let mut stack = [0u8; 128];
     let key: std::borrow::Cow<'_, [u8]> = if access_key_secret.len() < stack.len() {
@@ -258,9 +400,8 @@ pub fn sign_rpc_pairs<'a>(
         std::borrow::Cow::Owned(format!("{access_key_secret}&").into_bytes())
     };
     let mut mac = Hmac::<Sha1>::new_from_slice(&key).expect("HMAC takes keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    RpcSignature { canonicalized_query_string, string_to_sign, signature }
+    mac.update(message);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// Every intermediate value of a legacy ROA signature (HMAC-SHA1, `Authorization: acs …`).
@@ -322,7 +463,14 @@ pub fn sign_roa_legacy(
 /// A 32-character lower-case hex nonce, as the SDKs send (`x-acs-signature-nonce`,
 /// `SignatureNonce`).
 pub fn new_nonce() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    let mut buffer = [0u8; uuid::fmt::Simple::LENGTH];
+    uuid::Uuid::new_v4().simple().encode_lower(&mut buffer).to_owned()
+}
+
+/// A random UUID in its hyphenated form (an idempotency token), without `fmt`.
+pub fn new_uuid() -> String {
+    let mut buffer = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer).to_owned()
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC (`x-acs-date`, `Timestamp`). Computed directly from the Unix
@@ -342,7 +490,36 @@ pub fn format_timestamp(time: std::time::SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    if !(0..=9999).contains(&year) {
+        return format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60);
+    }
+    // Digits written directly: `format!` costs more than the rest of this function.
+    let digit = |n: i64| b'0' + n as u8;
+    let two = |n: i64| [digit(n / 10), digit(n % 10)];
+    let (y, mo, d, h, mi, se) = (year, two(month), two(day), two(rem / 3600), two(rem % 3600 / 60), two(rem % 60));
+    let text = [
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        b'-',
+        mo[0],
+        mo[1],
+        b'-',
+        d[0],
+        d[1],
+        b'T',
+        h[0],
+        h[1],
+        b':',
+        mi[0],
+        mi[1],
+        b':',
+        se[0],
+        se[1],
+        b'Z',
+    ];
+    ascii_string(text.to_vec())
 }
 
 /// An HTTP date (RFC 1123, GMT), as the legacy ROA signature's `Date` header:
