@@ -216,7 +216,11 @@ pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
     let mut mac = Hmac::<Sha256>::new_from_slice(input.access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
     let signature = hex_lower(&mac.finalize().into_bytes());
-    let authorization = format!("{V3_ALGORITHM} Credential={},SignedHeaders={signed_headers},Signature={signature}", input.access_key_id);
+    let mut authorization =
+        String::with_capacity(V3_ALGORITHM.len() + input.access_key_id.len() + signed_headers.len() + signature.len() + 40);
+    for part in [V3_ALGORITHM, " Credential=", input.access_key_id, ",SignedHeaders=", &signed_headers, ",Signature=", &signature] {
+        authorization.push_str(part);
+    }
     V3Signature { hashed_payload, canonical_request, string_to_sign, signature, authorization, canonical_query }
 }
 

@@ -68,6 +68,26 @@ impl Style {
     }
 }
 
+/// `name.n`, without `fmt` (this is on every list parameter's path).
+fn indexed(name: &str, n: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(name.len() + 1 + digits.len() - at);
+    out.push_str(name);
+    out.push('.');
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    out
+}
+
 /// An ordered list of wire parameters (`name`, `value`), both unencoded.
 ///
 /// The order is the order of the operation's parameters in the spec; signing sorts them
@@ -117,7 +137,7 @@ impl Params {
             Style::Simple => self.push(name, values.join(",")),
             _ => {
                 for (i, value) in values.iter().enumerate() {
-                    self.0.push((format!("{name}.{}", i + 1), value.clone()));
+                    self.0.push((indexed(name, i + 1), value.clone()));
                 }
             }
         }

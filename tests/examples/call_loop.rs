@@ -2,24 +2,83 @@
 //! against an endpoint (the emulator), then one JSON line with the CPU this process spent in
 //! the loop (user + system, from /proc/self/stat), so the emulator's work is not counted.
 //!
-//! Usage: `call_loop <endpoint-url> <calls> <v3|rpc>`
+//! Usage: `call_loop <endpoint-url> <calls> <v3|rpc|floor>`. `floor` is the baseline: one signed
+//! request's bytes written and the answer read over one kept-alive socket with blocking std I/O,
+//! no HTTP library, no signing: the CPU any client pays the kernel for an exchange on loopback.
 
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
 use acs_swas_open::{Client, Config, Credentials, SignatureVersion};
 
-/// CPU seconds this process has used (Linux: utime + stime, in clock ticks of 1/100 s).
-fn cpu_seconds() -> f64 {
+/// User and system CPU seconds this process has used (Linux: utime, stime, in clock ticks of
+/// 1/100 s).
+fn cpu_seconds() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name, which is in parentheses and may hold spaces.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    (ticks(11) / 100.0, ticks(12) / 100.0)
+}
+
+/// The floor: the same exchange over a raw socket.
+fn floor(url: &str, calls: u32) {
+    use std::io::{Read, Write};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = Client::new(Config::new().endpoint(url).credentials(Credentials::new("testid", "testsecret"))).unwrap();
+    let signed = runtime.block_on(client.signed_request(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test"))).unwrap();
+    let (host_port, target) = signed.url.trim_start_matches("http://").split_once('/').unwrap();
+    let mut head = format!("{} /{target} HTTP/1.1\r\n", signed.method.as_str());
+    for (name, value) in &signed.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("content-length: {}\r\n\r\n", signed.body.len()));
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&signed.body);
+    let mut stream = std::net::TcpStream::connect(host_port).unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut exchange = |stream: &mut std::net::TcpStream| {
+        stream.write_all(&bytes).unwrap();
+        // Read the head, then as much body as its content-length says.
+        let mut have = 0;
+        loop {
+            have += stream.read(&mut buffer[have..]).unwrap();
+            let text = String::from_utf8_lossy(&buffer[..have]);
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                    .unwrap_or(0);
+                if have >= end + 4 + length {
+                    return;
+                }
+            }
+        }
+    };
+    exchange(&mut stream);
+    let (cpu, wall) = (cpu_seconds(), std::time::Instant::now());
+    for _ in 0..calls {
+        exchange(&mut stream);
+    }
+    report(calls, cpu, wall);
+}
+
+fn report(calls: u32, cpu: (f64, f64), wall: std::time::Instant) {
+    let (user, system) = cpu_seconds();
+    let (user, system) = (user - cpu.0, system - cpu.1);
+    println!(
+        r#"{{"calls": {calls}, "cpu_s": {:.3}, "user_s": {user:.3}, "system_s": {system:.3}, "wall_s": {:.3}}}"#,
+        user + system,
+        wall.elapsed().as_secs_f64()
+    );
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (url, calls, version) = (args[1].clone(), args[2].parse::<u32>().unwrap(), args[3].clone());
+    if version == "floor" {
+        return floor(&url, calls);
+    }
     let version = if version == "rpc" { SignatureVersion::Rpc } else { SignatureVersion::V3 };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let client =
@@ -31,5 +90,5 @@ fn main() {
     for _ in 0..calls {
         runtime.block_on(client.attach_key_pair(request())).unwrap();
     }
-    println!(r#"{{"calls": {calls}, "cpu_s": {:.3}, "wall_s": {:.3}}}"#, cpu_seconds() - cpu, wall.elapsed().as_secs_f64());
+    report(calls, cpu, wall);
 }

@@ -2,7 +2,9 @@
 //!
 //! Both clients call AttachKeyPair on the same emulator (release build) over loopback, one call
 //! after another on a kept-alive connection, and each reports the CPU its own process spent in
-//! the loop, so the emulator's share is not counted. The figure is the ratio of the two.
+//! the loop, so the emulator's share is not counted. The figure is the ratio of the two. A third
+//! row is the floor: the same bytes exchanged over a raw socket (no HTTP library, no signing),
+//! which is the kernel's share of a loopback call that every client pays.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -15,6 +17,8 @@ struct Loop {
     calls: f64,
     cpu_s: f64,
     wall_s: f64,
+    /// User and system CPU, where the loop reports them.
+    split: Option<(f64, f64)>,
 }
 
 fn parse(output: &[u8], who: &str) -> Result<Loop> {
@@ -22,7 +26,8 @@ fn parse(output: &[u8], who: &str) -> Result<Loop> {
     let line = text.lines().last().with_context(|| format!("{who} printed nothing"))?;
     let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("{who}: {line}"))?;
     let get = |k: &str| v[k].as_f64().with_context(|| format!("{who}: no {k} in {line}"));
-    Ok(Loop { calls: get("calls")?, cpu_s: get("cpu_s")?, wall_s: get("wall_s")? })
+    let split = v["user_s"].as_f64().zip(v["system_s"].as_f64());
+    Ok(Loop { calls: get("calls")?, cpu_s: get("cpu_s")?, wall_s: get("wall_s")?, split })
 }
 
 pub fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
@@ -61,13 +66,18 @@ pub fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
 
 fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls: u32) -> Result<()> {
     println!("machine: {} logical CPUs; loopback; emulator in release", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("{:<34} {:>8} {:>14} {:>14} {:>8}", "client", "calls", "CPU µs/call", "wall µs/call", "ratio");
-    for version in ["v3", "rpc"] {
-        let ours = Command::new(root.join("target/release/examples/call_loop")).args([url, &ours_calls.to_string(), version]).output()?;
-        if !ours.status.success() {
-            bail!("our call loop failed: {}", String::from_utf8_lossy(&ours.stderr));
+    println!("{:<34} {:>8} {:>14} {:>20} {:>14} {:>8}", "client", "calls", "CPU µs/call", "user + system µs", "wall µs/call", "ratio");
+    let per = |l: &Loop| (l.cpu_s / l.calls * 1e6, l.wall_s / l.calls * 1e6);
+    let split = |l: &Loop| l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", u / l.calls * 1e6, s / l.calls * 1e6));
+    let ours_loop = |mode: &str| -> Result<Loop> {
+        let out = Command::new(root.join("target/release/examples/call_loop")).args([url, &ours_calls.to_string(), mode]).output()?;
+        if !out.status.success() {
+            bail!("our call loop ({mode}) failed: {}", String::from_utf8_lossy(&out.stderr));
         }
-        let ours = parse(&ours.stdout, "our client")?;
+        parse(&out.stdout, "our client")
+    };
+    for version in ["v3", "rpc"] {
+        let ours = ours_loop(version)?;
         let theirs = Command::new(python)
             .arg(root.join("tests/interop/call_loop.py"))
             .args([url.trim_start_matches("http://"), &python_calls.to_string(), version])
@@ -76,11 +86,29 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
             bail!("the Python loop failed: {}", String::from_utf8_lossy(&theirs.stderr));
         }
         let theirs = parse(&theirs.stdout, "the Python SDK")?;
-        let per = |l: &Loop| (l.cpu_s / l.calls * 1e6, l.wall_s / l.calls * 1e6);
         let ((oc, ow), (tc, tw)) = (per(&ours), per(&theirs));
-        println!("{:<34} {:>8} {:>14.1} {:>14.1} {:>8}", format!("official Python SDK ({version})"), theirs.calls, tc, tw, "1.00×");
-        println!("{:<34} {:>8} {:>14.1} {:>14.1} {:>7.1}×", format!("acs-swas-open ({version})"), ours.calls, oc, ow, tc / oc);
+        println!(
+            "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}",
+            format!("official Python SDK ({version})"),
+            theirs.calls,
+            tc,
+            split(&theirs),
+            tw,
+            "1.00×"
+        );
+        println!(
+            "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>7.1}×",
+            format!("acs-swas-open ({version})"),
+            ours.calls,
+            oc,
+            split(&ours),
+            ow,
+            tc / oc
+        );
     }
+    let floor = ours_loop("floor")?;
+    let (fc, fw) = per(&floor);
+    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same bytes (floor)", floor.calls, fc, split(&floor), fw, "-");
     Ok(())
 }
 
