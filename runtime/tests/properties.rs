@@ -124,3 +124,27 @@ proptest! {
         prop_assert_eq!(round_trip(Style::Plain, Shape::Scalar, &value), flattened(&value));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// The runtime's JSON reader accepts exactly the texts serde_json accepts, on texts built
+    /// from JSON's own characters (where the grammar's edge cases are).
+    #[test]
+    fn the_json_reader_accepts_what_serde_json_accepts(text in "[\\[\\]{}:,\" \\\\/\\-+0-9.eEtrueflasnu\u{e9}\u{1}]{0,24}") {
+        let ours = acs_runtime::json::from_str::<Value>(&text, acs_runtime::json::Mode::Lenient);
+        let theirs = serde_json::from_str::<Value>(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs);
+        if let (Ok(a), Ok(b)) = (ours, theirs) {
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    /// Generated values read back as they were written.
+    #[test]
+    fn json_values_round_trip_through_the_reader(value in value()) {
+        let text = value.to_string();
+        let back = acs_runtime::json::from_str::<Value>(&text, acs_runtime::json::Mode::Strict).unwrap();
+        prop_assert_eq!(back, value);
+    }
+}
