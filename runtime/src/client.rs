@@ -278,7 +278,7 @@ impl Client {
         let date = sign::format_timestamp(now);
         let nonce = (self.config.nonce)();
         let roa = self.service.style == ApiStyle::Roa;
-        let path = if roa { wire::fill_path(call.path, call.path_params) } else { "/".to_owned() };
+        let path: std::borrow::Cow<'_, str> = if roa { wire::fill_path(call.path, call.path_params).into() } else { "/".into() };
         let (body, content_type) = match &call.json_body {
             Some(json) => (wire::json_sorted(json), Some("application/json; charset=utf-8")),
             None if !call.body.is_empty() => (form_body(call.body), Some("application/x-www-form-urlencoded")),
@@ -303,13 +303,12 @@ impl Client {
                 }
                 // Header parameters are signed, as the SDK signs every header it sets.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
-                let signed: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
-                let signature = sign::sign_v3(&V3Input {
+                let signature = sign::sign_v3_every_header(&V3Input {
                     method: call.method.as_str(),
                     canonical_uri: &path,
                     query,
                     headers: &headers,
-                    signed_headers: &signed,
+                    signed_headers: &[],
                     body: body.as_bytes(),
                     access_key_id: c.access_key_id(),
                     access_key_secret: c.access_key_secret().expose(),

@@ -158,15 +158,22 @@ pub struct V3Signature {
 
 /// Signs with ACS3-HMAC-SHA256 (protocol.md §4).
 pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
+    sign_v3_names(input, input.signed_headers.iter().map(String::as_str))
+}
+
+/// [`sign_v3`] signing every header of `input.headers` (`signed_headers` is not read): the
+/// client's path, which signs every header it sets and so need not list them again.
+pub fn sign_v3_every_header(input: &V3Input<'_>) -> V3Signature {
+    sign_v3_names(input, input.headers.iter().map(|(n, _)| n.as_str()))
+}
+
+fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>) -> V3Signature {
     let hashed_payload = sha256_hex(input.body);
     let canonical_query = canonical_query(input.query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 
     // Names as given when already lower case (the client's are), so no copy is made.
-    let mut names: Vec<std::borrow::Cow<'_, str>> = input
-        .signed_headers
-        .iter()
-        .map(|n| if n.bytes().any(|b| b.is_ascii_uppercase()) { n.to_ascii_lowercase().into() } else { n.as_str().into() })
-        .collect();
+    let mut names: Vec<std::borrow::Cow<'_, str>> =
+        signed.map(|n| if n.bytes().any(|b| b.is_ascii_uppercase()) { n.to_ascii_lowercase().into() } else { n.into() }).collect();
     names.sort_unstable();
     names.dedup();
     let mut canonical_request = String::with_capacity(
@@ -182,19 +189,25 @@ pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
     canonical_request.push('\n');
     canonical_request.push_str(&canonical_query);
     canonical_request.push('\n');
-    let mut values: Vec<&str> = Vec::with_capacity(2);
+    let mut values: Vec<&str> = Vec::new();
     for name in &names {
         // Repeated headers: values trimmed, sorted, joined with `,` (as the SDK does).
-        values.clear();
-        values.extend(input.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()));
-        values.sort_unstable();
         canonical_request.push_str(name);
         canonical_request.push(':');
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                canonical_request.push(',');
+        let mut matching = input.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
+        match (matching.next(), matching.next()) {
+            (Some(only), None) => canonical_request.push_str(only),
+            (first, second) => {
+                values.clear();
+                values.extend(first.into_iter().chain(second).chain(matching));
+                values.sort_unstable();
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        canonical_request.push(',');
+                    }
+                    canonical_request.push_str(value);
+                }
             }
-            canonical_request.push_str(value);
         }
         canonical_request.push('\n');
     }
@@ -206,19 +219,20 @@ pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
         }
         canonical_request.push_str(name);
     }
-    let signed_headers = canonical_request[signed_start..].to_owned();
+    let signed_end = canonical_request.len();
     canonical_request.push('\n');
     canonical_request.push_str(&hashed_payload);
     let mut string_to_sign = String::with_capacity(V3_ALGORITHM.len() + 65);
     string_to_sign.push_str(V3_ALGORITHM);
     string_to_sign.push('\n');
-    string_to_sign.push_str(&sha256_hex(canonical_request.as_bytes()));
+    string_to_sign.push_str(&hex_lower(&Sha256::digest(canonical_request.as_bytes())));
     let mut mac = Hmac::<Sha256>::new_from_slice(input.access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
     let signature = hex_lower(&mac.finalize().into_bytes());
+    let signed_headers = &canonical_request[signed_start..signed_end];
     let mut authorization =
         String::with_capacity(V3_ALGORITHM.len() + input.access_key_id.len() + signed_headers.len() + signature.len() + 40);
-    for part in [V3_ALGORITHM, " Credential=", input.access_key_id, ",SignedHeaders=", &signed_headers, ",Signature=", &signature] {
+    for part in [V3_ALGORITHM, " Credential=", input.access_key_id, ",SignedHeaders=", signed_headers, ",Signature=", &signature] {
         authorization.push_str(part);
     }
     V3Signature { hashed_payload, canonical_request, string_to_sign, signature, authorization, canonical_query }

@@ -101,6 +101,12 @@ impl Params {
         Self::default()
     }
 
+    /// An empty parameter list with room for `n` pairs (generated code passes its parameter
+    /// count, so the list is sized once).
+    pub fn with_capacity(n: usize) -> Self {
+        Self(Vec::with_capacity(n))
+    }
+
     /// Appends one pair as is.
     pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.0.push((name.into(), value.into()));

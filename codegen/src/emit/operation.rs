@@ -284,7 +284,10 @@ fn request(op: &Operation) -> TokenStream {
     let params_binding = if query.is_empty() {
         quote!(let params = ::acs_runtime::Params::new();)
     } else {
-        quote!(let mut params = ::acs_runtime::Params::new();)
+        // Sized once: one pair per parameter (a list adds one per item; two are allowed for).
+        let lists = op.params.iter().filter(|p| p.location == Location::Query && p.ty.is_collection()).count();
+        let capacity = proc_macro2::Literal::usize_unsuffixed(query.len() + lists);
+        quote!(let mut params = ::acs_runtime::Params::with_capacity(#capacity);)
     };
     let body_fn = if body.is_empty() {
         quote!()

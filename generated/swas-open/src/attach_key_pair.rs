@@ -141,7 +141,7 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
 
     #[inline]
     fn to_params(&self) -> ::acs_runtime::Params {
-        let mut params = ::acs_runtime::Params::new();
+        let mut params = ::acs_runtime::Params::with_capacity(5);
         params.put_scalar("RegionId", &self.region_id);
         params.put_scalar("ClientToken", &self.client_token);
         params.put_strs("InstanceIds", ::acs_runtime::Style::RepeatList, &self.instance_ids);

@@ -114,7 +114,7 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 
     #[inline]
     fn to_params(&self) -> ::acs_runtime::Params {
-        let mut params = ::acs_runtime::Params::new();
+        let mut params = ::acs_runtime::Params::with_capacity(3);
         params.put_scalar("RegionId", &self.region_id);
         params.put_scalar("PageNumber", &self.page_number);
         params.put_scalar("PageSize", &self.page_size);
