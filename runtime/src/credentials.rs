@@ -152,7 +152,7 @@ impl Credentials {
             let Some(value) = value else { continue };
             let problem = if value.is_empty() {
                 "is empty"
-            } else if value.chars().any(char::is_control) {
+            } else if value.bytes().any(|b| b < 0x20 || b == 0x7f) || (!value.is_ascii() && value.chars().any(char::is_control)) {
                 "contains a control character (such as CR or LF)"
             } else {
                 continue;

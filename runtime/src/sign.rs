@@ -104,6 +104,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_lower(&Sha256::digest(bytes))
 }
 
+/// Appends lower-case hex of `bytes` to `out`.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+}
+
 /// Lower-case hex, by table (the `hex` crate's iterator costs more than the hash it prints).
 pub fn hex_lower(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -167,13 +176,20 @@ pub fn sign_v3_every_header(input: &V3Input<'_>) -> V3Signature {
     sign_v3_names(input, input.headers.iter().map(|(n, _)| n.as_str()))
 }
 
+/// A header name in lower case, borrowed when it already is (the client's are).
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        name.to_ascii_lowercase().into()
+    } else {
+        name.into()
+    }
+}
+
 fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>) -> V3Signature {
     let hashed_payload = sha256_hex(input.body);
     let canonical_query = canonical_query(input.query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 
-    // Names as given when already lower case (the client's are), so no copy is made.
-    let mut names: Vec<std::borrow::Cow<'_, str>> =
-        signed.map(|n| if n.bytes().any(|b| b.is_ascii_uppercase()) { n.to_ascii_lowercase().into() } else { n.into() }).collect();
+    let mut names: Vec<std::borrow::Cow<'_, str>> = signed.map(lower).collect();
     names.sort_unstable();
     names.dedup();
     let mut canonical_request = String::with_capacity(
@@ -189,25 +205,25 @@ fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>)
     canonical_request.push('\n');
     canonical_request.push_str(&canonical_query);
     canonical_request.push('\n');
-    let mut values: Vec<&str> = Vec::new();
+    // Every header once, by lower-case name and trimmed value, sorted: each signed name's values
+    // are then one run, in the order the SDK joins them (sorted, `,`-separated).
+    let mut entries: Vec<(std::borrow::Cow<'_, str>, &str)> = input.headers.iter().map(|(n, v)| (lower(n), v.trim())).collect();
+    entries.sort_unstable();
+    let mut next = 0;
     for name in &names {
-        // Repeated headers: values trimmed, sorted, joined with `,` (as the SDK does).
         canonical_request.push_str(name);
         canonical_request.push(':');
-        let mut matching = input.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
-        match (matching.next(), matching.next()) {
-            (Some(only), None) => canonical_request.push_str(only),
-            (first, second) => {
-                values.clear();
-                values.extend(first.into_iter().chain(second).chain(matching));
-                values.sort_unstable();
-                for (i, value) in values.iter().enumerate() {
-                    if i > 0 {
-                        canonical_request.push(',');
-                    }
-                    canonical_request.push_str(value);
-                }
+        while next < entries.len() && entries[next].0.as_ref() < name.as_ref() {
+            next += 1;
+        }
+        let mut first = true;
+        while next < entries.len() && entries[next].0 == *name {
+            if !first {
+                canonical_request.push(',');
             }
+            canonical_request.push_str(entries[next].1);
+            first = false;
+            next += 1;
         }
         canonical_request.push('\n');
     }
@@ -225,7 +241,7 @@ fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>)
     let mut string_to_sign = String::with_capacity(V3_ALGORITHM.len() + 65);
     string_to_sign.push_str(V3_ALGORITHM);
     string_to_sign.push('\n');
-    string_to_sign.push_str(&hex_lower(&Sha256::digest(canonical_request.as_bytes())));
+    push_hex(&mut string_to_sign, &Sha256::digest(canonical_request.as_bytes()));
     let mut mac = Hmac::<Sha256>::new_from_slice(input.access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
     let signature = hex_lower(&mac.finalize().into_bytes());
