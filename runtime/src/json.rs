@@ -665,9 +665,17 @@ impl<'t> Reader<'t> {
     /// body of a generated `FromJson` impl, so the per-field code is one match arm and one call.
     pub fn object(&mut self, keys: &[&str], field: &mut dyn FnMut(&mut Reader<'t>, usize)) -> Result<()> {
         self.begin_object()?;
+        // Members usually arrive in the spec's order: the key after the last one found is tried
+        // first, so a long struct is read without scanning its table for every member.
+        let mut expected = 0;
         while let Some(key) = self.key()? {
-            match keys.iter().position(|k| *k == key) {
+            let found = match keys.get(expected) {
+                Some(k) if *k == key => Some(expected),
+                _ => keys.iter().position(|k| *k == key),
+            };
+            match found {
                 Some(i) => {
+                    expected = i + 1;
                     field(self, i);
                     if let Some(e) = self.failed.take() {
                         return Err(e);

@@ -616,6 +616,24 @@ mod tests {
     }
 
     #[test]
+    fn the_client_url_signs_sent_and_body_parameters_and_carries_only_the_sent_ones() {
+        let sent = [("Action", "Run"), ("Name", "a b*~"), ("InstanceIds.10", "i-10"), ("InstanceIds.2", "é/&=")];
+        let body = [("Data", "x%y"), ("Action2", "")];
+        let all: Vec<(&str, &str)> = sent.iter().chain(&body).copied().collect();
+        let reference = sign_rpc_pairs("POST", "/", all.iter().copied(), "secret");
+        let mut url = "http://h/?".to_owned();
+        sign_rpc_url(&mut url, "POST", "/", &sent, &body, "secret");
+        let expected = format!("http://h/?{}&Signature={}", encode_pairs(sent.iter().copied()), percent_encode(&reference.signature));
+        assert_eq!(url, expected);
+        // Without body parameters, the same as signing the sent ones alone.
+        let mut url = "http://h/?".to_owned();
+        sign_rpc_url(&mut url, "GET", "/", &sent, &[], "secret");
+        let alone = sign_rpc_pairs("GET", "/", sent.iter().copied(), "secret");
+        assert!(url.ends_with(&format!("&Signature={}", percent_encode(&alone.signature))), "{url}");
+        assert_eq!(alone.canonicalized_query_string, canonical_query(sent.iter().copied()));
+    }
+
+    #[test]
     fn canonical_query_sorts_bytes_and_keeps_empty_values() {
         let q = canonical_query([("InstanceIds.2", "b"), ("InstanceIds.10", "c"), ("InstanceIds.1", "a"), ("Empty", ""), ("Sp", "a b")]);
         assert_eq!(q, "Empty=&InstanceIds.1=a&InstanceIds.10=c&InstanceIds.2=b&Sp=a%20b");
