@@ -287,13 +287,14 @@ impl Client {
         match (self.config.signature, roa) {
             (SignatureVersion::V3, _) => {
                 let query = call.query.as_slice();
+                let hashed_payload = sign::sha256_hex(body.as_bytes());
                 let mut headers = vec![
                     ("host".to_owned(), endpoint.host.clone()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),
                     ("x-acs-version".to_owned(), self.service.version.to_owned()),
                     ("x-acs-date".to_owned(), date),
                     ("x-acs-signature-nonce".to_owned(), nonce),
-                    ("x-acs-content-sha256".to_owned(), sign::sha256_hex(body.as_bytes())),
+                    ("x-acs-content-sha256".to_owned(), hashed_payload.clone()),
                 ];
                 if let Some(token) = c.security_token() {
                     headers.push(("x-acs-security-token".to_owned(), token.expose().to_owned()));
@@ -303,16 +304,19 @@ impl Client {
                 }
                 // Header parameters are signed, as the SDK signs every header it sets.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
-                let signature = sign::sign_v3_every_header(&V3Input {
-                    method: call.method.as_str(),
-                    canonical_uri: &path,
-                    query,
-                    headers: &headers,
-                    signed_headers: &[],
-                    body: body.as_bytes(),
-                    access_key_id: c.access_key_id(),
-                    access_key_secret: c.access_key_secret().expose(),
-                });
+                let signature = sign::sign_v3_every_header(
+                    &V3Input {
+                        method: call.method.as_str(),
+                        canonical_uri: &path,
+                        query,
+                        headers: &headers,
+                        signed_headers: &[],
+                        body: body.as_bytes(),
+                        access_key_id: c.access_key_id(),
+                        access_key_secret: c.access_key_secret().expose(),
+                    },
+                    hashed_payload,
+                );
                 headers.push(("authorization".to_owned(), signature.authorization));
                 headers.push(("user-agent".to_owned(), self.config.user_agent.clone()));
                 headers.push(("accept".to_owned(), "application/json".to_owned()));

@@ -115,13 +115,9 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 
 /// Lower-case hex, by table (the `hex` crate's iterator costs more than the hash it prints).
 pub fn hex_lower(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = vec![0u8; bytes.len() * 2];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 15)];
-    }
-    ascii_string(out)
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
 }
 
 /// The name of the V3 algorithm, first token of `Authorization`.
@@ -167,13 +163,14 @@ pub struct V3Signature {
 
 /// Signs with ACS3-HMAC-SHA256 (protocol.md §4).
 pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
-    sign_v3_names(input, input.signed_headers.iter().map(String::as_str))
+    sign_v3_names(input, input.signed_headers.iter().map(String::as_str), sha256_hex(input.body))
 }
 
-/// [`sign_v3`] signing every header of `input.headers` (`signed_headers` is not read): the
-/// client's path, which signs every header it sets and so need not list them again.
-pub fn sign_v3_every_header(input: &V3Input<'_>) -> V3Signature {
-    sign_v3_names(input, input.headers.iter().map(|(n, _)| n.as_str()))
+/// [`sign_v3`] signing every header of `input.headers` (`signed_headers` is not read), with the
+/// body's hash already computed (`hashed_payload`, the `x-acs-content-sha256` value): the
+/// client's path, which signs every header it sets and has hashed the body for that header.
+pub fn sign_v3_every_header(input: &V3Input<'_>, hashed_payload: String) -> V3Signature {
+    sign_v3_names(input, input.headers.iter().map(|(n, _)| n.as_str()), hashed_payload)
 }
 
 /// A header name in lower case, borrowed when it already is (the client's are).
@@ -185,8 +182,7 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>) -> V3Signature {
-    let hashed_payload = sha256_hex(input.body);
+fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>, hashed_payload: String) -> V3Signature {
     let canonical_query = canonical_query(input.query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 
     let mut names: Vec<std::borrow::Cow<'_, str>> = signed.map(lower).collect();
