@@ -196,11 +196,6 @@ impl<'t> Reader<'t> {
         Self { text, pos: 0, mode, first: false, path: Vec::new(), scratch: String::new(), failed: None }
     }
 
-    /// The mode scalars are read in.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
     fn bytes(&self) -> &'t [u8] {
         self.text.as_bytes()
     }
@@ -833,13 +828,6 @@ pub enum Json {
     Object(Vec<(String, Json)>),
     /// A value held as JSON already (a free-form field).
     Value(Value),
-}
-
-impl Json {
-    /// True for `null`.
-    pub fn is_null(&self) -> bool {
-        matches!(self, Json::Null | Json::Value(Value::Null))
-    }
 }
 
 impl From<Json> for Value {

@@ -276,7 +276,7 @@ pub fn sign_rpc_pairs<'a>(
 ) -> RpcSignature {
     let pairs: Vec<(&str, &str)> = params.into_iter().collect();
     let mut encoded = Vec::with_capacity(encoded_size(&pairs));
-    let core = rpc_core(&mut encoded, method, path, &pairs, access_key_secret);
+    let core = rpc_core(&mut encoded, 0, method, path, &pairs, pairs.len(), access_key_secret);
     let mut canonical = Vec::with_capacity(encoded.len());
     for (k, span) in core.sorted.iter().enumerate() {
         if k > 0 {
@@ -305,20 +305,11 @@ pub fn sign_rpc_url(
 ) {
     let prefix = url.len();
     let mut buffer = std::mem::take(url).into_bytes();
-    let sent_end;
-    let core = if also_signed.is_empty() {
-        buffer.reserve(encoded_size(sent) + 48);
-        let core = rpc_core_at(&mut buffer, prefix, method, path, sent, access_key_secret);
-        sent_end = buffer.len();
-        core
-    } else {
-        let all: Vec<(&str, &str)> = sent.iter().chain(also_signed).copied().collect();
-        buffer.reserve(encoded_size(&all) + 48);
-        let core = rpc_core_at(&mut buffer, prefix, method, path, &all, access_key_secret);
-        sent_end = core.spans_end_of(sent.len()).unwrap_or(prefix);
-        core
-    };
-    buffer.truncate(sent_end);
+    let all: std::borrow::Cow<'_, [(&str, &str)]> =
+        if also_signed.is_empty() { sent.into() } else { sent.iter().chain(also_signed).copied().collect::<Vec<_>>().into() };
+    buffer.reserve(encoded_size(&all) + 48);
+    let core = rpc_core(&mut buffer, prefix, method, path, &all, sent.len(), access_key_secret);
+    buffer.truncate(core.sent_end);
     if buffer.len() > prefix {
         buffer.push(b'&');
     }
@@ -342,27 +333,25 @@ struct Span {
 struct RpcCore {
     /// The spans in signing order (sorted by name, then value).
     sorted: Vec<Span>,
-    /// The spans' ends in the pairs' own order.
-    ends: Vec<usize>,
+    /// Where the first `sent` pairs end in the buffer (the rest are signed, not sent).
+    sent_end: usize,
     string_to_sign: Vec<u8>,
     signature: String,
 }
 
-impl RpcCore {
-    /// Where the first `n` pairs end in the buffer.
-    fn spans_end_of(&self, n: usize) -> Option<usize> {
-        n.checked_sub(1).and_then(|i| self.ends.get(i)).copied()
-    }
-}
-
-fn rpc_core(encoded: &mut Vec<u8>, method: &str, path: &str, pairs: &[(&str, &str)], access_key_secret: &str) -> RpcCore {
-    rpc_core_at(encoded, encoded.len(), method, path, pairs, access_key_secret)
-}
-
-/// Encodes `pairs` into `encoded` after `prefix` (joined with `&`), then signs them.
-fn rpc_core_at(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, pairs: &[(&str, &str)], access_key_secret: &str) -> RpcCore {
+/// Encodes `pairs` into `encoded` after `prefix` (joined with `&`), then signs them; the first
+/// `sent` of them are the ones a URL carries.
+fn rpc_core(
+    encoded: &mut Vec<u8>,
+    prefix: usize,
+    method: &str,
+    path: &str,
+    pairs: &[(&str, &str)],
+    sent: usize,
+    access_key_secret: &str,
+) -> RpcCore {
     let mut spans: Vec<(Span, usize)> = Vec::with_capacity(pairs.len());
-    let mut ends = Vec::with_capacity(pairs.len());
+    let mut sent_end = prefix;
     for (i, (name, value)) in pairs.iter().enumerate() {
         if encoded.len() > prefix {
             encoded.push(b'&');
@@ -372,7 +361,9 @@ fn rpc_core_at(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, p
         let eq = encoded.len();
         encoded.push(b'=');
         encode_into(encoded, value);
-        ends.push(encoded.len());
+        if i < sent {
+            sent_end = encoded.len();
+        }
         spans.push((Span { start, eq, end: encoded.len() }, i));
     }
     // Sorted by the unencoded name, then value, in byte order (protocol.md §5). The first 16
@@ -404,8 +395,8 @@ fn rpc_core_at(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, p
         to_sign.extend_from_slice(b"%3D");
         reencode(&mut to_sign, &encoded[span.eq + 1..span.end]);
     }
-    let signature = hmac_sha1_base64(access_key_secret, &to_sign);
-    RpcCore { sorted, ends, string_to_sign: to_sign, signature }
+    let signature = rpc_hmac(access_key_secret, &to_sign);
+    RpcCore { sorted, sent_end, string_to_sign: to_sign, signature }
 }
 
 /// Percent-encodes text that is already percent-encoded: only its `%` needs escaping.
@@ -418,18 +409,22 @@ fn reencode(out: &mut Vec<u8>, mut encoded: &[u8]) {
     out.extend_from_slice(encoded);
 }
 
-/// Base64 HMAC-SHA1 keyed with `secret&`.
-fn hmac_sha1_base64(access_key_secret: &str, message: &[u8]) -> String {
+/// Base64 HMAC-SHA1 keyed with `secret&` (the RPC key).
+fn rpc_hmac(access_key_secret: &str, message: &[u8]) -> String {
     // The key is `secret&`, built on the stack when it fits (it always does for real keys).
     let mut stack = [0u8; 128];
-    let key: std::borrow::Cow<'_, [u8]> = if access_key_secret.len() < stack.len() {
+    if access_key_secret.len() < stack.len() {
         stack[..access_key_secret.len()].copy_from_slice(access_key_secret.as_bytes());
         stack[access_key_secret.len()] = b'&';
-        std::borrow::Cow::Borrowed(&stack[..=access_key_secret.len()])
+        hmac_sha1_base64(&stack[..=access_key_secret.len()], message)
     } else {
-        std::borrow::Cow::Owned(format!("{access_key_secret}&").into_bytes())
-    };
-    let mut mac = Hmac::<Sha1>::new_from_slice(&key).expect("HMAC takes keys of any length");
+        hmac_sha1_base64(format!("{access_key_secret}&").as_bytes(), message)
+    }
+}
+
+/// Base64 HMAC-SHA1: the RPC and legacy ROA signatures.
+fn hmac_sha1_base64(key: &[u8], message: &[u8]) -> String {
+    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(message);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -483,9 +478,7 @@ pub fn sign_roa_legacy(
         string_to_sign.push('?');
         string_to_sign.push_str(&sorted.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("&"));
     }
-    let mut mac = Hmac::<Sha1>::new_from_slice(access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature = hmac_sha1_base64(access_key_secret.as_bytes(), string_to_sign.as_bytes());
     let authorization = format!("acs {access_key_id}:{signature}");
     RoaLegacySignature { string_to_sign, signature, authorization }
 }

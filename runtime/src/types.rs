@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// A boolean that the service sends as the string `"true"` or `"false"`.
 ///
 /// It reads as a `bool` ([`StringBool::get`], `==` with a `bool`) and writes back in the form it
@@ -67,32 +65,8 @@ impl fmt::Display for StringBool {
     }
 }
 
-impl Serialize for StringBool {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.as_json_bool {
-            s.serialize_bool(self.value)
-        } else {
-            s.serialize_str(if self.value { "true" } else { "false" })
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for StringBool {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Wire {
-            Bool(bool),
-            Text(String),
-        }
-        match Wire::deserialize(d)? {
-            Wire::Bool(value) => Ok(Self { value, as_json_bool: true }),
-            Wire::Text(text) => crate::json::parse_bool(&text)
-                .map(Self::new)
-                .ok_or_else(|| serde::de::Error::custom(format!("expected \"true\" or \"false\", found {text:?}"))),
-        }
-    }
-}
+// The wire forms are read and written once, by `json` (`Reader::string_bool`, `ToJson`).
+crate::serde_via_json!(StringBool, Lenient);
 
 #[cfg(test)]
 mod tests {

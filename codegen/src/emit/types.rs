@@ -290,7 +290,7 @@ pub fn response_struct(name: &str, docs: &str, fields: &[Field], operation: bool
     });
     let json = json_impls(name, fields, Json::Response, |f| &f.wire_name);
     let serde = if operation { quote!(::acs_runtime::serde_via_json!(#name_ident, Lenient);) } else { quote!() };
-    let (derives, traits) = derives(name, &[]);
+    let (derives, traits) = derives(name, fields);
     quote! {
         #d
         #derives
