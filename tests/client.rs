@@ -63,7 +63,7 @@ async fn v3_signed_request_is_exactly_vector_v3_02() {
     assert_eq!(sent.method.as_str(), "POST");
     assert_eq!(sent.url, "https://swas.cn-hangzhou.aliyuncs.com/?ClientToken=123e4567-e89b-12d3-a456-426655440000&InstanceIds.1=2ad1ae67295445f598017499dc1&InstanceIds.2=i-abc&KeyPairName=test&RegionId=cn-hangzhou");
     let expected_auth = "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=247a4bd05e97dbdd7936ff078607b8b7b11acf493f8ea972c39b75b7ba97f5b7";
-    let headers: Vec<(&str, &str)> = sent.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let headers: Vec<(&str, &str)> = sent.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref())).collect();
     assert_eq!(
         headers,
         [
@@ -93,7 +93,7 @@ async fn rpc_signed_request_is_exactly_vector_rpc_05() {
         sent.url,
         "https://swas.cn-hangzhou.aliyuncs.com/?Action=AttachKeyPair&Format=json&Version=2020-06-01&Timestamp=2024-01-02T03%3A04%3A05Z&SignatureNonce=c6ab0a8e0f2d4a5b9e7f1a2b3c4d5e6f&RegionId=cn-hangzhou&ClientToken=123e4567-e89b-12d3-a456-426655440000&InstanceIds.1=2ad1ae67295445f598017499dc1&InstanceIds.2=i-abc&KeyPairName=test&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&AccessKeyId=testid&Signature=tsw70dULnR4WeZ%2BLEB6%2BAQHJTkk%3D"
     );
-    let names: Vec<&str> = sent.headers.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = sent.headers.iter().map(|(n, _)| n.as_ref()).collect();
     assert_eq!(names, ["host", "x-acs-action", "x-acs-version", "user-agent", "accept"]);
     assert!(sent.header("authorization").is_none());
     if let Some(v) = vector("rpc_v1.json", "rpc-05") {

@@ -137,7 +137,7 @@ impl Transport for Redirect {
         let after_scheme = request.url.split_once("://").map(|(_, rest)| rest.to_owned()).unwrap();
         let (host, rest) = after_scheme.split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
         request.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
-        request.headers.insert(0, ("host".into(), host.to_owned()));
+        request.headers.insert(0, ("host".into(), host.to_owned().into()));
         request.url = format!("{}{}", self.to, if rest.is_empty() { "/" } else { rest });
         self.inner.send(request, timeouts)
     }

@@ -486,8 +486,8 @@ async fn signed_raw(base: &str, method: &str, action: &str, version: SignatureVe
             let v3 = sign::sign_v3(&sign::V3Input {
                 method,
                 canonical_uri: "/",
-                query,
-                headers: &headers,
+                query: &sign::borrow_pairs(query),
+                headers: &sign::borrow_pairs(&headers),
                 signed_headers: &signed,
                 body: b"",
                 access_key_id: "testid",

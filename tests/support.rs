@@ -242,8 +242,8 @@ pub mod server {
             let computed = sign::sign_v3(&sign::V3Input {
                 method,
                 canonical_uri: "/",
-                query,
-                headers,
+                query: &sign::borrow_pairs(query),
+                headers: &sign::borrow_pairs(headers),
                 signed_headers: &signed,
                 body,
                 access_key_id: id,

@@ -209,8 +209,8 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
     let computed = sign::sign_v3(&sign::V3Input {
         method: req.method,
         canonical_uri: req.path,
-        query: req.query,
-        headers: req.headers,
+        query: &sign::borrow_pairs(req.query),
+        headers: &sign::borrow_pairs(req.headers),
         signed_headers: &signed,
         body: req.body,
         access_key_id: id,

@@ -17,7 +17,7 @@ use crate::error::{snippet, Error, TransportErrorKind};
 use crate::service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 use crate::service_error::ServiceError;
 use crate::sign::{self, V3Input};
-use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
+use crate::transport::{HeaderText, HttpRequest, HttpResponse, ReqwestTransport, Transport};
 use crate::wire::{self, Params};
 
 /// A client for one product version.
@@ -286,40 +286,44 @@ impl Client {
         };
         match (self.config.signature, roa) {
             (SignatureVersion::V3, _) => {
-                let query = call.query.as_slice();
-                let hashed_payload = sign::sha256_hex(body.as_bytes());
-                let mut headers = vec![
-                    ("host".to_owned(), endpoint.host.clone()),
-                    ("x-acs-action".to_owned(), call.action.to_owned()),
-                    ("x-acs-version".to_owned(), self.service.version.to_owned()),
-                    ("x-acs-date".to_owned(), date),
-                    ("x-acs-signature-nonce".to_owned(), nonce),
-                    ("x-acs-content-sha256".to_owned(), hashed_payload.clone()),
-                ];
+                let hashed_payload = sign::body_sha256(body.as_bytes());
+                let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(10 + call.headers.len());
+                headers.extend([
+                    ("host".into(), endpoint.host.clone()),
+                    ("x-acs-action".into(), call.action.into()),
+                    ("x-acs-version".into(), self.service.version.into()),
+                    ("x-acs-date".into(), date.into()),
+                    ("x-acs-signature-nonce".into(), nonce.into()),
+                    ("x-acs-content-sha256".into(), hashed_payload.clone()),
+                ]);
                 if let Some(token) = c.security_token() {
-                    headers.push(("x-acs-security-token".to_owned(), token.expose().to_owned()));
+                    headers.push(("x-acs-security-token".into(), token.expose().to_owned().into()));
                 }
                 if let Some(content_type) = content_type {
-                    headers.push(("content-type".to_owned(), content_type.to_owned()));
+                    headers.push(("content-type".into(), content_type.into()));
                 }
                 // Header parameters are signed, as the SDK signs every header it sets.
-                headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
-                let signature = sign::sign_v3_every_header(
-                    &V3Input {
-                        method: call.method.as_str(),
-                        canonical_uri: &path,
-                        query,
-                        headers: &headers,
-                        signed_headers: &[],
-                        body: body.as_bytes(),
-                        access_key_id: c.access_key_id(),
-                        access_key_secret: c.access_key_secret().expose(),
-                    },
-                    hashed_payload,
-                );
-                headers.push(("authorization".to_owned(), signature.authorization));
-                headers.push(("user-agent".to_owned(), self.config.user_agent.clone()));
-                headers.push(("accept".to_owned(), "application/json".to_owned()));
+                headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase().into(), v.to_owned().into())));
+                let signature = {
+                    let query: Vec<(&str, &str)> = call.query.iter().collect();
+                    let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref())).collect();
+                    sign::sign_v3_every_header(
+                        &V3Input {
+                            method: call.method.as_str(),
+                            canonical_uri: &path,
+                            query: &query,
+                            headers: &signed,
+                            signed_headers: &[],
+                            body: body.as_bytes(),
+                            access_key_id: c.access_key_id(),
+                            access_key_secret: c.access_key_secret().expose(),
+                        },
+                        hashed_payload,
+                    )
+                };
+                headers.push(("authorization".into(), signature.authorization.into()));
+                headers.push(("user-agent".into(), self.config.user_agent.clone()));
+                headers.push(("accept".into(), "application/json".into()));
                 // The query goes out in its canonical form, computed once for the signature.
                 HttpRequest { method: call.method, url: url(endpoint, &path, &signature.canonical_query), headers, body: body.into_bytes() }
             }
@@ -345,27 +349,28 @@ impl Client {
                 // becomes the URL.
                 let mut url = url_prefix(endpoint, "/", true);
                 sign::sign_rpc_url(&mut url, call.method.as_str(), "/", &params, &body_params, c.access_key_secret().expose());
-                let mut headers = vec![
-                    ("host".to_owned(), endpoint.host.clone()),
-                    ("x-acs-action".to_owned(), call.action.to_owned()),
-                    ("x-acs-version".to_owned(), self.service.version.to_owned()),
-                    ("user-agent".to_owned(), self.config.user_agent.clone()),
-                    ("accept".to_owned(), "application/json".to_owned()),
-                ];
+                let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(6 + call.headers.len());
+                headers.extend([
+                    ("host".into(), endpoint.host.clone()),
+                    ("x-acs-action".into(), call.action.into()),
+                    ("x-acs-version".into(), self.service.version.into()),
+                    ("user-agent".into(), self.config.user_agent.clone()),
+                    ("accept".into(), "application/json".into()),
+                ]);
                 if let Some(content_type) = content_type {
-                    headers.push(("content-type".to_owned(), content_type.to_owned()));
+                    headers.push(("content-type".into(), content_type.into()));
                 }
                 // The RPC signature covers parameters only; header parameters travel unsigned.
-                headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned(), v.to_owned())));
+                headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned().into(), v.to_owned().into())));
                 HttpRequest { method: call.method, url, headers, body: body.into_bytes() }
             }
             (SignatureVersion::Rpc, true) => {
                 // The legacy ROA signature (roa.md §4), as the current SDK sends it with `v2`.
-                let query: Vec<(String, String)> = call.query.as_slice().to_vec();
+                let query: Vec<(String, String)> = call.query.clone().into_vec();
                 let mut headers = vec![
                     ("accept".to_owned(), "application/json".to_owned()),
                     ("date".to_owned(), sign::format_http_date(now)),
-                    ("host".to_owned(), endpoint.host.clone()),
+                    ("host".to_owned(), endpoint.host.to_string()),
                     ("x-acs-action".to_owned(), call.action.to_owned()),
                     ("x-acs-version".to_owned(), self.service.version.to_owned()),
                     ("x-acs-signature-method".to_owned(), "HMAC-SHA1".to_owned()),
@@ -382,7 +387,8 @@ impl Client {
                 let signature =
                     sign::sign_roa_legacy(call.method.as_str(), &path, &query, &headers, c.access_key_id(), c.access_key_secret().expose());
                 headers.push(("authorization".to_owned(), signature.authorization));
-                headers.push(("user-agent".to_owned(), self.config.user_agent.clone()));
+                let mut headers: Vec<(HeaderText, HeaderText)> = headers.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
+                headers.push(("user-agent".into(), self.config.user_agent.clone()));
                 let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
                 HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body: body.into_bytes() }
             }

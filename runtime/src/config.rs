@@ -73,7 +73,7 @@ pub struct Config {
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
-    pub(crate) user_agent: String,
+    pub(crate) user_agent: std::borrow::Cow<'static, str>,
     /// The provider the chain built for the first client of this config, shared by every later
     /// client (and clones of the config), so they share one cache and one refresh. A setter that
     /// changes what the chain is built from starts a new one.
@@ -98,7 +98,7 @@ impl Default for Config {
             transport: None,
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
-            user_agent: format!("acs-rust/{}", env!("CARGO_PKG_VERSION")),
+            user_agent: concat!("acs-rust/", env!("CARGO_PKG_VERSION")).into(),
             shared: Arc::default(),
         }
     }
@@ -146,7 +146,7 @@ impl Config {
         let mut http = crate::credentials::HttpContext::default()
             .with_clock(self.clock.clone())
             .with_nonce_source(self.nonce.clone())
-            .with_user_agent(self.user_agent.clone());
+            .with_user_agent(self.user_agent.clone().into_owned());
         if let Some(transport) = &self.transport {
             http = http.with_transport(transport.clone());
         }
@@ -262,7 +262,7 @@ impl Config {
 
     /// The `user-agent` header.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = user_agent.into().into();
         self.rebuilt()
     }
 }

@@ -27,7 +27,7 @@ pub struct ResolvedEndpoint {
     /// `https` (default) or `http` (only when asked for explicitly, e.g. a local emulator).
     pub scheme: &'static str,
     /// Host, with the port when one was given; this is the signed `host` header.
-    pub host: String,
+    pub host: std::borrow::Cow<'static, str>,
 }
 
 impl ResolvedEndpoint {
@@ -41,7 +41,7 @@ impl ResolvedEndpoint {
     pub fn is_loopback(&self) -> bool {
         let host = match self.host.strip_prefix('[') {
             Some(v6) => v6.split(']').next().unwrap_or(v6),
-            None => self.host.rsplit_once(':').map_or(self.host.as_str(), |(h, _)| h),
+            None => self.host.rsplit_once(':').map_or(self.host.as_ref(), |(h, _)| h),
         };
         is_loopback_host(host)
     }
@@ -116,11 +116,11 @@ pub fn resolve(
             return Err(invalid("RPC endpoints are a host (and port) only, without path, query or user"));
         }
         check_host(host).map_err(|problem| invalid(&problem))?;
-        return Ok(ResolvedEndpoint { scheme, host: host.to_owned() });
+        return Ok(ResolvedEndpoint { scheme, host: host.to_owned().into() });
     }
     let region = region.map(str::trim).filter(|r| !r.is_empty()).ok_or(EndpointError::NoRegion)?;
     match lookup(table, region) {
-        Some(host) => Ok(ResolvedEndpoint { scheme: "https", host: host.to_owned() }),
+        Some(host) => Ok(ResolvedEndpoint { scheme: "https", host: host.into() }),
         None => Err(EndpointError::UnknownRegion {
             region: region.to_owned(),
             product: product.to_owned(),

@@ -4,6 +4,8 @@
 //! conformance vectors and the emulator can recompute every intermediate value. The client
 //! supplies date and nonce.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -81,10 +83,12 @@ pub fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 /// `enc(name)=enc(value)` pairs sorted by name (byte order, then value), joined with `&`.
 /// `InstanceIds.10` sorts before `InstanceIds.2`; empty values stay as `Name=`.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
-    pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
-    let mut out = Vec::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>() * 5 / 4);
-    for (i, (name, value)) in pairs.iter().enumerate() {
+    let mut pairs: Vec<(u128, &str, &str)> = pairs.into_iter().map(|(n, v)| (prefix_key(n), n, v)).collect();
+    pairs.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())).then_with(|| a.2.as_bytes().cmp(b.2.as_bytes()))
+    });
+    let mut out = Vec::with_capacity(pairs.iter().map(|(_, n, v)| n.len() + v.len() + 2).sum::<usize>() * 5 / 4);
+    for (i, (_, name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push(b'&');
         }
@@ -95,13 +99,29 @@ pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) 
     ascii_string(out)
 }
 
-/// Lower-case hex SHA-256. The hash of the empty body (most requests) is a constant.
+/// The first 16 bytes of `name` as one big-endian integer (zero-padded): comparing two keys
+/// orders two names as their bytes do, unless both keys are equal, which only then needs the
+/// full comparison. Sorting parameters by it decides most comparisons at once.
+fn prefix_key(name: &str) -> u128 {
+    let mut key = [0u8; 16];
+    let n = name.len().min(16);
+    key[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u128::from_be_bytes(key)
+}
+
+/// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    body_sha256(bytes).into_owned()
+}
+
+/// Lower-case hex SHA-256 of a body (`x-acs-content-sha256`): the hash of the empty body, which
+/// most requests have, is a constant, borrowed.
+pub fn body_sha256(bytes: &[u8]) -> Cow<'static, str> {
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     if bytes.is_empty() {
-        return EMPTY.to_owned();
+        return EMPTY.into();
     }
-    hex_lower(&Sha256::digest(bytes))
+    hex_lower(&Sha256::digest(bytes)).into()
 }
 
 /// Appends lower-case hex of `bytes` to `out`.
@@ -120,6 +140,11 @@ pub fn hex_lower(bytes: &[u8]) -> String {
     out
 }
 
+/// Owned pairs borrowed, as [`V3Input`] takes them.
+pub fn borrow_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}
+
 /// The name of the V3 algorithm, first token of `Authorization`.
 pub const V3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
@@ -131,9 +156,9 @@ pub struct V3Input<'a> {
     /// Path, `/` for RPC-style APIs.
     pub canonical_uri: &'a str,
     /// Decoded query pairs.
-    pub query: &'a [(String, String)],
+    pub query: &'a [(&'a str, &'a str)],
     /// Request headers (any case, values untrimmed).
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(&'a str, &'a str)],
     /// Lower-case names of the headers to sign; each must be in `headers`.
     pub signed_headers: &'a [String],
     /// Body bytes.
@@ -148,7 +173,7 @@ pub struct V3Input<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V3Signature {
     /// Hex SHA-256 of the body (`x-acs-content-sha256`).
-    pub hashed_payload: String,
+    pub hashed_payload: Cow<'static, str>,
     /// The canonical request.
     pub canonical_request: String,
     /// `ACS3-HMAC-SHA256\n<hex sha256 of the canonical request>`.
@@ -163,18 +188,18 @@ pub struct V3Signature {
 
 /// Signs with ACS3-HMAC-SHA256 (protocol.md §4).
 pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
-    sign_v3_names(input, input.signed_headers.iter().map(String::as_str), sha256_hex(input.body))
+    sign_v3_names(input, Some(input.signed_headers), body_sha256(input.body))
 }
 
 /// [`sign_v3`] signing every header of `input.headers` (`signed_headers` is not read), with the
 /// body's hash already computed (`hashed_payload`, the `x-acs-content-sha256` value): the
 /// client's path, which signs every header it sets and has hashed the body for that header.
-pub fn sign_v3_every_header(input: &V3Input<'_>, hashed_payload: String) -> V3Signature {
-    sign_v3_names(input, input.headers.iter().map(|(n, _)| n.as_str()), hashed_payload)
+pub fn sign_v3_every_header(input: &V3Input<'_>, hashed_payload: Cow<'static, str>) -> V3Signature {
+    sign_v3_names(input, None, hashed_payload)
 }
 
 /// A header name in lower case, borrowed when it already is (the client's are).
-fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+fn lower(name: &str) -> Cow<'_, str> {
     if name.bytes().any(|b| b.is_ascii_uppercase()) {
         name.to_ascii_lowercase().into()
     } else {
@@ -182,12 +207,37 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>, hashed_payload: String) -> V3Signature {
-    let canonical_query = canonical_query(input.query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-
-    let mut names: Vec<std::borrow::Cow<'_, str>> = signed.map(lower).collect();
-    names.sort_unstable();
-    names.dedup();
+/// The V3 signature over the headers named in `signed` (any case), or over every header when
+/// `signed` is `None`.
+fn sign_v3_names(input: &V3Input<'_>, signed: Option<&[String]>, hashed_payload: Cow<'static, str>) -> V3Signature {
+    let canonical_query = canonical_query(input.query.iter().copied());
+    // Every header once, by lower-case name and trimmed value, sorted: each signed name's values
+    // are then one run, in the order the SDK joins them (sorted, `,`-separated).
+    let mut entries: Vec<(Cow<'_, str>, &str)> = input.headers.iter().map(|(n, v)| (lower(n), v.trim())).collect();
+    entries.sort_unstable();
+    let names: Vec<Cow<'_, str>> = match signed {
+        Some(signed) => {
+            let mut names: Vec<Cow<'_, str>> = signed.iter().map(|n| lower(n)).collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        }
+        None => Vec::new(),
+    };
+    // Calls `f` with each signed name, in order; with every header signed, the names are the
+    // entries' own, each once.
+    let each_name = |f: &mut dyn FnMut(&str)| match signed {
+        Some(_) => names.iter().for_each(|n| f(n)),
+        None => {
+            let mut previous: Option<&str> = None;
+            for (name, _) in &entries {
+                if previous != Some(name.as_ref()) {
+                    previous = Some(name.as_ref());
+                    f(name);
+                }
+            }
+        }
+    };
     let mut canonical_request = String::with_capacity(
         input.method.len()
             + input.canonical_uri.len()
@@ -201,19 +251,15 @@ fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>,
     canonical_request.push('\n');
     canonical_request.push_str(&canonical_query);
     canonical_request.push('\n');
-    // Every header once, by lower-case name and trimmed value, sorted: each signed name's values
-    // are then one run, in the order the SDK joins them (sorted, `,`-separated).
-    let mut entries: Vec<(std::borrow::Cow<'_, str>, &str)> = input.headers.iter().map(|(n, v)| (lower(n), v.trim())).collect();
-    entries.sort_unstable();
     let mut next = 0;
-    for name in &names {
+    each_name(&mut |name| {
         canonical_request.push_str(name);
         canonical_request.push(':');
-        while next < entries.len() && entries[next].0.as_ref() < name.as_ref() {
+        while next < entries.len() && entries[next].0.as_ref() < name {
             next += 1;
         }
         let mut first = true;
-        while next < entries.len() && entries[next].0 == *name {
+        while next < entries.len() && entries[next].0 == name {
             if !first {
                 canonical_request.push(',');
             }
@@ -222,15 +268,17 @@ fn sign_v3_names<'a>(input: &V3Input<'_>, signed: impl Iterator<Item = &'a str>,
             next += 1;
         }
         canonical_request.push('\n');
-    }
+    });
     canonical_request.push('\n');
     let signed_start = canonical_request.len();
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    each_name(&mut |name| {
+        if !first {
             canonical_request.push(';');
         }
         canonical_request.push_str(name);
-    }
+        first = false;
+    });
     let signed_end = canonical_request.len();
     canonical_request.push('\n');
     canonical_request.push_str(&hashed_payload);
@@ -278,7 +326,7 @@ pub fn sign_rpc_pairs<'a>(
     let mut encoded = Vec::with_capacity(encoded_size(&pairs));
     let core = rpc_core(&mut encoded, 0, method, path, &pairs, pairs.len(), access_key_secret);
     let mut canonical = Vec::with_capacity(encoded.len());
-    for (k, span) in core.sorted.iter().enumerate() {
+    for (k, Sorted { span, .. }) in core.sorted.iter().enumerate() {
         if k > 0 {
             canonical.push(b'&');
         }
@@ -305,7 +353,7 @@ pub fn sign_rpc_url(
 ) {
     let prefix = url.len();
     let mut buffer = std::mem::take(url).into_bytes();
-    let all: std::borrow::Cow<'_, [(&str, &str)]> =
+    let all: Cow<'_, [(&str, &str)]> =
         if also_signed.is_empty() { sent.into() } else { sent.iter().chain(also_signed).copied().collect::<Vec<_>>().into() };
     buffer.reserve(encoded_size(&all) + 48);
     let core = rpc_core(&mut buffer, prefix, method, path, &all, sent.len(), access_key_secret);
@@ -330,9 +378,16 @@ struct Span {
     end: usize,
 }
 
+/// A pair's place in the signing order: its name's sort key, its index, its spans.
+struct Sorted {
+    key: u128,
+    index: usize,
+    span: Span,
+}
+
 struct RpcCore {
-    /// The spans in signing order (sorted by name, then value).
-    sorted: Vec<Span>,
+    /// The pairs in signing order (sorted by name, then value).
+    sorted: Vec<Sorted>,
     /// Where the first `sent` pairs end in the buffer (the rest are signed, not sent).
     sent_end: usize,
     string_to_sign: Vec<u8>,
@@ -350,7 +405,8 @@ fn rpc_core(
     sent: usize,
     access_key_secret: &str,
 ) -> RpcCore {
-    let mut spans: Vec<(Span, usize)> = Vec::with_capacity(pairs.len());
+    // Each pair's spans, with its name's sort key.
+    let mut sorted: Vec<Sorted> = Vec::with_capacity(pairs.len());
     let mut sent_end = prefix;
     for (i, (name, value)) in pairs.iter().enumerate() {
         if encoded.len() > prefix {
@@ -364,30 +420,21 @@ fn rpc_core(
         if i < sent {
             sent_end = encoded.len();
         }
-        spans.push((Span { start, eq, end: encoded.len() }, i));
+        sorted.push(Sorted { key: prefix_key(name), index: i, span: Span { start, eq, end: encoded.len() } });
     }
-    // Sorted by the unencoded name, then value, in byte order (protocol.md §5). The first 16
-    // bytes of each name, as one big-endian integer, decide most comparisons at once.
-    let prefix_key = |name: &str| {
-        let mut key = [0u8; 16];
-        let n = name.len().min(16);
-        key[..n].copy_from_slice(&name.as_bytes()[..n]);
-        u128::from_be_bytes(key)
-    };
-    let mut keyed: Vec<(u128, Span, usize)> = spans.into_iter().map(|(span, i)| (prefix_key(pairs[i].0), span, i)).collect();
-    keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            let (x, y) = (pairs[a.2], pairs[b.2]);
+    // Sorted by the unencoded name, then value, in byte order (protocol.md §5).
+    sorted.sort_unstable_by(|a, b| {
+        a.key.cmp(&b.key).then_with(|| {
+            let (x, y) = (pairs[a.index], pairs[b.index]);
             x.0.as_bytes().cmp(y.0.as_bytes()).then_with(|| x.1.as_bytes().cmp(y.1.as_bytes()))
         })
     });
-    let sorted: Vec<Span> = keyed.into_iter().map(|(_, span, _)| span).collect();
     let mut to_sign = Vec::with_capacity(method.len() + path.len() * 3 + (encoded.len() - prefix) * 5 / 4 + 16);
     to_sign.extend_from_slice(method.as_bytes());
     to_sign.push(b'&');
     encode_into(&mut to_sign, path);
     to_sign.push(b'&');
-    for (k, span) in sorted.iter().enumerate() {
+    for (k, Sorted { span, .. }) in sorted.iter().enumerate() {
         if k > 0 {
             to_sign.extend_from_slice(b"%26");
         }

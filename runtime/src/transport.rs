@@ -1,5 +1,6 @@
 //! The HTTP layer, behind a trait so tests and users can plug in their own.
 
+use std::borrow::Cow;
 #[cfg(feature = "client")]
 use std::collections::HashMap;
 use std::fmt;
@@ -17,6 +18,10 @@ const SECRET_HEADERS: &[&str] = &["x-acs-security-token"];
 /// Query parameters whose values are secrets.
 const SECRET_PARAMS: &[&str] = &["SecurityToken"];
 
+/// A header name or value: most are fixed text (`host`, `accept`, an action's name), so they
+/// are borrowed, not allocated per request.
+pub type HeaderText = Cow<'static, str>;
+
 /// A request ready to send: signed, with every header it will carry.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -25,7 +30,7 @@ pub struct HttpRequest {
     /// Absolute URL, query already encoded.
     pub url: String,
     /// Headers in send order, `host` first.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(HeaderText, HeaderText)>,
     /// Body bytes (empty for most RPC calls).
     pub body: Vec<u8>,
 }
@@ -33,7 +38,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of the first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
 
     /// The request as HTTP/1.1 text (request line, headers, blank line, body), with STS tokens
@@ -43,7 +48,7 @@ impl HttpRequest {
         let target = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
         let mut out = format!("{} {} HTTP/1.1\r\n", self.method.as_str(), redact_query(target));
         for (name, value) in &self.headers {
-            let shown = if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) { "** redacted **" } else { value };
+            let shown = if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) { "** redacted **" } else { value.as_ref() };
             out.push_str(&format!("{name}: {shown}\r\n"));
         }
         out.push_str(&format!("content-length: {}\r\n\r\n", self.body.len()));
@@ -227,7 +232,7 @@ impl Transport for ReqwestTransport {
             };
             let mut builder = client.request(method, &request.url);
             for (name, value) in &request.headers {
-                builder = builder.header(name, value);
+                builder = builder.header(name.as_ref(), value.as_ref());
             }
             let fail = |e: reqwest::Error| TransportError { kind: classify(&e), message: describe(e) };
             let response = builder.body(request.body).send().await.map_err(fail)?;

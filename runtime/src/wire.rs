@@ -5,6 +5,7 @@
 //! and [`take`] decodes it again: the client uses the first, the emulator the second, and both
 //! live here so they cannot drift apart.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -92,8 +93,11 @@ fn indexed(name: &str, n: usize) -> String {
 ///
 /// The order is the order of the operation's parameters in the spec; signing sorts them
 /// itself, so the order only matters for readability and stable test output.
+///
+/// Names are mostly the spec's wire names, fixed text, so they are borrowed rather than
+/// allocated per request; only list and object members (`InstanceIds.1`) own theirs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params(Vec<(Cow<'static, str>, String)>);
 
 impl Params {
     /// An empty parameter list.
@@ -108,49 +112,49 @@ impl Params {
     }
 
     /// Appends one pair as is.
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) {
         self.0.push((name.into(), value.into()));
     }
 
     /// Appends the pairs for one parameter value laid out in `style`.
     ///
     /// `None`/`null` values add nothing; an empty string is kept as `Name=`.
-    pub fn put(&mut self, name: &str, style: Style, value: &dyn ToJson) {
+    pub fn put(&mut self, name: &'static str, style: Style, value: &dyn ToJson) {
         self.put_value(name, style, &Value::from(value.to_json()));
     }
 
     /// A string parameter (the fast path for the commonest field).
-    pub fn put_str(&mut self, name: &str, value: &str) {
-        self.0.push((name.to_owned(), value.to_owned()));
+    pub fn put_str(&mut self, name: &'static str, value: &str) {
+        self.0.push((name.into(), value.to_owned()));
     }
 
     /// A number or boolean, in its shortest exact form (`0.165` for an `f32` 0.165, as the
     /// official SDKs send it, not the widened `0.16500000655651093`).
-    pub fn put_display(&mut self, name: &str, value: &dyn fmt::Display) {
-        self.0.push((name.to_owned(), value.to_string()));
+    pub fn put_display(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        self.0.push((name.into(), value.to_string()));
     }
 
     /// A string, number or boolean parameter, or nothing for `None`: the one call generated code
     /// makes for every scalar field, required or optional (numbers in their shortest exact form).
-    pub fn put_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
+    pub fn put_scalar<T: Scalar + ?Sized>(&mut self, name: &'static str, value: &T) {
         value.put_into(self, name);
     }
 
     /// A list of strings laid out in `style` (the fast path for ID lists).
-    pub fn put_strs(&mut self, name: &str, style: Style, values: &[String]) {
+    pub fn put_strs(&mut self, name: &'static str, style: Style, values: &[String]) {
         match style {
             Style::Json => self.push(name, serde_json::to_string(values).unwrap_or_default()),
             Style::Simple => self.push(name, values.join(",")),
             _ => {
                 for (i, value) in values.iter().enumerate() {
-                    self.0.push((indexed(name, i + 1), value.clone()));
+                    self.0.push((indexed(name, i + 1).into(), value.clone()));
                 }
             }
         }
     }
 
     /// [`Params::put`] for a value that is already JSON.
-    pub fn put_value(&mut self, name: &str, style: Style, value: &Value) {
+    pub fn put_value(&mut self, name: &'static str, style: Style, value: &Value) {
         match (style, value) {
             (_, Value::Null) => {}
             (Style::Json, Value::String(text)) => self.push(name, text.as_str()),
@@ -178,7 +182,7 @@ impl Params {
             }
             scalar => {
                 if let Some(text) = scalar_text(scalar) {
-                    self.0.push((path, text));
+                    self.0.push((path.into(), text));
                 }
             }
         }
@@ -189,14 +193,9 @@ impl Params {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
-    /// The pairs, in order.
-    pub fn as_slice(&self) -> &[(String, String)] {
-        &self.0
-    }
-
     /// Iterates over `(name, value)` pairs.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     /// Number of pairs.
@@ -211,13 +210,13 @@ impl Params {
 
     /// The pairs, by value.
     pub fn into_vec(self) -> Vec<(String, String)> {
-        self.0
+        self.0.into_iter().map(|(n, v)| (n.into_owned(), v)).collect()
     }
 }
 
 impl From<Vec<(String, String)>> for Params {
     fn from(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs)
+        Self(pairs.into_iter().map(|(n, v)| (n.into(), v)).collect())
     }
 }
 
@@ -294,17 +293,17 @@ fn pairs(raw: &str, strict: bool) -> Result<Vec<(String, String)>, String> {
 /// form (`0.165` for an `f32` 0.165, as the official SDKs send it), `None` as nothing.
 pub trait Scalar {
     /// Appends this value under `name`.
-    fn put_into(&self, params: &mut Params, name: &str);
+    fn put_into(&self, params: &mut Params, name: &'static str);
 }
 
 impl Scalar for str {
-    fn put_into(&self, params: &mut Params, name: &str) {
+    fn put_into(&self, params: &mut Params, name: &'static str) {
         params.put_str(name, self);
     }
 }
 
 impl Scalar for String {
-    fn put_into(&self, params: &mut Params, name: &str) {
+    fn put_into(&self, params: &mut Params, name: &'static str) {
         params.put_str(name, self);
     }
 }
@@ -312,7 +311,7 @@ impl Scalar for String {
 macro_rules! display_scalars {
     ($($t:ty),*) => {$(
         impl Scalar for $t {
-            fn put_into(&self, params: &mut Params, name: &str) {
+            fn put_into(&self, params: &mut Params, name: &'static str) {
                 params.put_display(name, self);
             }
         }
@@ -321,7 +320,7 @@ macro_rules! display_scalars {
 display_scalars!(i32, i64, f32, f64, bool);
 
 impl<T: Scalar> Scalar for Option<T> {
-    fn put_into(&self, params: &mut Params, name: &str) {
+    fn put_into(&self, params: &mut Params, name: &'static str) {
         if let Some(value) = self {
             value.put_into(params, name);
         }
@@ -503,8 +502,8 @@ mod tests {
             p.put_strs("L", style, &ids);
             let mut generic = Params::new();
             generic.put("L", style, &ids);
-            let fast: Vec<_> = p.as_slice().to_vec();
-            assert_eq!(fast, generic.as_slice().to_vec(), "{style:?}");
+            let fast = p.clone().into_vec();
+            assert_eq!(fast, generic.into_vec(), "{style:?}");
             p = Params::new();
         }
     }

@@ -165,8 +165,8 @@ fn check_v3(vector: &Value) -> Result<Vec<String>> {
     let computed = sign::sign_v3(&V3Input {
         method: str_field(inputs, "method")?,
         canonical_uri: str_field(inputs, "canonical_uri")?,
-        query: &query,
-        headers: &headers,
+        query: &sign::borrow_pairs(&query),
+        headers: &sign::borrow_pairs(&headers),
         signed_headers: &signed,
         body: body.as_bytes(),
         access_key_id: str_field(inputs, "access_key_id")?,

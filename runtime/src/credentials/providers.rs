@@ -143,7 +143,8 @@ impl RoleSession {
         query: &[(String, String)],
         form: &[(String, String)],
     ) -> Result<Credentials, CredentialsError> {
-        let mut headers = vec![("user-agent".to_owned(), self.http.user_agent.clone())];
+        let mut headers: Vec<(crate::transport::HeaderText, crate::transport::HeaderText)> =
+            vec![("user-agent".into(), self.http.user_agent.clone().into())];
         let body = if form.is_empty() {
             Vec::new()
         } else {
@@ -406,8 +407,9 @@ impl EcsRamRole {
     const PROVIDER: &'static str = "ecs_ram_role";
 
     async fn send(&self, method: HttpMethod, path: &str, headers: Vec<(String, String)>) -> Result<crate::HttpResponse, CredentialsError> {
-        let mut all = vec![("user-agent".to_owned(), self.http.user_agent.clone())];
-        all.extend(headers);
+        let mut all: Vec<(crate::transport::HeaderText, crate::transport::HeaderText)> =
+            vec![("user-agent".into(), self.http.user_agent.clone().into())];
+        all.extend(headers.into_iter().map(|(n, v)| (n.into(), v.into())));
         let request = HttpRequest { method, url: format!("{}{path}", self.endpoint), headers: all, body: Vec::new() };
         self.http.send(Self::PROVIDER, true, request, METADATA_TIMEOUTS).await
     }
@@ -518,7 +520,7 @@ impl CredentialsUri {
         let request = HttpRequest {
             method: HttpMethod::Get,
             url: self.uri.clone(),
-            headers: vec![("user-agent".into(), self.http.user_agent.clone())],
+            headers: vec![("user-agent".into(), self.http.user_agent.clone().into())],
             body: Vec::new(),
         };
         let response = self.http.send(PROVIDER, false, request, STS_TIMEOUTS).await?;
