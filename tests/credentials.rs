@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use acs_runtime::credentials::{Chain, Environment, HttpContext, ProvideCredentials, RamRoleArn, StsEndpoint};
-use acs_runtime::transport::{BoxFuture, ReqwestTransport, TransportError};
+use acs_runtime::transport::{BoxFuture, HttpTransport, TransportError};
 use acs_runtime::{Credentials, HttpRequest, HttpResponse, Timeouts, Transport};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -129,7 +129,7 @@ impl Replay {
 /// (as the proxies of the recording did).
 struct Redirect {
     to: String,
-    inner: ReqwestTransport,
+    inner: HttpTransport,
 }
 
 impl Transport for Redirect {
@@ -146,7 +146,7 @@ impl Transport for Redirect {
 /// Transport to `replay`, the capture clock (`T0 + offset`, adjustable) and nonce.
 fn http_to(replay: &Replay, offset: Arc<Mutex<u64>>) -> HttpContext {
     HttpContext::default()
-        .with_transport(Arc::new(Redirect { to: replay.url.clone(), inner: ReqwestTransport::new() }))
+        .with_transport(Arc::new(Redirect { to: replay.url.clone(), inner: HttpTransport::new() }))
         .with_clock(Arc::new(move || SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + *offset.lock().unwrap())))
         .with_nonce_source(Arc::new(|| NONCE.to_owned()))
 }

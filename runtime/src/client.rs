@@ -17,7 +17,7 @@ use crate::error::{snippet, Error, TransportErrorKind};
 use crate::service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 use crate::service_error::ServiceError;
 use crate::sign::{self, V3Input};
-use crate::transport::{HeaderText, HttpRequest, HttpResponse, ReqwestTransport, Transport};
+use crate::transport::{HeaderText, HttpRequest, HttpResponse, HttpTransport, Transport};
 use crate::wire::{self, Params};
 
 /// A client for one product version.
@@ -86,7 +86,7 @@ impl Client {
     pub fn new(service: &'static ServiceInfo, config: Config) -> Result<Self, Error> {
         let credentials = config.shared_provider()?;
         let transport =
-            config.transport.clone().unwrap_or_else(|| Arc::new(ReqwestTransport::new().max_response_bytes(config.max_response_bytes)));
+            config.transport.clone().unwrap_or_else(|| Arc::new(HttpTransport::new().max_response_bytes(config.max_response_bytes)));
         Ok(Self { service, credentials, config, transport })
     }
 

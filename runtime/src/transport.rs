@@ -133,28 +133,38 @@ pub trait Transport: Send + Sync {
     fn send(&self, request: HttpRequest, timeouts: Timeouts) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
 }
 
-/// The default transport: reqwest over rustls (no OpenSSL). One pooled client per distinct pair
-/// of timeouts, so per-call timeouts are real connect and read limits.
+/// The default transport: HTTP/1.1 by hyper, TLS by rustls (Mozilla's roots, no OpenSSL),
+/// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as curl reads them. One pool
+/// of kept-alive connections per distinct pair of timeouts, so per-call timeouts are real
+/// connect and read limits.
+///
+/// It is a thin layer on hyper's pooled client: a URL is parsed once (no IDNA: endpoints are
+/// ASCII host names), header names and values are checked, never copied when they are fixed
+/// text, and no redirect or retry layer runs (the client decides about retries itself).
 #[cfg(feature = "client")]
-pub struct ReqwestTransport {
-    clients: Mutex<HashMap<Timeouts, reqwest::Client>>,
+pub struct HttpTransport {
+    clients: Mutex<HashMap<Timeouts, http_client::Pool>>,
     max_response_bytes: usize,
-    no_proxy: bool,
+    proxies: Option<std::sync::Arc<http_client::Matcher>>,
 }
 
 /// The largest response body the default transport reads: 64 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
 
 #[cfg(feature = "client")]
-impl Default for ReqwestTransport {
+impl Default for HttpTransport {
     fn default() -> Self {
-        Self { clients: Mutex::default(), max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES, no_proxy: false }
+        Self {
+            clients: Mutex::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            proxies: Some(std::sync::Arc::new(http_client::Matcher::from_env())),
+        }
     }
 }
 
 #[cfg(feature = "client")]
-impl ReqwestTransport {
-    /// A transport with no connections yet.
+impl HttpTransport {
+    /// A transport with no connections yet, with the environment's proxies.
     pub fn new() -> Self {
         Self::default()
     }
@@ -168,99 +178,272 @@ impl ReqwestTransport {
     /// Ignores `HTTP_PROXY`/`HTTPS_PROXY` (for the instance metadata service, which only the
     /// instance itself can reach).
     pub fn without_proxy(mut self) -> Self {
-        self.no_proxy = true;
+        self.proxies = None;
         self
     }
 
-    fn client(&self, timeouts: Timeouts) -> Result<reqwest::Client, TransportError> {
+    /// Sends every request through the HTTP proxy at `proxy` (`http://[user:password@]host:port`;
+    /// HTTPS goes through a `CONNECT` tunnel), except to hosts `no_proxy` names (the `NO_PROXY`
+    /// syntax: comma-separated hosts, domains, IP addresses or networks, `*` for all). Without
+    /// this, the environment's proxies apply.
+    pub fn with_proxy(mut self, proxy: &str, no_proxy: &str) -> Result<Self, TransportError> {
+        let invalid = |problem: &str| TransportError { kind: TransportErrorKind::Connect, message: format!("proxy {problem}") };
+        let uri: http::Uri = proxy.parse().map_err(|_| invalid("is not a URL such as http://host:port"))?;
+        if uri.scheme_str() != Some("http") || uri.host().is_none() {
+            return Err(invalid("must be an http:// URL with a host (HTTPS is tunnelled through it with CONNECT)"));
+        }
+        self.proxies = Some(std::sync::Arc::new(http_client::Matcher::builder().all(proxy.to_owned()).no(no_proxy.to_owned()).build()));
+        Ok(self)
+    }
+
+    fn pool(&self, timeouts: Timeouts) -> http_client::Pool {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(&timeouts) {
-            return Ok(c.clone());
-        }
-        let mut builder = reqwest::Client::builder();
-        if self.no_proxy {
-            builder = builder.no_proxy();
-        }
-        let client = builder
-            .connect_timeout(timeouts.connect)
-            .read_timeout(timeouts.read)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| TransportError { kind: TransportErrorKind::Connect, message: format!("cannot build the HTTP client: {e}") })?;
-        clients.insert(timeouts, client.clone());
-        Ok(client)
+        clients.entry(timeouts).or_insert_with(|| http_client::pool(timeouts.connect, self.proxies.clone())).clone()
     }
 }
 
 #[cfg(feature = "client")]
-fn classify(e: &reqwest::Error) -> TransportErrorKind {
-    if e.is_connect() {
-        TransportErrorKind::Connect
-    } else if e.is_timeout() {
-        TransportErrorKind::Timeout
-    } else {
-        TransportErrorKind::Io
-    }
-}
-
-/// The error and its causes, without the URL: an RPC URL carries `SecurityToken`, which must
-/// never reach an error message or a log.
-#[cfg(feature = "client")]
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
-}
-
-#[cfg(feature = "client")]
-impl Transport for ReqwestTransport {
+impl Transport for HttpTransport {
     fn send(&self, request: HttpRequest, timeouts: Timeouts) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let client = self.client(timeouts)?;
-            let method = match request.method {
-                HttpMethod::Get => reqwest::Method::GET,
-                HttpMethod::Post => reqwest::Method::POST,
-                HttpMethod::Put => reqwest::Method::PUT,
-                HttpMethod::Delete => reqwest::Method::DELETE,
-                HttpMethod::Patch => reqwest::Method::PATCH,
-            };
-            let mut builder = client.request(method, &request.url);
-            for (name, value) in &request.headers {
-                builder = builder.header(name.as_ref(), value.as_ref());
+            let pool = self.pool(timeouts);
+            let request = http_client::build(request, self.proxies.as_deref())?;
+            http_client::exchange(&pool, request, timeouts, self.max_response_bytes).await
+        })
+    }
+}
+
+/// The default transport's parts over hyper: the connector (direct, tunnelled or proxied TCP,
+/// then TLS), request building and the exchange with its limits.
+#[cfg(feature = "client")]
+mod http_client {
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::rt::{Read, ReadBufCursor, Write};
+    use hyper_util::client::legacy::connect::proxy::Tunnel;
+    use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    pub(super) use hyper_util::client::proxy::matcher::Matcher;
+
+    use super::{BoxFuture, HttpRequest, HttpResponse, Timeouts, TransportError};
+    use crate::error::TransportErrorKind;
+    use crate::service::HttpMethod;
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+    /// A pooled client; cloning shares the pool.
+    pub(super) type Pool = hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<Connector>, Full<Bytes>>;
+
+    /// A pool whose connections are made within `connect`, through `proxies` when they match.
+    pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>) -> Pool {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(connect));
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions")
+            .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
+            .with_no_client_auth();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(Connector { http, proxies });
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https)
+    }
+
+    /// Makes the TCP connection of a request: to the host itself, through a `CONNECT` tunnel
+    /// (HTTPS through a proxy), or to the proxy (plain HTTP through a proxy, which then gets the
+    /// absolute URL).
+    #[derive(Clone)]
+    pub(super) struct Connector {
+        http: HttpConnector,
+        proxies: Option<Arc<Matcher>>,
+    }
+
+    impl tower_service::Service<http::Uri> for Connector {
+        type Response = Stream;
+        type Error = BoxError;
+        type Future = BoxFuture<'static, Result<Stream, BoxError>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, dst: http::Uri) -> Self::Future {
+            let mut http = self.http.clone();
+            let proxy = self.proxies.as_ref().and_then(|m| m.intercept(&dst));
+            Box::pin(async move {
+                let Some(proxy) = proxy else {
+                    return Ok(Stream { io: http.call(dst).await?, proxied: false });
+                };
+                if proxy.uri().scheme_str() != Some("http") {
+                    return Err("only http:// proxies are supported (HTTPS is tunnelled through them)".into());
+                }
+                if dst.scheme_str() == Some("https") {
+                    let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
+                    if let Some(auth) = proxy.basic_auth() {
+                        tunnel = tunnel.with_auth(auth.clone());
+                    }
+                    Ok(Stream { io: tunnel.call(dst).await?, proxied: false })
+                } else {
+                    Ok(Stream { io: http.call(proxy.uri().clone()).await?, proxied: true })
+                }
+            })
+        }
+    }
+
+    /// A TCP connection, marked when it goes to a proxy that expects absolute URLs.
+    pub(super) struct Stream {
+        io: TokioIo<tokio::net::TcpStream>,
+        proxied: bool,
+    }
+
+    impl Connection for Stream {
+        fn connected(&self) -> Connected {
+            self.io.connected().proxy(self.proxied)
+        }
+    }
+
+    impl Read for Stream {
+        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.io).poll_read(cx, buf)
+        }
+    }
+
+    impl Write for Stream {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.io).poll_write(cx, buf)
+        }
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.io).poll_flush(cx)
+        }
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.io).poll_shutdown(cx)
+        }
+        fn is_write_vectored(&self) -> bool {
+            self.io.is_write_vectored()
+        }
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        }
+    }
+
+    fn invalid(message: String) -> TransportError {
+        TransportError { kind: TransportErrorKind::Connect, message }
+    }
+
+    /// The hyper request for `request`. A URL or header that HTTP cannot carry is refused
+    /// before any I/O (named, value not shown: it may be a secret).
+    pub(super) fn build(request: HttpRequest, proxies: Option<&Matcher>) -> Result<http::Request<Full<Bytes>>, TransportError> {
+        let method = match request.method {
+            HttpMethod::Get => http::Method::GET,
+            HttpMethod::Post => http::Method::POST,
+            HttpMethod::Put => http::Method::PUT,
+            HttpMethod::Delete => http::Method::DELETE,
+            HttpMethod::Patch => http::Method::PATCH,
+        };
+        let uri = http::Uri::try_from(request.url).map_err(|_| invalid("the request URL is not a valid URL".into()))?;
+        let proxy_auth = match proxies {
+            // Plain HTTP through a proxy carries the proxy's credentials itself (a tunnel sends
+            // them in its CONNECT).
+            Some(m) if uri.scheme_str() == Some("http") => m.intercept(&uri).and_then(|p| p.basic_auth().cloned()),
+            _ => None,
+        };
+        let mut headers = http::HeaderMap::with_capacity(request.headers.len() + 1);
+        for (name, value) in request.headers {
+            let header_name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("the header name {:?} is not valid in HTTP", crate::credentials::printable(&name, 64))))?;
+            let header_value = match value {
+                std::borrow::Cow::Borrowed(text) => http::HeaderValue::from_maybe_shared(Bytes::from_static(text.as_bytes())).ok(),
+                std::borrow::Cow::Owned(text) => http::HeaderValue::try_from(text).ok(),
             }
-            let fail = |e: reqwest::Error| TransportError { kind: classify(&e), message: describe(e) };
-            let response = builder.body(request.body).send().await.map_err(fail)?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
-            // Read in chunks, so an endless or oversized body stops at the limit.
-            let limit = self.max_response_bytes;
-            let too_large = || TransportError {
-                kind: TransportErrorKind::TooLarge,
-                message: format!("the response body is larger than the limit of {limit} bytes"),
-            };
-            if response.content_length().is_some_and(|n| n > limit as u64) {
-                return Err(too_large());
+            .ok_or_else(|| invalid(format!("the value of header {name} is not valid in HTTP (a line break or control character)")))?;
+            headers.append(header_name, header_value);
+        }
+        if let Some(auth) = proxy_auth {
+            headers.insert(http::header::PROXY_AUTHORIZATION, auth);
+        }
+        let mut out = http::Request::new(Full::new(Bytes::from(request.body)));
+        *out.method_mut() = method;
+        *out.uri_mut() = uri;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    fn failed(kind: TransportErrorKind, e: &dyn std::error::Error) -> TransportError {
+        // The error and its causes; none of them carries the URL (an RPC URL holds the STS token).
+        let mut message = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        TransportError { kind, message }
+    }
+
+    fn timed_out(what: &str, limit: Duration) -> TransportError {
+        TransportError { kind: TransportErrorKind::Timeout, message: format!("no {what} within the read timeout of {limit:?}") }
+    }
+
+    /// Sends `request` and reads the whole answer: the head within the read timeout of sending
+    /// (a new connection's connect included, as reqwest counts it, and limited by the connect
+    /// timeout itself), each piece of the body within the read timeout, the body no larger than
+    /// `limit` bytes.
+    pub(super) async fn exchange(
+        pool: &Pool,
+        request: http::Request<Full<Bytes>>,
+        timeouts: Timeouts,
+        limit: usize,
+    ) -> Result<HttpResponse, TransportError> {
+        let head = match tokio::time::timeout(timeouts.read, pool.request(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => {
+                let kind = if e.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Io };
+                return Err(failed(kind, &e));
             }
-            let mut response = response;
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(fail)? {
-                if body.len() + chunk.len() > limit {
+            Err(_) => return Err(timed_out("response", timeouts.read)),
+        };
+        let status = head.status().as_u16();
+        let headers =
+            head.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+        let too_large = || TransportError {
+            kind: TransportErrorKind::TooLarge,
+            message: format!("the response body is larger than the limit of {limit} bytes"),
+        };
+        let declared = head.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        let mut incoming = head.into_body();
+        loop {
+            let frame = match tokio::time::timeout(timeouts.read, incoming.frame()).await {
+                Ok(Some(Ok(frame))) => frame,
+                Ok(Some(Err(e))) => return Err(failed(TransportErrorKind::Io, &e)),
+                Ok(None) => break,
+                Err(_) => return Err(timed_out("body", timeouts.read)),
+            };
+            if let Ok(data) = frame.into_data() {
+                if body.len() + data.len() > limit {
                     return Err(too_large());
                 }
-                body.extend_from_slice(&chunk);
+                body.extend_from_slice(&data);
             }
-            Ok(HttpResponse { status, headers, body })
-        })
+        }
+        Ok(HttpResponse { status, headers, body })
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{printable, Credentials, CredentialsError};
 use crate::config::{Clock, NonceSource};
-use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Timeouts, Transport};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport, Timeouts, Transport};
 
 /// The largest answer a credentials source may give: 1 MiB.
 const MAX_ANSWER_BYTES: usize = 1 << 20;
@@ -31,12 +31,12 @@ impl std::fmt::Debug for HttpContext {
 }
 
 impl Default for HttpContext {
-    /// reqwest over rustls (proxies from the environment, except for the metadata service), the
+    /// hyper over rustls (proxies from the environment, except for the metadata service), the
     /// system clock, random nonces.
     fn default() -> Self {
         Self {
-            transport: Arc::new(ReqwestTransport::new().max_response_bytes(MAX_ANSWER_BYTES)),
-            metadata_transport: Arc::new(ReqwestTransport::new().max_response_bytes(MAX_ANSWER_BYTES).without_proxy()),
+            transport: Arc::new(HttpTransport::new().max_response_bytes(MAX_ANSWER_BYTES)),
+            metadata_transport: Arc::new(HttpTransport::new().max_response_bytes(MAX_ANSWER_BYTES).without_proxy()),
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(crate::sign::new_nonce),
             user_agent: format!("acs-rust/{}", env!("CARGO_PKG_VERSION")),

@@ -53,12 +53,12 @@ impl StsEndpoint {
     pub fn custom(endpoint: &str) -> Result<Self, CredentialsError> {
         let with_scheme = if endpoint.contains("://") { endpoint.to_owned() } else { format!("https://{endpoint}") };
         let bad = |why: &str| invalid(format!("STS endpoint {:?} {why}", super::printable(endpoint, 200)));
-        let url = reqwest::Url::parse(&with_scheme).map_err(|e| bad(&format!("is not a host or URL: {e}")))?;
-        if url.path() != "/" || url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
+        let url = Url::parse(&with_scheme).map_err(|e| bad(&format!("is not a host or URL: {e}")))?;
+        if !matches!(url.path(), "" | "/") || url.query().is_some() || url.has_user() {
             return Err(bad("must be a host, host:port or scheme://host:port, without path, query or user"));
         }
-        let host = url.host_str().ok_or_else(|| bad("has no host"))?;
-        match url.scheme() {
+        let host = url.host().ok_or_else(|| bad("has no host"))?;
+        match url.scheme_str().unwrap_or_default() {
             "https" => {}
             "http" if crate::endpoint::is_loopback_host(host) => {}
             "http" => return Err(bad("uses plain http to a host that is not loopback")),
@@ -389,9 +389,14 @@ impl EcsRamRole {
 
     /// Another metadata service (a test double): `http://host:port`.
     pub fn endpoint(mut self, endpoint: &str) -> Result<Self, CredentialsError> {
-        let url = reqwest::Url::parse(endpoint)
+        let url = Url::parse(endpoint)
             .map_err(|e| invalid(format!("ECS metadata endpoint {:?} is not a URL: {e}", super::printable(endpoint, 200))))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/" {
+        if !matches!(url.scheme_str(), Some("http" | "https"))
+            || url.host().is_none()
+            || !matches!(url.path(), "" | "/")
+            || url.query().is_some()
+            || url.has_user()
+        {
             return Err(invalid(format!("ECS metadata endpoint {:?} must be http(s)://host[:port]", super::printable(endpoint, 200))));
         }
         self.endpoint = endpoint.trim_end_matches('/').to_owned();
@@ -501,9 +506,8 @@ impl CredentialsUri {
     /// `uri` is `http(s)://host[:port]/path?query`, or without a scheme for `http`.
     pub fn new(uri: &str) -> Result<Self, CredentialsError> {
         let uri = if uri.contains("://") { uri.to_owned() } else { format!("http://{uri}") };
-        let url = reqwest::Url::parse(&uri)
-            .map_err(|e| invalid(format!("credentials URI {:?} is not a URL: {e}", super::printable(&uri, 200))))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        let url = Url::parse(&uri).map_err(|e| invalid(format!("credentials URI {:?} is not a URL: {e}", super::printable(&uri, 200))))?;
+        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() || url.has_user() {
             return Err(invalid(format!("credentials URI {:?} must be http(s)://host…", super::printable(&uri, 200))));
         }
         Ok(Self { uri, http: HttpContext::default() })
@@ -535,6 +539,41 @@ impl CredentialsUri {
 impl ProvideCredentials for CredentialsUri {
     fn provide(&self) -> ProvideFuture<'_> {
         Box::pin(self.fetch())
+    }
+}
+
+/// An absolute `http(s)://` URL as the providers check it: the `http` crate's parser (which
+/// the transport uses too), so what passes here is what the transport can send.
+struct Url(http::Uri);
+
+impl Url {
+    fn parse(text: &str) -> Result<Self, String> {
+        let uri: http::Uri = text.parse().map_err(|e: http::uri::InvalidUri| e.to_string())?;
+        if uri.scheme().is_none() || uri.authority().is_none() {
+            return Err("not an absolute URL".into());
+        }
+        Ok(Self(uri))
+    }
+
+    fn scheme_str(&self) -> Option<&str> {
+        self.0.scheme_str()
+    }
+
+    fn host(&self) -> Option<&str> {
+        self.0.host().filter(|h| !h.is_empty())
+    }
+
+    fn path(&self) -> &str {
+        self.0.path()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.0.query()
+    }
+
+    /// `user[:password]@` before the host.
+    fn has_user(&self) -> bool {
+        self.0.authority().is_some_and(|a| a.as_str().contains('@'))
     }
 }
 

@@ -1,0 +1,200 @@
+//! The default transport through an HTTP proxy: plain HTTP goes to the proxy in absolute form
+//! with the proxy's credentials, HTTPS through a `CONNECT` tunnel, `NO_PROXY` hosts directly,
+//! and the environment's `HTTP_PROXY`/`NO_PROXY` are read as curl reads them; `https://` is TLS.
+
+use std::sync::{Arc, Mutex};
+
+use acs_runtime::transport::HttpTransport;
+use acs_runtime::{Error, RetryPolicy, TransportErrorKind};
+use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
+use acs_swas_open::{Client, Config, Credentials};
+use acs_tests::server::{Server, SUCCESS};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A forward proxy double: records the head of every request it receives; answers `CONNECT`
+/// with `connect_answer` and closes, anything else as the origin would (the success body).
+struct Proxy {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Proxy {
+    async fn start(connect_answer: &'static str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    loop {
+                        let Some(end) = read_head(&mut conn, &mut buffer).await else { return };
+                        let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
+                        record.lock().unwrap().push(head.clone());
+                        if head.starts_with("CONNECT ") {
+                            let _ = conn.write_all(connect_answer.as_bytes()).await;
+                            return;
+                        }
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap())
+                            })
+                            .unwrap_or(0);
+                        while buffer.len() < end + length {
+                            let mut chunk = [0u8; 4096];
+                            match conn.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buffer.drain(..end + length);
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{SUCCESS}",
+                            SUCCESS.len()
+                        );
+                        if conn.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { url, seen, task }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Reads until the end of a request head; its length (with the blank line), or `None` at EOF.
+async fn read_head(conn: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
+    loop {
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            return Some(i + 4);
+        }
+        let mut chunk = [0u8; 4096];
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+fn client(endpoint: &str, transport: HttpTransport) -> Client {
+    let config = Config::new()
+        .endpoint(endpoint)
+        .credentials(Credentials::new("testid", "testsecret"))
+        .retry(RetryPolicy::none())
+        .transport(Arc::new(transport));
+    Client::new(config).unwrap()
+}
+
+/// A loopback port nothing listens on: reaching it directly would fail.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn plain_http_goes_to_the_proxy_in_absolute_form_with_its_credentials() {
+    let proxy = Proxy::start("").await;
+    let origin = format!("http://127.0.0.1:{}", closed_port());
+    let with_user = proxy.url.replace("http://", "http://user:pa%20ss@");
+    let client = client(&origin, HttpTransport::new().with_proxy(&with_user, "").unwrap());
+    let response = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    assert_eq!(response.request_id.as_deref(), Some("30637AD6-D977-4833-A54C-CC89483E****"));
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].starts_with(&format!("POST {origin}/?")), "{}", seen[0]);
+    // `user:pa ss`, Basic.
+    assert!(seen[0].to_ascii_lowercase().contains("proxy-authorization: basic dxnlcjpwysbzcw=="), "{}", seen[0]);
+}
+
+#[tokio::test]
+async fn https_goes_through_a_connect_tunnel_and_a_refusal_is_a_connect_error() {
+    let proxy = Proxy::start("HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n").await;
+    let with_user = proxy.url.replace("http://", "http://user:secret@");
+    let client = client("https://swas.cn-hangzhou.aliyuncs.com", HttpTransport::new().with_proxy(&with_user, "").unwrap());
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Connect, attempts: 1, .. }), "{err:?}");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].starts_with("CONNECT swas.cn-hangzhou.aliyuncs.com:443 HTTP/1.1\r\n"), "{}", seen[0]);
+    assert!(seen[0].to_ascii_lowercase().contains("proxy-authorization: basic dxnlcjpzzwnyzxq="), "{}", seen[0]);
+    assert!(!err.to_string().contains("secret"), "{err}");
+}
+
+#[tokio::test]
+async fn no_proxy_hosts_are_reached_directly() {
+    let proxy = Proxy::start("").await;
+    let server = Server::start(vec![]).await;
+    let client = client(&server.url, HttpTransport::new().with_proxy(&proxy.url, "localhost,127.0.0.1").unwrap());
+    client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    assert_eq!(server.seen().len(), 1);
+    assert!(proxy.seen().is_empty());
+}
+
+#[test]
+fn a_proxy_that_is_not_an_http_url_is_refused() {
+    for bad in ["socks5://127.0.0.1:1080", "not a url", "https://proxy:443", "http://"] {
+        let err = HttpTransport::new().with_proxy(bad, "").err().unwrap_or_else(|| panic!("{bad} accepted"));
+        assert!(err.message.starts_with("proxy "), "{bad}: {}", err.message);
+    }
+}
+
+#[tokio::test]
+async fn the_environment_proxy_and_no_proxy_apply() {
+    let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
+        panic!("could not build the swas-open binary");
+    };
+    let proxy = Proxy::start("").await;
+    let server = Server::start(vec![]).await;
+    let run = |endpoint: String, no_proxy: &'static str| {
+        let (binary, proxy) = (binary.clone(), proxy.url.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(binary)
+                .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
+                .args(["--endpoint", &endpoint])
+                .env("HTTP_PROXY", proxy)
+                .env("NO_PROXY", no_proxy)
+                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+                .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+                .output()
+                .unwrap()
+        })
+    };
+    // Through the proxy: the origin itself is closed.
+    let origin = format!("http://127.0.0.1:{}", closed_port());
+    let out = run(origin.clone(), "").await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(proxy.seen().iter().any(|head| head.starts_with(&format!("POST {origin}/?"))), "{:?}", proxy.seen());
+    // Directly, when NO_PROXY names the host.
+    let before = proxy.seen().len();
+    let out = run(server.url.clone(), "127.0.0.1").await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(server.seen().len(), 1);
+    assert_eq!(proxy.seen().len(), before);
+}
+
+#[tokio::test]
+async fn https_endpoints_speak_tls_and_a_failed_handshake_is_a_connect_error() {
+    // A plain-HTTP server behind an https:// endpoint: the TLS handshake fails, nothing is sent
+    // in clear text.
+    let server = Server::start(vec![]).await;
+    let endpoint = server.url.replace("http://", "https://");
+    let client = client(&endpoint, HttpTransport::new().without_proxy());
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Connect, .. }), "{err:?}");
+    assert!(server.seen().is_empty());
+}
