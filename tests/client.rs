@@ -546,7 +546,7 @@ impl acs_runtime::Operation for ListThings {
     const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
     type Response = ListThingsResponse;
 
-    fn to_params(&self) -> acs_runtime::Params {
+    fn to_params(&self) -> acs_runtime::Params<'_> {
         let mut params = acs_runtime::Params::new();
         params.put_str("RegionId", "cn-hangzhou");
         params.put("NextToken", acs_runtime::Style::Plain, &self.next_token);

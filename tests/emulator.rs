@@ -202,7 +202,7 @@ macro_rules! raw_operation {
             const HTTPS_ONLY: bool = false;
             const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
             type Response = Value;
-            fn to_params(&self) -> Params {
+            fn to_params(&self) -> Params<'_> {
                 let mut p = Params::new();
                 $(p.put_str($param, $value);)*
                 p
@@ -582,11 +582,11 @@ impl Operation for DeleteTree {
     const IDEMPOTENCY_TOKEN: Option<&'static str> = None;
     type Response = Value;
 
-    fn to_params(&self) -> Params {
+    fn to_params(&self) -> Params<'_> {
         Params::new()
     }
 
-    fn to_header_params(&self) -> Params {
+    fn to_header_params(&self) -> Params<'_> {
         let mut params = Params::new();
         params.put("x-acs-tenant", Style::Plain, &self.tenant);
         params
@@ -643,11 +643,11 @@ impl Operation for ModifyCluster {
     const PATH: &'static str = "/api/v2/clusters/{ClusterId}";
     type Response = Value;
 
-    fn to_params(&self) -> Params {
+    fn to_params(&self) -> Params<'_> {
         Params::new()
     }
 
-    fn to_path_params(&self) -> Params {
+    fn to_path_params(&self) -> Params<'_> {
         let mut params = Params::new();
         params.put("ClusterId", Style::Plain, &self.cluster_id);
         params

@@ -40,11 +40,12 @@ impl std::fmt::Debug for Client {
 }
 
 /// A request's parameters, by where they travel.
-struct Wire {
-    query: Params,
-    body: Params,
-    headers: Params,
-    path: Params,
+/// Parameters borrow the request's strings: the request outlives them within the call.
+struct Wire<'r> {
+    query: Params<'r>,
+    body: Params<'r>,
+    headers: Params<'r>,
+    path: Params<'r>,
     json: Option<serde_json::Value>,
 }
 
@@ -52,18 +53,18 @@ struct Wire {
 struct Call<'a> {
     action: &'static str,
     method: HttpMethod,
-    query: &'a Params,
-    body: &'a Params,
-    headers: &'a Params,
+    query: &'a Params<'a>,
+    body: &'a Params<'a>,
+    headers: &'a Params<'a>,
     path: &'static str,
-    path_params: &'a Params,
+    path_params: &'a Params<'a>,
     json_body: Option<&'a serde_json::Value>,
     idempotent: bool,
     https_only: bool,
 }
 
 impl<'a> Call<'a> {
-    fn of<O: Operation>(wire: &'a Wire) -> Self {
+    fn of<O: Operation>(wire: &'a Wire<'a>) -> Self {
         Self {
             action: O::ACTION,
             method: O::METHOD,
@@ -95,8 +96,8 @@ impl Client {
         &self.credentials
     }
 
-    /// Validates (unless disabled), fills an unset idempotency token, and returns the parameters.
-    fn prepare_params<O: Operation>(&self, request: &mut O) -> Result<Wire, Error> {
+    /// Validates (unless disabled) and fills an unset idempotency token.
+    fn prepare<O: Operation>(&self, request: &mut O) -> Result<(), Error> {
         if self.config.validate {
             request.validate()?;
         }
@@ -105,13 +106,18 @@ impl Client {
             // the service applies the change at most once.
             request.set_idempotency_token(sign::new_uuid());
         }
-        Ok(Wire {
+        Ok(())
+    }
+
+    /// The parameters of a prepared request, borrowing its strings.
+    fn wire<O: Operation>(request: &O) -> Wire<'_> {
+        Wire {
             query: request.to_params(),
             body: request.to_body_params(),
             headers: request.to_header_params(),
             path: request.to_path_params(),
             json: request.to_json_body(),
-        })
+        }
     }
 
     /// Calls the operation and decodes its response.
@@ -129,7 +135,8 @@ impl Client {
     /// Calls the operation; returns the decoded response and the body as received (which keeps
     /// fields the spec does not describe).
     pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
-        let wire = self.prepare_params(&mut request)?;
+        self.prepare(&mut request)?;
+        let wire = Self::wire(&request);
         let call = Call::of::<O>(&wire);
         let response = self.execute(&call, options).await?;
         match O::decode_response(&response.body) {
@@ -142,7 +149,8 @@ impl Client {
 
     /// The signed request the first attempt would send, without sending it (`--dry-run`).
     pub async fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
-        let wire = self.prepare_params(&mut request)?;
+        self.prepare(&mut request)?;
+        let wire = Self::wire(&request);
         let call = Call::of::<O>(&wire);
         let endpoint = self.endpoint(&call)?;
         let credentials = self.credentials.provide().await?;
@@ -347,7 +355,8 @@ impl Client {
                 let body_params: Vec<(&str, &str)> = call.body.iter().collect();
                 // In the official SDK's order (vector rpc-05), byte for byte; one buffer, which
                 // becomes the URL.
-                let mut url = url_prefix(endpoint, "/", true);
+                // `sign_rpc_url` sizes the buffer for the query itself.
+                let mut url = url_prefix(endpoint, "/", true, 0);
                 sign::sign_rpc_url(&mut url, call.method.as_str(), "/", &params, &body_params, c.access_key_secret().expose());
                 let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(6 + call.headers.len());
                 headers.extend([
@@ -397,14 +406,14 @@ impl Client {
 }
 
 fn url(endpoint: &ResolvedEndpoint, path: &str, query: &str) -> String {
-    let mut url = url_prefix(endpoint, path, !query.is_empty());
+    let mut url = url_prefix(endpoint, path, !query.is_empty(), query.len());
     url.push_str(query);
     url
 }
 
-/// `scheme://host/path`, and `?` when a query follows, with room for a query.
-fn url_prefix(endpoint: &ResolvedEndpoint, path: &str, query: bool) -> String {
-    let mut url = String::with_capacity(endpoint.scheme.len() + 3 + endpoint.host.len() + path.len() + 512);
+/// `scheme://host/path`, and `?` when a query follows, with room for `room` more bytes.
+fn url_prefix(endpoint: &ResolvedEndpoint, path: &str, query: bool, room: usize) -> String {
+    let mut url = String::with_capacity(endpoint.scheme.len() + 4 + endpoint.host.len() + path.len() + room);
     url.push_str(endpoint.scheme);
     url.push_str("://");
     url.push_str(&endpoint.host);

@@ -142,22 +142,22 @@ pub trait Operation: Validate + Sized {
     ///
     /// This is the documented opt-out for callers who know the service accepts a value the
     /// spec forbids (a limit relaxed after the spec was written). Prefer [`Operation::encode`].
-    fn to_params(&self) -> Params;
+    fn to_params(&self) -> Params<'_>;
 
     /// The form-body parameters (`in: formData`), without validation; empty for most operations.
-    fn to_body_params(&self) -> Params {
+    fn to_body_params(&self) -> Params<'_> {
         Params::new()
     }
 
     /// The header parameters (`in: header`), without validation; sent as request headers under
     /// their wire names. Empty for most operations.
-    fn to_header_params(&self) -> Params {
+    fn to_header_params(&self) -> Params<'_> {
         Params::new()
     }
 
     /// The path parameters (`in: path`, ROA), unencoded; each replaces its `{Name}` in
     /// [`Operation::PATH`].
-    fn to_path_params(&self) -> Params {
+    fn to_path_params(&self) -> Params<'_> {
         Params::new()
     }
 
@@ -173,7 +173,7 @@ pub trait Operation: Validate + Sized {
     }
 
     /// Validates, then returns the query parameters.
-    fn encode(&self) -> Result<Params, ValidationError> {
+    fn encode(&self) -> Result<Params<'_>, ValidationError> {
         self.validate()?;
         Ok(self.to_params())
     }

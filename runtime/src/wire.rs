@@ -94,12 +94,13 @@ fn indexed(name: &str, n: usize) -> String {
 /// The order is the order of the operation's parameters in the spec; signing sorts them
 /// itself, so the order only matters for readability and stable test output.
 ///
-/// Names are mostly the spec's wire names, fixed text, so they are borrowed rather than
-/// allocated per request; only list and object members (`InstanceIds.1`) own theirs.
+/// Names are mostly the spec's wire names, fixed text, and string values are the request's
+/// own fields, so both are borrowed rather than allocated per request; only list and object
+/// members (`InstanceIds.1`) own their names, and numbers and JSON their values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Params(Vec<(Cow<'static, str>, String)>);
+pub struct Params<'a>(Vec<(Cow<'static, str>, Cow<'a, str>)>);
 
-impl Params {
+impl<'a> Params<'a> {
     /// An empty parameter list.
     pub fn new() -> Self {
         Self::default()
@@ -112,7 +113,7 @@ impl Params {
     }
 
     /// Appends one pair as is.
-    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) {
+    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'a, str>>) {
         self.0.push((name.into(), value.into()));
     }
 
@@ -124,30 +125,30 @@ impl Params {
     }
 
     /// A string parameter (the fast path for the commonest field).
-    pub fn put_str(&mut self, name: &'static str, value: &str) {
-        self.0.push((name.into(), value.to_owned()));
+    pub fn put_str(&mut self, name: &'static str, value: &'a str) {
+        self.0.push((name.into(), value.into()));
     }
 
     /// A number or boolean, in its shortest exact form (`0.165` for an `f32` 0.165, as the
     /// official SDKs send it, not the widened `0.16500000655651093`).
     pub fn put_display(&mut self, name: &'static str, value: &dyn fmt::Display) {
-        self.0.push((name.into(), value.to_string()));
+        self.0.push((name.into(), value.to_string().into()));
     }
 
     /// A string, number or boolean parameter, or nothing for `None`: the one call generated code
     /// makes for every scalar field, required or optional (numbers in their shortest exact form).
-    pub fn put_scalar<T: Scalar + ?Sized>(&mut self, name: &'static str, value: &T) {
+    pub fn put_scalar<T: Scalar + ?Sized>(&mut self, name: &'static str, value: &'a T) {
         value.put_into(self, name);
     }
 
     /// A list of strings laid out in `style` (the fast path for ID lists).
-    pub fn put_strs(&mut self, name: &'static str, style: Style, values: &[String]) {
+    pub fn put_strs(&mut self, name: &'static str, style: Style, values: &'a [String]) {
         match style {
             Style::Json => self.push(name, serde_json::to_string(values).unwrap_or_default()),
             Style::Simple => self.push(name, values.join(",")),
             _ => {
                 for (i, value) in values.iter().enumerate() {
-                    self.0.push((indexed(name, i + 1).into(), value.clone()));
+                    self.0.push((indexed(name, i + 1).into(), value.as_str().into()));
                 }
             }
         }
@@ -157,7 +158,7 @@ impl Params {
     pub fn put_value(&mut self, name: &'static str, style: Style, value: &Value) {
         match (style, value) {
             (_, Value::Null) => {}
-            (Style::Json, Value::String(text)) => self.push(name, text.as_str()),
+            (Style::Json, Value::String(text)) => self.push(name, text.clone()),
             (Style::Json, other) => self.push(name, json_sorted(other)),
             (Style::Simple, Value::Array(items)) => {
                 let joined: Vec<String> = items.iter().filter_map(scalar_text).collect();
@@ -182,7 +183,7 @@ impl Params {
             }
             scalar => {
                 if let Some(text) = scalar_text(scalar) {
-                    self.0.push((path.into(), text));
+                    self.0.push((path.into(), text.into()));
                 }
             }
         }
@@ -190,12 +191,12 @@ impl Params {
 
     /// The value of the first pair called `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
     }
 
     /// Iterates over `(name, value)` pairs.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
     /// Number of pairs.
@@ -210,13 +211,13 @@ impl Params {
 
     /// The pairs, by value.
     pub fn into_vec(self) -> Vec<(String, String)> {
-        self.0.into_iter().map(|(n, v)| (n.into_owned(), v)).collect()
+        self.0.into_iter().map(|(n, v)| (n.into_owned(), v.into_owned())).collect()
     }
 }
 
-impl From<Vec<(String, String)>> for Params {
+impl From<Vec<(String, String)>> for Params<'_> {
     fn from(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs.into_iter().map(|(n, v)| (n.into(), v)).collect())
+        Self(pairs.into_iter().map(|(n, v)| (n.into(), v.into())).collect())
     }
 }
 
@@ -293,17 +294,17 @@ fn pairs(raw: &str, strict: bool) -> Result<Vec<(String, String)>, String> {
 /// form (`0.165` for an `f32` 0.165, as the official SDKs send it), `None` as nothing.
 pub trait Scalar {
     /// Appends this value under `name`.
-    fn put_into(&self, params: &mut Params, name: &'static str);
+    fn put_into<'a>(&'a self, params: &mut Params<'a>, name: &'static str);
 }
 
 impl Scalar for str {
-    fn put_into(&self, params: &mut Params, name: &'static str) {
+    fn put_into<'a>(&'a self, params: &mut Params<'a>, name: &'static str) {
         params.put_str(name, self);
     }
 }
 
 impl Scalar for String {
-    fn put_into(&self, params: &mut Params, name: &'static str) {
+    fn put_into<'a>(&'a self, params: &mut Params<'a>, name: &'static str) {
         params.put_str(name, self);
     }
 }
@@ -311,7 +312,7 @@ impl Scalar for String {
 macro_rules! display_scalars {
     ($($t:ty),*) => {$(
         impl Scalar for $t {
-            fn put_into(&self, params: &mut Params, name: &'static str) {
+            fn put_into<'a>(&'a self, params: &mut Params<'a>, name: &'static str) {
                 params.put_display(name, self);
             }
         }
@@ -320,7 +321,7 @@ macro_rules! display_scalars {
 display_scalars!(i32, i64, f32, f64, bool);
 
 impl<T: Scalar> Scalar for Option<T> {
-    fn put_into(&self, params: &mut Params, name: &'static str) {
+    fn put_into<'a>(&'a self, params: &mut Params<'a>, name: &'static str) {
         if let Some(value) = self {
             value.put_into(params, name);
         }
@@ -524,7 +525,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pairs(p: &Params) -> Vec<(&str, &str)> {
+    fn pairs<'a>(p: &'a Params<'_>) -> Vec<(&'a str, &'a str)> {
         p.iter().collect()
     }
 

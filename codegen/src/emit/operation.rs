@@ -227,7 +227,7 @@ fn request(op: &Operation) -> TokenStream {
     } else {
         quote! {
             #[inline]
-            fn to_path_params(&self) -> ::acs_runtime::Params {
+            fn to_path_params(&self) -> ::acs_runtime::Params<'_> {
                 let mut params = ::acs_runtime::Params::new();
                 #(#path_params)*
                 params
@@ -294,7 +294,7 @@ fn request(op: &Operation) -> TokenStream {
     } else {
         quote! {
             #[inline]
-            fn to_body_params(&self) -> ::acs_runtime::Params {
+            fn to_body_params(&self) -> ::acs_runtime::Params<'_> {
                 let mut params = ::acs_runtime::Params::new();
                 #(#body)*
                 params
@@ -306,7 +306,7 @@ fn request(op: &Operation) -> TokenStream {
     } else {
         quote! {
             #[inline]
-            fn to_header_params(&self) -> ::acs_runtime::Params {
+            fn to_header_params(&self) -> ::acs_runtime::Params<'_> {
                 let mut params = ::acs_runtime::Params::new();
                 #(#headers)*
                 params
@@ -346,7 +346,7 @@ fn request(op: &Operation) -> TokenStream {
             type Response = #response;
 
             #[inline]
-            fn to_params(&self) -> ::acs_runtime::Params {
+            fn to_params(&self) -> ::acs_runtime::Params<'_> {
                 #params_binding
                 #(#query)*
                 params

@@ -140,7 +140,7 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
     type Response = AttachKeyPairResponse;
 
     #[inline]
-    fn to_params(&self) -> ::acs_runtime::Params {
+    fn to_params(&self) -> ::acs_runtime::Params<'_> {
         let mut params = ::acs_runtime::Params::with_capacity(5);
         params.put_scalar("RegionId", &self.region_id);
         params.put_scalar("ClientToken", &self.client_token);

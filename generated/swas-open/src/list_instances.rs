@@ -113,7 +113,7 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
     type Response = ListInstancesResponse;
 
     #[inline]
-    fn to_params(&self) -> ::acs_runtime::Params {
+    fn to_params(&self) -> ::acs_runtime::Params<'_> {
         let mut params = ::acs_runtime::Params::with_capacity(3);
         params.put_scalar("RegionId", &self.region_id);
         params.put_scalar("PageNumber", &self.page_number);
