@@ -2,9 +2,11 @@
 //! against an endpoint (the emulator), then one JSON line with the CPU this process spent in
 //! the loop (user + system, from /proc/self/stat), so the emulator's work is not counted.
 //!
-//! Usage: `call_loop <endpoint-url> <calls> <v3|rpc|floor>`. `floor` is the baseline: one signed
-//! request's bytes written and the answer read over one kept-alive socket with blocking std I/O,
-//! no HTTP library, no signing: the CPU any client pays the kernel for an exchange on loopback.
+//! Usage: `call_loop <endpoint-url> <calls> <v3|rpc|transport|floor>`. `floor` is the baseline:
+//! one signed request's bytes written and the answer read over one kept-alive socket with
+//! blocking std I/O, no HTTP library, no signing: the CPU any client pays the kernel for an
+//! exchange on loopback. `transport` sends that same signed request (a copy each time) through
+//! the default transport alone: the HTTP stack's share, without signing, retries or decoding.
 
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
 use acs_swas_open::{Client, Config, Credentials, SignatureVersion};
@@ -63,6 +65,21 @@ fn floor(url: &str, calls: u32) {
     report(calls, cpu, wall);
 }
 
+/// The default transport alone, the same signed request each time.
+fn transport(url: &str, calls: u32) {
+    use acs_runtime::transport::{HttpTransport, Timeouts, Transport};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = Client::new(Config::new().endpoint(url).credentials(Credentials::new("testid", "testsecret"))).unwrap();
+    let signed = runtime.block_on(client.signed_request(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test"))).unwrap();
+    let transport = HttpTransport::new();
+    runtime.block_on(transport.send(signed.clone(), Timeouts::default())).unwrap();
+    let (cpu, wall) = (cpu_seconds(), std::time::Instant::now());
+    for _ in 0..calls {
+        runtime.block_on(transport.send(signed.clone(), Timeouts::default())).unwrap();
+    }
+    report(calls, cpu, wall);
+}
+
 fn report(calls: u32, cpu: (f64, f64), wall: std::time::Instant) {
     let (user, system) = cpu_seconds();
     let (user, system) = (user - cpu.0, system - cpu.1);
@@ -76,8 +93,10 @@ fn report(calls: u32, cpu: (f64, f64), wall: std::time::Instant) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (url, calls, version) = (args[1].clone(), args[2].parse::<u32>().unwrap(), args[3].clone());
-    if version == "floor" {
-        return floor(&url, calls);
+    match version.as_str() {
+        "floor" => return floor(&url, calls),
+        "transport" => return transport(&url, calls),
+        _ => {}
     }
     let version = if version == "rpc" { SignatureVersion::Rpc } else { SignatureVersion::V3 };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -106,6 +106,17 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
             tc / oc
         );
     }
+    let transport = ours_loop("transport")?;
+    let (xc, xw) = per(&transport);
+    println!(
+        "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}",
+        "its transport alone, same request",
+        transport.calls,
+        xc,
+        split(&transport),
+        xw,
+        "-"
+    );
     let floor = ours_loop("floor")?;
     let (fc, fw) = per(&floor);
     println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same bytes (floor)", floor.calls, fc, split(&floor), fw, "-");
