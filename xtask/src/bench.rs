@@ -110,7 +110,7 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
     let (xc, xw) = per(&transport);
     println!(
         "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}",
-        "its transport alone, same request",
+        "its transport alone, same requests",
         transport.calls,
         xc,
         split(&transport),
@@ -119,7 +119,7 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
     );
     let floor = ours_loop("floor")?;
     let (fc, fw) = per(&floor);
-    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same bytes (floor)", floor.calls, fc, split(&floor), fw, "-");
+    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same requests (floor)", floor.calls, fc, split(&floor), fw, "-");
     Ok(())
 }
 
