@@ -678,3 +678,19 @@ fn the_blocking_client_works_without_a_runtime_and_refuses_inside_one() {
     // Dropped inside a runtime: no panic either.
     server_runtime.block_on(async move { drop(client) });
 }
+
+#[tokio::test]
+async fn a_header_http_cannot_carry_is_refused_once_and_nothing_is_sent() {
+    let server = Server::start(vec![]).await;
+    let client = Client::new(
+        Config::new()
+            .endpoint(&server.url)
+            .credentials(Credentials::new("testid", "testsecret"))
+            .user_agent("my-app/1.0\r\nX-Injected: yes"),
+    )
+    .unwrap();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp").client_token("t-1")).await.unwrap_err();
+    assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Invalid, attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("user-agent"), "{err}");
+    assert!(server.seen().is_empty());
+}

@@ -149,6 +149,7 @@ fn a_proxy_that_is_not_an_http_url_is_refused() {
     for bad in ["socks5://127.0.0.1:1080", "not a url", "https://proxy:443", "http://"] {
         let err = HttpTransport::new().with_proxy(bad, "").err().unwrap_or_else(|| panic!("{bad} accepted"));
         assert!(err.message.starts_with("proxy "), "{bad}: {}", err.message);
+        assert_eq!(err.kind, TransportErrorKind::Invalid);
     }
 }
 

@@ -245,8 +245,8 @@ impl Client {
                     Err(e) => {
                         // A request that may have reached the service is repeated only when an
                         // idempotency token makes a second delivery harmless.
-                        let retryable =
-                            e.kind == TransportErrorKind::Connect || (call.idempotent && e.kind != TransportErrorKind::TooLarge);
+                        let retryable = e.kind == TransportErrorKind::Connect
+                            || (call.idempotent && matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::Io));
                         tracing::info!(attempt, kind = %e.kind, retryable, "acs transport error: {}", e.message);
                         if retryable && !last {
                             tokio::time::sleep(self.delay(&retry, attempt, None)).await;

@@ -19,6 +19,10 @@ pub enum TransportErrorKind {
     Io,
     /// The response body is larger than the configured limit; not retried.
     TooLarge,
+    /// The request cannot be sent as built (a header value with a line break, a URL HTTP cannot
+    /// carry) or the transport is set up wrongly (a proxy URL that is not `http://`): nothing
+    /// was sent; not retried.
+    Invalid,
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -28,6 +32,7 @@ impl fmt::Display for TransportErrorKind {
             Self::Timeout => "timeout",
             Self::Io => "I/O",
             Self::TooLarge => "response size",
+            Self::Invalid => "invalid request",
         })
     }
 }

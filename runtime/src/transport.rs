@@ -187,7 +187,7 @@ impl HttpTransport {
     /// syntax: comma-separated hosts, domains, IP addresses or networks, `*` for all). Without
     /// this, the environment's proxies apply.
     pub fn with_proxy(mut self, proxy: &str, no_proxy: &str) -> Result<Self, TransportError> {
-        let invalid = |problem: &str| TransportError { kind: TransportErrorKind::Connect, message: format!("proxy {problem}") };
+        let invalid = |problem: &str| TransportError { kind: TransportErrorKind::Invalid, message: format!("proxy {problem}") };
         let uri: http::Uri = proxy.parse().map_err(|_| invalid("is not a URL such as http://host:port"))?;
         if uri.scheme_str() != Some("http") || uri.host().is_none() {
             return Err(invalid("must be an http:// URL with a host (HTTPS is tunnelled through it with CONNECT)"));
@@ -341,7 +341,7 @@ mod http_client {
     }
 
     fn invalid(message: String) -> TransportError {
-        TransportError { kind: TransportErrorKind::Connect, message }
+        TransportError { kind: TransportErrorKind::Invalid, message }
     }
 
     /// The hyper request for `request`. A URL or header that HTTP cannot carry is refused
