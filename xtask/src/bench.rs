@@ -66,7 +66,7 @@ pub fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
 
 fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls: u32) -> Result<()> {
     println!("machine: {} logical CPUs; loopback; emulator in release", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("{:<34} {:>8} {:>14} {:>20} {:>14} {:>8}", "client", "calls", "CPU µs/call", "user + system µs", "wall µs/call", "ratio");
+    println!("{:<34} {:>8} {:>14} {:>20} {:>14} {:>8}", "client", "calls", "CPU µs/call", "≈ user + system", "wall µs/call", "ratio");
     let per = |l: &Loop| (l.cpu_s / l.calls * 1e6, l.wall_s / l.calls * 1e6);
     let split = |l: &Loop| l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", u / l.calls * 1e6, s / l.calls * 1e6));
     let ours_loop = |mode: &str| -> Result<Loop> {
@@ -76,6 +76,8 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
         }
         parse(&out.stdout, "our client")
     };
+    // CPU per call is exact (each process's CPU clock); its user/system split is the kernel's
+    // tick sampling, scaled, and only approximate over a few hundred milliseconds.
     for version in ["v3", "rpc"] {
         let ours = ours_loop(version)?;
         let theirs = Command::new(python)
