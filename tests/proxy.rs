@@ -199,3 +199,27 @@ async fn https_endpoints_speak_tls_and_a_failed_handshake_is_a_connect_error() {
     assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Connect, .. }), "{err:?}");
     assert!(server.seen().is_empty());
 }
+
+#[tokio::test]
+async fn an_environment_proxy_that_is_not_http_fails_once_with_a_clear_error() {
+    let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
+        panic!("could not build the swas-open binary");
+    };
+    let origin = format!("http://127.0.0.1:{}", closed_port());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(binary)
+            .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
+            .args(["--endpoint", &origin])
+            .env("HTTP_PROXY", "socks5://127.0.0.1:1080")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("only HTTP proxies are supported") && err.contains("after 1 attempt"), "{err}");
+}

@@ -285,7 +285,7 @@ mod http_client {
                     return Ok(Stream { io: http.call(dst).await?, proxied: false });
                 };
                 if proxy.uri().scheme_str() != Some("http") {
-                    return Err("only http:// proxies are supported (HTTPS is tunnelled through them)".into());
+                    return Err(Box::new(UnsupportedProxy) as BoxError);
                 }
                 if dst.scheme_str() == Some("https") {
                     let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
@@ -299,6 +299,21 @@ mod http_client {
             })
         }
     }
+
+    /// A proxy from the environment that is not `http://` (SOCKS, HTTPS): a setting to fix, so
+    /// the request fails as [`TransportErrorKind::Invalid`], not as a connection to retry.
+    #[derive(Debug)]
+    struct UnsupportedProxy;
+
+    impl std::fmt::Display for UnsupportedProxy {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(
+                "the proxy for this URL is not an http:// proxy; only HTTP proxies are supported (HTTPS goes through them with CONNECT)",
+            )
+        }
+    }
+
+    impl std::error::Error for UnsupportedProxy {}
 
     /// A TCP connection, marked when it goes to a proxy that expects absolute URLs.
     pub(super) struct Stream {
@@ -411,7 +426,14 @@ mod http_client {
         let head = match tokio::time::timeout(timeouts.read, pool.request(request)).await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => {
-                let kind = if e.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Io };
+                let mut kind = if e.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Io };
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    if cause.is::<UnsupportedProxy>() {
+                        kind = TransportErrorKind::Invalid;
+                    }
+                    source = cause.source();
+                }
                 return Err(failed(kind, &e));
             }
             Err(_) => return Err(timed_out("response", timeouts.read)),
