@@ -315,7 +315,7 @@ impl Client {
                 let signature = {
                     let query: Vec<(&str, &str)> = call.query.iter().collect();
                     let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref())).collect();
-                    sign::sign_v3_every_header(
+                    sign::sign_v3_keyed(
                         &V3Input {
                             method: call.method.as_str(),
                             canonical_uri: &path,
@@ -327,6 +327,7 @@ impl Client {
                             access_key_secret: c.access_key_secret().expose(),
                         },
                         hashed_payload,
+                        c.v3_key(),
                     )
                 };
                 headers.push(("authorization".into(), signature.authorization.into()));
@@ -357,7 +358,7 @@ impl Client {
                 // becomes the URL.
                 // `sign_rpc_url` sizes the buffer for the query itself.
                 let mut url = url_prefix(endpoint, "/", true, 0);
-                sign::sign_rpc_url(&mut url, call.method.as_str(), "/", &params, &body_params, c.access_key_secret().expose());
+                sign::sign_rpc_url_keyed(&mut url, call.method.as_str(), "/", &params, &body_params, c.rpc_key());
                 let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(6 + call.headers.len());
                 headers.extend([
                     ("host".into(), endpoint.host.clone()),

@@ -79,7 +79,31 @@ struct Keys {
     security_token: Option<Secret>,
     expiry: Option<SystemTime>,
     source: String,
+    keyed: Keyed,
 }
+
+/// The signatures' HMACs keyed with the secret, made at first use and kept with the keys they
+/// come from (keying costs two hash blocks per request otherwise). A changed copy of the keys
+/// starts without them; they take no part in comparisons.
+#[derive(Default)]
+struct Keyed {
+    v3: std::sync::OnceLock<crate::sign::V3Key>,
+    rpc: std::sync::OnceLock<crate::sign::RpcKey>,
+}
+
+impl Clone for Keyed {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for Keyed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Keyed {}
 
 impl Credentials {
     /// Static AccessKey credentials.
@@ -90,6 +114,7 @@ impl Credentials {
             security_token: None,
             expiry: None,
             source: "static".into(),
+            keyed: Keyed::default(),
         }))
     }
 
@@ -128,6 +153,16 @@ impl Credentials {
     /// The AccessKeySecret.
     pub fn access_key_secret(&self) -> &Secret {
         &self.0.access_key_secret
+    }
+
+    /// The V3 signature's HMAC, keyed with the secret.
+    pub(crate) fn v3_key(&self) -> crate::sign::V3Key {
+        self.0.keyed.v3.get_or_init(|| crate::sign::v3_key(self.0.access_key_secret.expose())).clone()
+    }
+
+    /// The RPC signature's HMAC, keyed with `secret&`.
+    pub(crate) fn rpc_key(&self) -> crate::sign::RpcKey {
+        self.0.keyed.rpc.get_or_init(|| crate::sign::rpc_key(self.0.access_key_secret.expose())).clone()
     }
 
     /// The STS token, if any.

@@ -188,14 +188,45 @@ pub struct V3Signature {
 
 /// Signs with ACS3-HMAC-SHA256 (protocol.md §4).
 pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
-    sign_v3_names(input, Some(input.signed_headers), body_sha256(input.body))
+    sign_v3_names(input, Some(input.signed_headers), body_sha256(input.body), v3_key(input.access_key_secret))
 }
 
 /// [`sign_v3`] signing every header of `input.headers` (`signed_headers` is not read), with the
 /// body's hash already computed (`hashed_payload`, the `x-acs-content-sha256` value): the
 /// client's path, which signs every header it sets and has hashed the body for that header.
 pub fn sign_v3_every_header(input: &V3Input<'_>, hashed_payload: Cow<'static, str>) -> V3Signature {
-    sign_v3_names(input, None, hashed_payload)
+    sign_v3_names(input, None, hashed_payload, v3_key(input.access_key_secret))
+}
+
+/// [`sign_v3_every_header`] with the HMAC already keyed with `input.access_key_secret` (the
+/// client keeps one per set of credentials: keying costs two of the hash's blocks).
+pub(crate) fn sign_v3_keyed(input: &V3Input<'_>, hashed_payload: Cow<'static, str>, key: V3Key) -> V3Signature {
+    sign_v3_names(input, None, hashed_payload, key)
+}
+
+/// HMAC-SHA256 keyed with an AccessKeySecret, before any message.
+pub type V3Key = Hmac<Sha256>;
+
+/// HMAC-SHA1 keyed with `AccessKeySecret&`, before any message.
+pub type RpcKey = Hmac<Sha1>;
+
+/// The V3 HMAC keyed with `access_key_secret`.
+pub fn v3_key(access_key_secret: &str) -> V3Key {
+    Hmac::new_from_slice(access_key_secret.as_bytes()).expect("HMAC takes keys of any length")
+}
+
+/// The RPC HMAC keyed with `access_key_secret&`.
+pub fn rpc_key(access_key_secret: &str) -> RpcKey {
+    // The key is `secret&`, built on the stack when it fits (it always does for real keys).
+    let mut stack = [0u8; 128];
+    let key: Cow<'_, [u8]> = if access_key_secret.len() < stack.len() {
+        stack[..access_key_secret.len()].copy_from_slice(access_key_secret.as_bytes());
+        stack[access_key_secret.len()] = b'&';
+        Cow::Borrowed(&stack[..=access_key_secret.len()])
+    } else {
+        Cow::Owned(format!("{access_key_secret}&").into_bytes())
+    };
+    Hmac::new_from_slice(&key).expect("HMAC takes keys of any length")
 }
 
 /// A header name in lower case, borrowed when it already is (the client's are).
@@ -209,7 +240,7 @@ fn lower(name: &str) -> Cow<'_, str> {
 
 /// The V3 signature over the headers named in `signed` (any case), or over every header when
 /// `signed` is `None`.
-fn sign_v3_names(input: &V3Input<'_>, signed: Option<&[String]>, hashed_payload: Cow<'static, str>) -> V3Signature {
+fn sign_v3_names(input: &V3Input<'_>, signed: Option<&[String]>, hashed_payload: Cow<'static, str>, key: V3Key) -> V3Signature {
     let canonical_query = canonical_query(input.query.iter().copied());
     // Every header once, by lower-case name and trimmed value, sorted: each signed name's values
     // are then one run, in the order the SDK joins them (sorted, `,`-separated).
@@ -286,7 +317,7 @@ fn sign_v3_names(input: &V3Input<'_>, signed: Option<&[String]>, hashed_payload:
     string_to_sign.push_str(V3_ALGORITHM);
     string_to_sign.push('\n');
     push_hex(&mut string_to_sign, &Sha256::digest(canonical_request.as_bytes()));
-    let mut mac = Hmac::<Sha256>::new_from_slice(input.access_key_secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = key;
     mac.update(string_to_sign.as_bytes());
     let signature = hex_lower(&mac.finalize().into_bytes());
     let signed_headers = &canonical_request[signed_start..signed_end];
@@ -324,7 +355,7 @@ pub fn sign_rpc_pairs<'a>(
 ) -> RpcSignature {
     let pairs: Vec<(&str, &str)> = params.into_iter().collect();
     let mut encoded = Vec::with_capacity(encoded_size(&pairs));
-    let core = rpc_core(&mut encoded, 0, method, path, &pairs, pairs.len(), access_key_secret);
+    let core = rpc_core(&mut encoded, 0, method, path, &pairs, pairs.len(), rpc_key(access_key_secret));
     let mut canonical = Vec::with_capacity(encoded.len());
     for (k, Sorted { span, .. }) in core.sorted.iter().enumerate() {
         if k > 0 {
@@ -351,12 +382,25 @@ pub fn sign_rpc_url(
     also_signed: &[(&str, &str)],
     access_key_secret: &str,
 ) {
+    sign_rpc_url_keyed(url, method, path, sent, also_signed, rpc_key(access_key_secret));
+}
+
+/// [`sign_rpc_url`] with the HMAC already keyed ([`rpc_key`]; the client keeps one per set of
+/// credentials).
+pub(crate) fn sign_rpc_url_keyed(
+    url: &mut String,
+    method: &str,
+    path: &str,
+    sent: &[(&str, &str)],
+    also_signed: &[(&str, &str)],
+    key: RpcKey,
+) {
     let prefix = url.len();
     let mut buffer = std::mem::take(url).into_bytes();
     let all: Cow<'_, [(&str, &str)]> =
         if also_signed.is_empty() { sent.into() } else { sent.iter().chain(also_signed).copied().collect::<Vec<_>>().into() };
     buffer.reserve(encoded_size(&all) + 48);
-    let core = rpc_core(&mut buffer, prefix, method, path, &all, sent.len(), access_key_secret);
+    let core = rpc_core(&mut buffer, prefix, method, path, &all, sent.len(), key);
     buffer.truncate(core.sent_end);
     if buffer.len() > prefix {
         buffer.push(b'&');
@@ -396,15 +440,7 @@ struct RpcCore {
 
 /// Encodes `pairs` into `encoded` after `prefix` (joined with `&`), then signs them; the first
 /// `sent` of them are the ones a URL carries.
-fn rpc_core(
-    encoded: &mut Vec<u8>,
-    prefix: usize,
-    method: &str,
-    path: &str,
-    pairs: &[(&str, &str)],
-    sent: usize,
-    access_key_secret: &str,
-) -> RpcCore {
+fn rpc_core(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, pairs: &[(&str, &str)], sent: usize, key: RpcKey) -> RpcCore {
     // Each pair's spans, with its name's sort key.
     let mut sorted: Vec<Sorted> = Vec::with_capacity(pairs.len());
     let mut sent_end = prefix;
@@ -442,7 +478,7 @@ fn rpc_core(
         to_sign.extend_from_slice(b"%3D");
         reencode(&mut to_sign, &encoded[span.eq + 1..span.end]);
     }
-    let signature = rpc_hmac(access_key_secret, &to_sign);
+    let signature = mac_base64(key, &to_sign);
     RpcCore { sorted, sent_end, string_to_sign: to_sign, signature }
 }
 
@@ -456,24 +492,15 @@ fn reencode(out: &mut Vec<u8>, mut encoded: &[u8]) {
     out.extend_from_slice(encoded);
 }
 
-/// Base64 HMAC-SHA1 keyed with `secret&` (the RPC key).
-fn rpc_hmac(access_key_secret: &str, message: &[u8]) -> String {
-    // The key is `secret&`, built on the stack when it fits (it always does for real keys).
-    let mut stack = [0u8; 128];
-    if access_key_secret.len() < stack.len() {
-        stack[..access_key_secret.len()].copy_from_slice(access_key_secret.as_bytes());
-        stack[access_key_secret.len()] = b'&';
-        hmac_sha1_base64(&stack[..=access_key_secret.len()], message)
-    } else {
-        hmac_sha1_base64(format!("{access_key_secret}&").as_bytes(), message)
-    }
-}
-
 /// Base64 HMAC-SHA1: the RPC and legacy ROA signatures.
 fn hmac_sha1_base64(key: &[u8], message: &[u8]) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(message);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    mac_base64(Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes keys of any length"), message)
+}
+
+/// Base64 of a keyed HMAC-SHA1 over `message`.
+fn mac_base64(mut key: RpcKey, message: &[u8]) -> String {
+    key.update(message);
+    base64::engine::general_purpose::STANDARD.encode(key.finalize().into_bytes())
 }
 
 /// Every intermediate value of a legacy ROA signature (HMAC-SHA1, `Authorization: acs …`).
@@ -667,6 +694,20 @@ mod tests {
         let alone = sign_rpc_pairs("GET", "/", sent.iter().copied(), "secret");
         assert!(url.ends_with(&format!("&Signature={}", percent_encode(&alone.signature))), "{url}");
         assert_eq!(alone.canonicalized_query_string, canonical_query(sent.iter().copied()));
+    }
+
+    #[test]
+    fn keyed_hmacs_are_the_hmacs_of_the_secret_however_long() {
+        for secret in ["s", "ExampleSecretValue0123456789", &"x".repeat(63), &"y".repeat(64), &"z".repeat(300)] {
+            let message = b"POST&%2F&Action%3DX";
+            let expected = hmac_sha1_base64(format!("{secret}&").as_bytes(), message);
+            assert_eq!(mac_base64(rpc_key(secret), message), expected, "{} bytes", secret.len());
+            let mut v3 = v3_key(secret);
+            v3.update(message);
+            let mut fresh = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            fresh.update(message);
+            assert_eq!(v3.finalize().into_bytes(), fresh.finalize().into_bytes());
+        }
     }
 
     #[test]
