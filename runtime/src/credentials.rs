@@ -79,30 +79,35 @@ struct Keys {
     security_token: Option<Secret>,
     expiry: Option<SystemTime>,
     source: String,
+    #[cfg(feature = "client")]
     keyed: Keyed,
 }
 
 /// The signatures' HMACs keyed with the secret, made at first use and kept with the keys they
 /// come from (keying costs two hash blocks per request otherwise). A changed copy of the keys
 /// starts without them; they take no part in comparisons.
+#[cfg(feature = "client")]
 #[derive(Default)]
 struct Keyed {
     v3: std::sync::OnceLock<crate::sign::V3Key>,
     rpc: std::sync::OnceLock<crate::sign::RpcKey>,
 }
 
+#[cfg(feature = "client")]
 impl Clone for Keyed {
     fn clone(&self) -> Self {
         Self::default()
     }
 }
 
+#[cfg(feature = "client")]
 impl PartialEq for Keyed {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
+#[cfg(feature = "client")]
 impl Eq for Keyed {}
 
 impl Credentials {
@@ -114,6 +119,7 @@ impl Credentials {
             security_token: None,
             expiry: None,
             source: "static".into(),
+            #[cfg(feature = "client")]
             keyed: Keyed::default(),
         }))
     }
@@ -156,11 +162,13 @@ impl Credentials {
     }
 
     /// The V3 signature's HMAC, keyed with the secret.
+    #[cfg(feature = "client")]
     pub(crate) fn v3_key(&self) -> crate::sign::V3Key {
         self.0.keyed.v3.get_or_init(|| crate::sign::v3_key(self.0.access_key_secret.expose())).clone()
     }
 
     /// The RPC signature's HMAC, keyed with `secret&`.
+    #[cfg(feature = "client")]
     pub(crate) fn rpc_key(&self) -> crate::sign::RpcKey {
         self.0.keyed.rpc.get_or_init(|| crate::sign::rpc_key(self.0.access_key_secret.expose())).clone()
     }

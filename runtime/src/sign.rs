@@ -200,6 +200,7 @@ pub fn sign_v3_every_header(input: &V3Input<'_>, hashed_payload: Cow<'static, st
 
 /// [`sign_v3_every_header`] with the HMAC already keyed with `input.access_key_secret` (the
 /// client keeps one per set of credentials: keying costs two of the hash's blocks).
+#[cfg(feature = "client")]
 pub(crate) fn sign_v3_keyed(input: &V3Input<'_>, hashed_payload: Cow<'static, str>, key: V3Key) -> V3Signature {
     sign_v3_names(input, None, hashed_payload, key)
 }
