@@ -49,7 +49,7 @@ pub fn encode_into(out: &mut Vec<u8>, text: &str) {
     let mut rest = text.as_bytes();
     out.reserve(rest.len() + 8);
     while !rest.is_empty() {
-        let run = rest.iter().position(|&b| !UNRESERVED[usize::from(b)]).unwrap_or(rest.len());
+        let run = literal_run(rest);
         out.extend_from_slice(&rest[..run]);
         if let Some((&b, tail)) = rest[run..].split_first() {
             out.extend_from_slice(&ESCAPES[usize::from(b)]);
@@ -58,6 +58,43 @@ pub fn encode_into(out: &mut Vec<u8>, text: &str) {
             break;
         }
     }
+}
+
+/// How many bytes at the start of `bytes` stay literal (`A–Z a–z 0–9 - _ . ~`): eight at a time
+/// while a whole word does, with byte-wise range tests in one integer, then byte by byte.
+fn literal_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of the result is set where that byte of `x` (all below 0x80)
+    // lies in `lo..=hi`.
+    let in_range = |x: u64, lo: u8, hi: u8| (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & HIGHS;
+    // ... where that byte equals `c` (exact, no carry between bytes).
+    let equal = |x: u64, c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        !(((y & LOWS) + LOWS) | y) & HIGHS
+    };
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        if x & HIGHS != 0 {
+            break;
+        }
+        let literal = in_range(x, b'0', b'9')
+            | in_range(x, b'A', b'Z')
+            | in_range(x, b'a', b'z')
+            | equal(x, b'-')
+            | equal(x, b'_')
+            | equal(x, b'.')
+            | equal(x, b'~');
+        if literal != HIGHS {
+            break;
+        }
+        at += 8;
+    }
+    at + bytes[at..].iter().position(|&b| !UNRESERVED[usize::from(b)]).unwrap_or(bytes.len() - at)
 }
 
 /// A buffer [`encode_into`] filled (and other ASCII) as a `String`.
@@ -485,12 +522,32 @@ fn rpc_core(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, pair
 
 /// Percent-encodes text that is already percent-encoded: only its `%` needs escaping.
 fn reencode(out: &mut Vec<u8>, mut encoded: &[u8]) {
-    while let Some(i) = encoded.iter().position(|&b| b == b'%') {
+    while let Some(i) = find_percent(encoded) {
         out.extend_from_slice(&encoded[..i]);
         out.extend_from_slice(b"%25");
         encoded = &encoded[i + 1..];
     }
     out.extend_from_slice(encoded);
+}
+
+/// The index of the first `%` in `bytes`, eight bytes at a time (most encoded values have none:
+/// IDs, names, dates).
+fn find_percent(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // A zero byte in `x` is a `%` in the chunk; the test may also flag the byte after a
+        // real one, never a chunk without one.
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'%'));
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == b'%').map(|i| at + i)
 }
 
 /// Base64 HMAC-SHA1: the RPC and legacy ROA signatures.
@@ -695,6 +752,43 @@ mod tests {
         let alone = sign_rpc_pairs("GET", "/", sent.iter().copied(), "secret");
         assert!(url.ends_with(&format!("&Signature={}", percent_encode(&alone.signature))), "{url}");
         assert_eq!(alone.canonicalized_query_string, canonical_query(sent.iter().copied()));
+    }
+
+    #[test]
+    fn literal_runs_end_at_the_first_byte_to_escape() {
+        // Every byte value at every offset of a run of literals, which are every literal.
+        let literals: Vec<u8> = (0..=255u8).filter(|&b| UNRESERVED[usize::from(b)]).collect();
+        for len in 0..24 {
+            let run: Vec<u8> = (0..len).map(|i| literals[(i * 7) % literals.len()]).collect();
+            assert_eq!(literal_run(&run), len);
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = run.clone();
+                    bytes[at] = b;
+                    let expected = if UNRESERVED[usize::from(b)] { len } else { at };
+                    assert_eq!(literal_run(&bytes), expected, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_percent_finds_the_first_percent_wherever_it_is() {
+        // Neighbours of `%` (0x25) in value and in the carry of the word test, at every offset.
+        for fill in [b'a', 0x24, 0x26, 0xa5, 0x00, 0xff, b'5'] {
+            for len in 0..40 {
+                let plain = vec![fill; len];
+                assert_eq!(find_percent(&plain), None, "fill {fill:#x}, len {len}");
+                for at in 0..len {
+                    for second in at..len {
+                        let mut bytes = plain.clone();
+                        bytes[second] = b'%';
+                        bytes[at] = b'%';
+                        assert_eq!(find_percent(&bytes), Some(at), "fill {fill:#x}, len {len}, at {at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
