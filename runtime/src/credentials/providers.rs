@@ -596,6 +596,22 @@ mod tests {
     }
 
     #[test]
+    fn metadata_and_credentials_uris_are_checked_with_the_transports_parser() {
+        for good in ["http://127.0.0.1:8080", "http://100.100.100.200/", "https://[::1]:9"] {
+            assert!(EcsRamRole::new(None).endpoint(good).is_ok(), "{good}");
+        }
+        for bad in ["127.0.0.1", "ftp://x", "http://x/latest", "http://x/?a=1", "http://u:p@x", "http://", "not a url"] {
+            assert!(matches!(EcsRamRole::new(None).endpoint(bad), Err(CredentialsError::Invalid(_))), "{bad}");
+        }
+        for good in ["http://127.0.0.1:8080/credentials?role=a", "localhost:8080/c", "https://creds.example.com/x"] {
+            assert!(CredentialsUri::new(good).is_ok(), "{good}");
+        }
+        for bad in ["ftp://x/c", "http://u:p@x/c", "http:///c", "http://a b/c"] {
+            assert!(matches!(CredentialsUri::new(bad), Err(CredentialsError::Invalid(_))), "{bad}");
+        }
+    }
+
+    #[test]
     fn role_settings_are_checked_before_any_request() {
         let source: Arc<dyn ProvideCredentials> = Arc::new(Credentials::new("id", "secret"));
         let role = || RamRoleArn::new(source.clone(), "acs:ram::123:role/r");
