@@ -60,40 +60,49 @@ pub fn encode_into(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// How many bytes at the start of `bytes` stay literal (`A–Z a–z 0–9 - _ . ~`): eight at a time
-/// while a whole word does, with byte-wise range tests in one integer, then byte by byte.
-fn literal_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte of the result is set where that byte of `x` (all below 0x80)
-    // lies in `lo..=hi`.
-    let in_range = |x: u64, lo: u8, hi: u8| (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & HIGHS;
-    // ... where that byte equals `c` (exact, no carry between bytes).
-    let equal = |x: u64, c: u8| {
-        let y = x ^ (ONES * u64::from(c));
-        !(((y & LOWS) + LOWS) | y) & HIGHS
-    };
+/// Byte-wise tests on eight bytes at once, held as one little-endian integer.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// How many bytes at the start of `bytes` lie in whole eight-byte words that all pass `ok`.
+fn leading_words(bytes: &[u8], ok: impl Fn(u64) -> bool) -> usize {
     let mut at = 0;
     for chunk in bytes.chunks_exact(8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        if x & HIGHS != 0 {
-            break;
-        }
-        let literal = in_range(x, b'0', b'9')
-            | in_range(x, b'A', b'Z')
-            | in_range(x, b'a', b'z')
-            | equal(x, b'-')
-            | equal(x, b'_')
-            | equal(x, b'.')
-            | equal(x, b'~');
-        if literal != HIGHS {
+        if !ok(u64::from_le_bytes(word)) {
             break;
         }
         at += 8;
     }
+    at
+}
+
+/// The high bit of each byte of the result is set where that byte of `x` equals `c` (exact:
+/// no carry between bytes).
+fn equal_bytes(x: u64, c: u8) -> u64 {
+    let y = x ^ (ONES * u64::from(c));
+    !(((y & LOWS) + LOWS) | y) & HIGHS
+}
+
+/// How many bytes at the start of `bytes` stay literal (`A–Z a–z 0–9 - _ . ~`): eight at a time
+/// while a whole word does, then byte by byte.
+fn literal_run(bytes: &[u8]) -> usize {
+    // The high bit of each byte of the result is set where that byte of `x` (all below 0x80)
+    // lies in `lo..=hi`.
+    let in_range = |x: u64, lo: u8, hi: u8| (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & HIGHS;
+    let at = leading_words(bytes, |x| {
+        x & HIGHS == 0
+            && in_range(x, b'0', b'9')
+                | in_range(x, b'A', b'Z')
+                | in_range(x, b'a', b'z')
+                | equal_bytes(x, b'-')
+                | equal_bytes(x, b'_')
+                | equal_bytes(x, b'.')
+                | equal_bytes(x, b'~')
+                == HIGHS
+    });
     at + bytes[at..].iter().position(|&b| !UNRESERVED[usize::from(b)]).unwrap_or(bytes.len() - at)
 }
 
@@ -533,20 +542,7 @@ fn reencode(out: &mut Vec<u8>, mut encoded: &[u8]) {
 /// The index of the first `%` in `bytes`, eight bytes at a time (most encoded values have none:
 /// IDs, names, dates).
 fn find_percent(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        // A zero byte in `x` is a `%` in the chunk; the test may also flag the byte after a
-        // real one, never a chunk without one.
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'%'));
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            break;
-        }
-        at += 8;
-    }
+    let at = leading_words(bytes, |x| equal_bytes(x, b'%') == 0);
     bytes[at..].iter().position(|&b| b == b'%').map(|i| at + i)
 }
 
