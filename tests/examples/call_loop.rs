@@ -3,11 +3,14 @@
 //! the loop (exactly, and split into user and system as the kernel samples them), so the
 //! emulator's work is not counted.
 //!
-//! Usage: `call_loop <endpoint-url> <calls> <v3|rpc|transport|floor>`. `floor` is the baseline:
-//! the same requests, signed before the timed loop, written and their answers read over one
-//! kept-alive socket with blocking std I/O, no HTTP library: the CPU any client pays the kernel
-//! for an exchange on loopback. `transport` sends those presigned requests through the default
-//! transport alone: the HTTP stack's share, without signing, retries or decoding.
+//! Usage: `call_loop <endpoint-url> <calls> <v3|rpc|transport|hyper|floor>`. `floor` is the
+//! baseline: the same requests, signed before the timed loop, written and their answers read over
+//! one kept-alive socket with blocking std I/O, no HTTP library: the CPU any client pays the
+//! kernel for an exchange on loopback. `transport` sends those presigned requests through the
+//! default transport alone: the HTTP stack's share, without signing, retries or decoding.
+//! `hyper` sends them over one bare hyper HTTP/1.1 connection (no pool, no proxy, no timeouts),
+//! each turned into a hyper request in the loop as a transport must: the least any client on
+//! tokio and hyper can cost.
 
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
 use acs_swas_open::{Client, Config, Credentials, SignatureVersion};
@@ -117,6 +120,40 @@ fn transport(url: &str, calls: u32) {
     report(calls, cpu, wall);
 }
 
+/// One bare hyper connection (the connection task spawned, as hyper's documentation does),
+/// sending the same requests.
+fn bare_hyper(url: &str, calls: u32) {
+    use http_body_util::{BodyExt, Full};
+    let (runtime, signed) = presigned(url, calls);
+    let host_port = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let to_hyper = |signed: acs_runtime::HttpRequest| {
+        let target = signed.url.trim_start_matches("http://").split_once('/').unwrap().1;
+        let mut request = http::Request::builder().method(signed.method.as_str()).uri(format!("/{target}"));
+        for (name, value) in &signed.headers {
+            request = request.header(name.as_ref(), value.as_ref());
+        }
+        request.body(Full::new(bytes::Bytes::from(signed.body))).unwrap()
+    };
+    runtime.block_on(async move {
+        let stream = tokio::net::TcpStream::connect(&host_port).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(connection);
+        let mut cpu = None;
+        for (i, signed) in signed.into_iter().enumerate() {
+            if i == 1 {
+                cpu = Some((cpu_seconds(), std::time::Instant::now()));
+            }
+            sender.ready().await.unwrap();
+            let response = sender.send_request(to_hyper(signed)).await.unwrap();
+            assert_eq!(response.status(), 200);
+            std::hint::black_box(response.into_body().collect().await.unwrap().to_bytes());
+        }
+        let (cpu, wall) = cpu.unwrap();
+        report(calls, cpu, wall);
+    });
+}
+
 fn report(calls: u32, cpu: (f64, f64, f64), wall: std::time::Instant) {
     let (total, user, system) = cpu_seconds();
     let (total, user, system) = (total - cpu.0, user - cpu.1, system - cpu.2);
@@ -133,6 +170,7 @@ fn main() {
     match version.as_str() {
         "floor" => return floor(&url, calls),
         "transport" => return transport(&url, calls),
+        "hyper" => return bare_hyper(&url, calls),
         _ => {}
     }
     let version = if version == "rpc" { SignatureVersion::Rpc } else { SignatureVersion::V3 };

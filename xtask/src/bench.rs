@@ -2,9 +2,11 @@
 //!
 //! Both clients call AttachKeyPair on the same emulator (release build) over loopback, one call
 //! after another on a kept-alive connection, and each reports the CPU its own process spent in
-//! the loop, so the emulator's share is not counted. The figure is the ratio of the two. A third
-//! row is the floor: the same bytes exchanged over a raw socket (no HTTP library, no signing),
-//! which is the kernel's share of a loopback call that every client pays.
+//! the loop, so the emulator's share is not counted. The figure is the ratio of the two. Three
+//! rows below decompose our figure with the same presigned requests: the default transport
+//! alone, one bare hyper connection (the least a client on tokio and hyper costs), and the floor,
+//! the same bytes exchanged over a raw socket (no HTTP library, no signing), which is the kernel's
+//! share of a loopback call that every client pays.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -119,6 +121,9 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
         xw,
         "-"
     );
+    let bare = ours_loop("hyper")?;
+    let (hc, hw) = per(&bare);
+    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "one bare hyper connection, same", bare.calls, hc, split(&bare), hw, "-");
     let floor = ours_loop("floor")?;
     let (fc, fw) = per(&floor);
     println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same requests (floor)", floor.calls, fc, split(&floor), fw, "-");
