@@ -123,7 +123,7 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
     );
     let bare = ours_loop("hyper")?;
     let (hc, hw) = per(&bare);
-    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "one bare hyper connection, same", bare.calls, hc, split(&bare), hw, "-");
+    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "hyper alone, same requests", bare.calls, hc, split(&bare), hw, "-");
     let floor = ours_loop("floor")?;
     let (fc, fw) = per(&floor);
     println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same requests (floor)", floor.calls, fc, split(&floor), fw, "-");
