@@ -62,13 +62,8 @@ impl Received {
 struct Replay {
     url: String,
     received: Arc<Mutex<Vec<Received>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Replay {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    /// The serving task, aborted when the set is dropped.
+    _task: tokio::task::JoinSet<()>,
 }
 
 fn token_key(headers: &[(String, String)]) -> bool {
@@ -112,12 +107,8 @@ impl Replay {
                 }
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self { url, received, task }
+        let (url, task) = acs_tests::server::serve(app).await;
+        Self { url, received, _task: task }
     }
 
     fn received(&self) -> Vec<Received> {

@@ -8,7 +8,7 @@ use acs_runtime::transport::HttpTransport;
 use acs_runtime::{Error, RetryPolicy, TransportErrorKind};
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
 use acs_swas_open::{Client, Config, Credentials};
-use acs_tests::server::{Server, SUCCESS};
+use acs_tests::server::{read_head, Server, SUCCESS};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A forward proxy double: records the head of every request it receives; answers `CONNECT`
@@ -16,13 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct Proxy {
     url: String,
     seen: Arc<Mutex<Vec<String>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    /// The accepting task, aborted when the set is dropped.
+    _task: tokio::task::JoinSet<()>,
 }
 
 impl Proxy {
@@ -31,7 +26,8 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let record = seen.clone();
-        let task = tokio::spawn(async move {
+        let mut task = tokio::task::JoinSet::new();
+        task.spawn(async move {
             while let Ok((mut conn, _)) = listener.accept().await {
                 let record = record.clone();
                 tokio::spawn(async move {
@@ -69,25 +65,11 @@ impl Proxy {
                 });
             }
         });
-        Self { url, seen, task }
+        Self { url, seen, _task: task }
     }
 
     fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
-    }
-}
-
-/// Reads until the end of a request head; its length (with the blank line), or `None` at EOF.
-async fn read_head(conn: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
-    loop {
-        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            return Some(i + 4);
-        }
-        let mut chunk = [0u8; 4096];
-        match conn.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
     }
 }
 

@@ -180,12 +180,33 @@ pub mod server {
         /// `http://127.0.0.1:PORT`.
         pub url: String,
         state: Arc<State>,
-        task: tokio::task::JoinHandle<()>,
+        /// The serving task, aborted when the set is dropped.
+        _task: tokio::task::JoinSet<()>,
     }
 
-    impl Drop for Server {
-        fn drop(&mut self) {
-            self.task.abort();
+    /// Serves `app` on a free loopback port: its `http://127.0.0.1:PORT`, and the serving task,
+    /// which stops when the returned set is dropped (a test double lives as long as its owner).
+    pub async fn serve(app: axum::Router) -> (String, tokio::task::JoinSet<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let mut task = tokio::task::JoinSet::new();
+        task.spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        (format!("http://{addr}"), task)
+    }
+
+    /// Reads until the end of a request head; its length (with the blank line), or `None` at EOF.
+    pub async fn read_head(conn: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
+        loop {
+            if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                return Some(i + 4);
+            }
+            let mut chunk = [0u8; 4096];
+            match tokio::io::AsyncReadExt::read(conn, &mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
         }
     }
 
@@ -196,17 +217,13 @@ pub mod server {
         /// Starts a server on a free loopback port; answers `script` in order, then `SUCCESS`.
         pub async fn start(script: Vec<Answer>) -> Self {
             let state = Arc::new(State { script: Mutex::new(script.into()), seen: Mutex::default() });
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr: SocketAddr = listener.local_addr().unwrap();
             let shared = state.clone();
             let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let state = shared.clone();
                 async move { handle(state, method, uri, headers, body).await }
             });
-            let task = tokio::spawn(async move {
-                axum::serve(listener, app).await.unwrap();
-            });
-            Self { url: format!("http://{addr}"), state, task }
+            let (url, task) = serve(app).await;
+            Self { url, state, _task: task }
         }
 
         /// Requests received so far.

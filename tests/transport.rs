@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use acs_runtime::transport::{HttpTransport, Timeouts, Transport};
 use acs_runtime::{HttpMethod, HttpRequest, TransportErrorKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 /// A server that reads one request head per connection and then runs `answer` on the socket.
 async fn raw_server<F, Fut>(answer: F) -> String
@@ -21,15 +21,9 @@ where
         while let Ok((mut conn, _)) = listener.accept().await {
             let answer = answer.clone();
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    match conn.read(&mut byte).await {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
+                if acs_tests::server::read_head(&mut conn, &mut Vec::new()).await.is_some() {
+                    answer(conn).await;
                 }
-                answer(conn).await;
             });
         }
     });
