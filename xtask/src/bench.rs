@@ -69,8 +69,14 @@ pub fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
 fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls: u32) -> Result<()> {
     println!("machine: {} logical CPUs; loopback; emulator in release", std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!("{:<34} {:>8} {:>14} {:>20} {:>14} {:>8}", "client", "calls", "CPU µs/call", "≈ user + system", "wall µs/call", "ratio");
-    let per = |l: &Loop| (l.cpu_s / l.calls * 1e6, l.wall_s / l.calls * 1e6);
-    let split = |l: &Loop| l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", u / l.calls * 1e6, s / l.calls * 1e6));
+    // One table row: per-call figures, and the ratio to the Python SDK's CPU where there is one.
+    // CPU per call is exact (each process's CPU clock); its user/system split is the kernel's
+    // tick sampling, scaled, and only approximate over a few hundred milliseconds.
+    let row = |label: &str, l: &Loop, ratio: &str| {
+        let per = |seconds: f64| seconds / l.calls * 1e6;
+        let split = l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", per(u), per(s)));
+        println!("{label:<34} {:>8} {:>14.1} {split:>20} {:>14.1} {ratio:>8}", l.calls, per(l.cpu_s), per(l.wall_s));
+    };
     let ours_loop = |mode: &str| -> Result<Loop> {
         let out = Command::new(root.join("target/release/examples/call_loop")).args([url, &ours_calls.to_string(), mode]).output()?;
         if !out.status.success() {
@@ -78,8 +84,6 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
         }
         parse(&out.stdout, "our client")
     };
-    // CPU per call is exact (each process's CPU clock); its user/system split is the kernel's
-    // tick sampling, scaled, and only approximate over a few hundred milliseconds.
     for version in ["v3", "rpc"] {
         let ours = ours_loop(version)?;
         let theirs = Command::new(python)
@@ -90,43 +94,17 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
             bail!("the Python loop failed: {}", String::from_utf8_lossy(&theirs.stderr));
         }
         let theirs = parse(&theirs.stdout, "the Python SDK")?;
-        let ((oc, ow), (tc, tw)) = (per(&ours), per(&theirs));
-        println!(
-            "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}",
-            format!("official Python SDK ({version})"),
-            theirs.calls,
-            tc,
-            split(&theirs),
-            tw,
-            "1.00×"
-        );
-        println!(
-            "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>7.1}×",
-            format!("acs-swas-open ({version})"),
-            ours.calls,
-            oc,
-            split(&ours),
-            ow,
-            tc / oc
-        );
+        let ratio = (theirs.cpu_s / theirs.calls) / (ours.cpu_s / ours.calls);
+        row(&format!("official Python SDK ({version})"), &theirs, "1.00×");
+        row(&format!("acs-swas-open ({version})"), &ours, &format!("{ratio:.1}×"));
     }
-    let transport = ours_loop("transport")?;
-    let (xc, xw) = per(&transport);
-    println!(
-        "{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}",
-        "its transport alone, same requests",
-        transport.calls,
-        xc,
-        split(&transport),
-        xw,
-        "-"
-    );
-    let bare = ours_loop("hyper")?;
-    let (hc, hw) = per(&bare);
-    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "hyper alone, same requests", bare.calls, hc, split(&bare), hw, "-");
-    let floor = ours_loop("floor")?;
-    let (fc, fw) = per(&floor);
-    println!("{:<34} {:>8} {:>14.1} {:>20} {:>14.1} {:>8}", "raw socket, same requests (floor)", floor.calls, fc, split(&floor), fw, "-");
+    for (mode, label) in [
+        ("transport", "its transport alone, same requests"),
+        ("hyper", "hyper alone, same requests"),
+        ("floor", "raw socket, same requests (floor)"),
+    ] {
+        row(label, &ours_loop(mode)?, "-");
+    }
     Ok(())
 }
 
