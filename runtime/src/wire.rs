@@ -71,21 +71,12 @@ impl Style {
 
 /// `name.n`, without `fmt` (this is on every list parameter's path).
 fn indexed(name: &str, n: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let mut out = String::with_capacity(name.len() + 1 + digits.len() - at);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let mut out = String::with_capacity(name.len() + 1 + digits.len());
     out.push_str(name);
     out.push('.');
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    out.push_str(digits);
     out
 }
 
@@ -497,7 +488,9 @@ mod tests {
 
     #[test]
     fn string_lists_in_every_style() {
-        let ids = vec!["a".to_owned(), "b,c".to_owned()];
+        // Twelve members, so numbering past one digit is compared too.
+        let mut ids: Vec<String> = (1..=12).map(|i| format!("i-{i}")).collect();
+        ids[1] = "b,c".to_owned();
         let mut p = Params::new();
         for style in [Style::Plain, Style::RepeatList, Style::Flat, Style::Json, Style::Simple] {
             p.put_strs("L", style, &ids);
