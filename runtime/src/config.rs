@@ -54,6 +54,9 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// A source of nonces.
 pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
 
+/// The `user-agent` the client and its credentials providers send unless told otherwise.
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!("acs-rust/", env!("CARGO_PKG_VERSION"));
+
 /// How a client is set up. Every setting has a working default except where calls go: a region
 /// (or each request's `RegionId`) or an explicit endpoint.
 #[derive(Clone)]
@@ -98,7 +101,7 @@ impl Default for Config {
             transport: None,
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
-            user_agent: concat!("acs-rust/", env!("CARGO_PKG_VERSION")).into(),
+            user_agent: DEFAULT_USER_AGENT.into(),
             shared: Arc::default(),
         }
     }
@@ -146,7 +149,7 @@ impl Config {
         let mut http = crate::credentials::HttpContext::default()
             .with_clock(self.clock.clone())
             .with_nonce_source(self.nonce.clone())
-            .with_user_agent(self.user_agent.clone().into_owned());
+            .with_user_agent(self.user_agent.clone());
         if let Some(transport) = &self.transport {
             http = http.with_transport(transport.clone());
         }

@@ -21,7 +21,7 @@ pub struct HttpContext {
     pub(crate) metadata_transport: Arc<dyn Transport>,
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
-    pub(crate) user_agent: String,
+    pub(crate) user_agent: crate::transport::HeaderText,
 }
 
 impl std::fmt::Debug for HttpContext {
@@ -39,7 +39,7 @@ impl Default for HttpContext {
             metadata_transport: Arc::new(HttpTransport::new().max_response_bytes(MAX_ANSWER_BYTES).without_proxy()),
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(crate::sign::new_nonce),
-            user_agent: format!("acs-rust/{}", env!("CARGO_PKG_VERSION")),
+            user_agent: crate::config::DEFAULT_USER_AGENT.into(),
         }
     }
 }
@@ -66,7 +66,7 @@ impl HttpContext {
 
     /// The `user-agent` header.
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = user_agent.into().into();
         self
     }
 

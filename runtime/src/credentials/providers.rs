@@ -144,7 +144,7 @@ impl RoleSession {
         form: &[(String, String)],
     ) -> Result<Credentials, CredentialsError> {
         let mut headers: Vec<(crate::transport::HeaderText, crate::transport::HeaderText)> =
-            vec![("user-agent".into(), self.http.user_agent.clone().into())];
+            vec![("user-agent".into(), self.http.user_agent.clone())];
         let body = if form.is_empty() {
             Vec::new()
         } else {
@@ -413,7 +413,7 @@ impl EcsRamRole {
 
     async fn send(&self, method: HttpMethod, path: &str, headers: Vec<(String, String)>) -> Result<crate::HttpResponse, CredentialsError> {
         let mut all: Vec<(crate::transport::HeaderText, crate::transport::HeaderText)> =
-            vec![("user-agent".into(), self.http.user_agent.clone().into())];
+            vec![("user-agent".into(), self.http.user_agent.clone())];
         all.extend(headers.into_iter().map(|(n, v)| (n.into(), v.into())));
         let request = HttpRequest { method, url: format!("{}{path}", self.endpoint), headers: all, body: Vec::new() };
         self.http.send(Self::PROVIDER, true, request, METADATA_TIMEOUTS).await
@@ -524,7 +524,7 @@ impl CredentialsUri {
         let request = HttpRequest {
             method: HttpMethod::Get,
             url: self.uri.clone(),
-            headers: vec![("user-agent".into(), self.http.user_agent.clone().into())],
+            headers: vec![("user-agent".into(), self.http.user_agent.clone())],
             body: Vec::new(),
         };
         let response = self.http.send(PROVIDER, false, request, STS_TIMEOUTS).await?;
