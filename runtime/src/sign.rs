@@ -130,9 +130,7 @@ pub fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 /// `InstanceIds.10` sorts before `InstanceIds.2`; empty values stay as `Name=`.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut pairs: Vec<(u128, &str, &str)> = pairs.into_iter().map(|(n, v)| (prefix_key(n), n, v)).collect();
-    pairs.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())).then_with(|| a.2.as_bytes().cmp(b.2.as_bytes()))
-    });
+    pairs.sort_unstable_by(|a, b| signing_order(*a, *b));
     let mut out = Vec::with_capacity(pairs.iter().map(|(_, n, v)| n.len() + v.len() + 2).sum::<usize>() * 5 / 4);
     for (i, (_, name, value)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -153,6 +151,12 @@ fn prefix_key(name: &str) -> u128 {
     let n = name.len().min(16);
     key[..n].copy_from_slice(&name.as_bytes()[..n]);
     u128::from_be_bytes(key)
+}
+
+/// The order parameters are signed in (protocol.md §5): by name, then value, in byte order;
+/// each pair comes with its name's [`prefix_key`], which decides most comparisons alone.
+fn signing_order(a: (u128, &str, &str), b: (u128, &str, &str)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())).then_with(|| a.2.as_bytes().cmp(b.2.as_bytes()))
 }
 
 /// Lower-case hex SHA-256.
@@ -505,13 +509,9 @@ fn rpc_core(encoded: &mut Vec<u8>, prefix: usize, method: &str, path: &str, pair
         }
         sorted.push(Sorted { key: prefix_key(name), index: i, span: Span { start, eq, end: encoded.len() } });
     }
-    // Sorted by the unencoded name, then value, in byte order (protocol.md §5).
-    sorted.sort_unstable_by(|a, b| {
-        a.key.cmp(&b.key).then_with(|| {
-            let (x, y) = (pairs[a.index], pairs[b.index]);
-            x.0.as_bytes().cmp(y.0.as_bytes()).then_with(|| x.1.as_bytes().cmp(y.1.as_bytes()))
-        })
-    });
+    // Sorted by the unencoded name, then value.
+    let entry = |s: &Sorted| (s.key, pairs[s.index].0, pairs[s.index].1);
+    sorted.sort_unstable_by(|a, b| signing_order(entry(a), entry(b)));
     let mut to_sign = Vec::with_capacity(method.len() + path.len() * 3 + (encoded.len() - prefix) * 5 / 4 + 16);
     to_sign.extend_from_slice(method.as_bytes());
     to_sign.push(b'&');
