@@ -354,9 +354,8 @@ impl Client {
                 }
                 params.extend([("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", c.access_key_id())]);
                 let body_params: Vec<(&str, &str)> = call.body.iter().collect();
-                // In the official SDK's order (vector rpc-05), byte for byte; one buffer, which
-                // becomes the URL.
-                // `sign_rpc_url` sizes the buffer for the query itself.
+                // In the official SDK's order (vector rpc-05), byte for byte, encoded once into
+                // the URL, which `sign_rpc_url_keyed` sizes for the query itself.
                 let mut url = url_prefix(endpoint, "/", true, 0);
                 sign::sign_rpc_url_keyed(&mut url, call.method.as_str(), "/", &params, &body_params, c.rpc_key());
                 let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(6 + call.headers.len());
