@@ -38,9 +38,15 @@ const PRODUCTS: &[Product] = &[
     Product { crate_name: "acs-cs", spec: "meta/cs/2015-12-15/api-docs.json", operations: 117 },
     // `type: any` in a request parameter and in a response.
     Product { crate_name: "acs-eflo", spec: "meta/eflo-controller/2022-12-15/api-docs.json", operations: 24 },
+    // V3 without paths (sent as RPC), binary request bodies.
+    Product { crate_name: "acs-ocr", spec: "meta/ocr-api/2021-07-07/api-docs.json", operations: 74 },
     // What the shipped metadata lacks: form bodies, $ref, maps, keyword names, exclusive bounds,
     // a recursive type, a header parameter, DELETE, and an operation that is skipped.
     Product { crate_name: "acs-synthetic", spec: "tests/fixtures/synthetic-api-docs.json", operations: 3 },
+    // Quirks of the public metadata that must cost at most their own operation: bounds outside
+    // the type, look-around, CR and bidi text, nesting at the limit, a JSON body and a binary one
+    // on path-less V3 operations; and the constructs that skip (gateway-only, broken, too deep).
+    Product { crate_name: "acs-quirks", spec: "tests/fixtures/quirks-api-docs.json", operations: 5 },
 ];
 
 fn write_file(path: &Path, contents: &str) {
@@ -114,7 +120,7 @@ fn write_verdict_check(ws: &Path, shared: &Path) {
     let path = |crate_dir: &str| format!("{:?}", root.join(crate_dir).canonicalize().unwrap().display().to_string());
     let mut manifest = format!(
         "[package]\nname = \"verdict-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[[bin]]\nname = \"verdict-check\"\npath = \"main.rs\"\n\n\
-         [dependencies]\nacs-runtime = {{ path = {} }}\nacs-ir = {{ path = {} }}\nacs-emulator = {{ path = {} }}\nserde = \"1\"\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n",
+         [dependencies]\nacs-runtime = {{ path = {} }}\nacs-ir = {{ path = {} }}\nacs-emulator = {{ path = {} }}\nbase64 = \"0.22\"\nserde = \"1\"\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n",
         path("runtime"),
         path("ir"),
         path("emulator")

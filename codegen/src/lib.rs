@@ -115,6 +115,12 @@ pub struct Generated {
     pub files: BTreeMap<PathBuf, String>,
     /// What the spec states that the client cannot enforce.
     pub warnings: Vec<String>,
+    /// Product code and API version, from the spec.
+    pub product: (String, String),
+    /// Operations generated.
+    pub operations: usize,
+    /// Operations left out, and why.
+    pub skipped: Vec<acs_ir::Skipped>,
 }
 
 /// Why a spec could not be generated.
@@ -228,5 +234,12 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Error> {
         },
     }
     files.insert(PathBuf::from("Cargo.toml"), emit::manifest::cargo_toml(&service, &names, &settings.runtime_path, &header));
-    Ok(Generated { crate_name, files, warnings })
+    Ok(Generated {
+        crate_name,
+        files,
+        warnings,
+        product: (service.product.clone(), service.version.clone()),
+        operations: service.operations.len(),
+        skipped: service.skipped,
+    })
 }

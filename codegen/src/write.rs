@@ -15,6 +15,8 @@ pub const MARKER: &str = "@generated";
 /// Formats one Rust source file, with `header` as its first line.
 pub fn format_rust(tokens: TokenStream, header: &str) -> Result<String, syn::Error> {
     let file: syn::File = syn::parse2(tokens)?;
+    // One line: a line break in the header (from a spec label) would end the comment.
+    let header: String = header.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     Ok(format!("// {header}\n{}", space_items(&prettyplease::unparse(&file))))
 }
 

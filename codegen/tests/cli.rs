@@ -42,6 +42,19 @@ fn assert_refused(output: &Output, dir: &Path, expected: &str) {
     assert!(!dir.join("out").exists(), "nothing may be written for a refused spec");
 }
 
+/// The rule: a problem inside one operation skips that operation only. `Bad` is left out with
+/// a warning naming the path and the problem; `Ping` is generated; `--strict` exits 2.
+fn assert_skips_bad(spec: &str, expected: &str) {
+    let (output, dir) = generate(spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("warning: skipped operation Bad (at apis.Bad"), "{}", stderr(&output));
+    assert!(stderr(&output).contains(expected), "expected {expected:?} in: {}", stderr(&output));
+    let src = dir.path().join("out/src");
+    assert!(src.join("ping.rs").is_file() && !src.join("bad.rs").exists());
+    let (output, dir) = generate(spec, &["--strict"]);
+    assert_refused(&output, dir.path(), expected);
+}
+
 #[test]
 fn writes_a_crate_for_a_good_spec() {
     let (output, dir) = generate(
@@ -77,12 +90,12 @@ fn an_unsupported_construct_skips_its_operation_with_a_warning_and_strict_refuse
         (
             r#"{"name":"Body","in":"query","style":"xml","schema":{"type":"object"}}"#,
             "apis.Bad.parameters[0].style",
-            "style \"xml\" is not supported",
+            "style \"xml\" is sent only through a product's own gateway (OSS, hcs-mgw), with its own signature",
         ),
         (
             r#"{"name":"Host","in":"host","schema":{"type":"string"}}"#,
             "apis.Bad.parameters[0].in",
-            "parameter location \"host\" is not supported",
+            "parameter location \"host\" (Host) belongs to a gateway-only product such as SLS",
         ),
         (r#"{"name":"F","in":"query","schema":{"type":"file"}}"#, "apis.Bad.parameters[0].schema.type", "type \"file\" is not supported"),
     ] {
@@ -113,41 +126,75 @@ fn free_form_json_is_a_json_value() {
 }
 
 #[test]
-fn malformed_bound_is_refused_with_its_path() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"integer","maximum":"lots"}}"#), &[]);
-    assert_refused(&output, dir.path(), "operation Bad, parameter N (at apis.Bad.parameters[0].schema.maximum): maximum must be an integer in the range of the field's type, found \"lots\"");
-}
-
-#[test]
-fn a_pattern_that_does_not_compile_is_refused_with_its_path() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","pattern":"^(?!http)"}}"#), &[]);
-    assert_refused(
-        &output,
-        dir.path(),
-        "operation Bad, parameter N (at apis.Bad.parameters[0].schema.pattern): pattern \"^(?!http)\" does not compile",
+fn malformed_bound_skips_its_operation() {
+    assert_skips_bad(
+        &spec_with(r#"{"name":"N","in":"query","schema":{"type":"integer","maximum":"lots"}}"#),
+        "(at apis.Bad.parameters[0].schema.maximum): maximum must be a number, found \"lots\"",
     );
 }
 
 #[test]
-fn non_finite_and_out_of_range_bounds_are_refused() {
+fn look_around_is_checked_by_the_backtracking_engine() {
+    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","pattern":"^(?!http)"}}"#), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+    let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
+    assert!(bad.contains(r#"::acs_runtime::Pattern::new("^(?!http)")"#), "{bad}");
+}
+
+#[test]
+fn a_pattern_no_engine_compiles_is_left_out_and_said() {
+    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","pattern":"(?<=x"}}"#), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warning = "apis.Bad.parameters[0].schema: pattern \"(?<=x\" is not checked: it does not compile";
+    assert!(stderr(&output).contains(warning), "{}", stderr(&output));
+    let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
+    assert!(bad.contains("Not checked by this client: pattern \"(?<=x\" is not checked") && !bad.contains("Pattern::new"), "{bad}");
+}
+
+#[test]
+fn bounds_outside_the_type_are_dropped_without_a_word() {
+    for schema in [
+        r#"{"type":"integer","format":"int32","maximum":"9223372036854775807","minimum":"-9999999999"}"#,
+        r#"{"type":"integer","format":"int32","maximum":9999999999}"#,
+        r#"{"type":"integer","maximum":"99999999999999999999","minimum":-1e30}"#,
+        r#"{"type":"integer","format":"int32","maximum":"2147483648","exclusiveMaximum":true}"#,
+    ] {
+        let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
+        assert!(output.status.success(), "{schema}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("warning"), "{schema}: {}", stderr(&output));
+        let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
+        assert!(!bad.contains("IntRules"), "{schema}: no check is left: {bad}");
+    }
+    // In range, it stays; a fraction rounds toward the values it admits.
+    let (output, dir) = generate(
+        &spec_with(r#"{"name":"N","in":"query","schema":{"type":"integer","format":"int32","maximum":"100","minimum":"1.5"}}"#),
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
+    assert!(bad.contains(".minimum(2)") && bad.contains(".maximum(100)"), "{bad}");
+}
+
+#[test]
+fn non_finite_bounds_and_bounds_no_value_meets_skip_their_operation() {
     for (schema, expected) in [
         (r#"{"type":"number","minimum":"NaN"}"#, "minimum must be a finite number, found \"NaN\""),
         (r#"{"type":"number","maximum":"inf"}"#, "maximum must be a finite number, found \"inf\""),
-        (r#"{"type":"number","maximum":1e400}"#, "at apis.Bad.parameters[0].schema.maximum: number out of range"),
-        (r#"{"type":"integer","minimum":"99999999999999999999"}"#, "minimum must be an integer in the range of the field's type"),
+        (r#"{"type":"number","maximum":1e400}"#, "maximum must be a finite number, found \"1e400\""),
         (
-            r#"{"type":"integer","format":"int32","maximum":"3000000000"}"#,
-            "maximum 3000000000 is outside the range of the field's type (-2147483648 to 2147483647)",
+            r#"{"type":"integer","format":"int32","minimum":"3000000000"}"#,
+            "minimum 3000000000 leaves no value of the field's type (-2147483648 to 2147483647): no value can satisfy it",
         ),
+        (r#"{"type":"integer","maximum":"-1e30"}"#, "maximum -1e30 leaves no value of the field's type"),
         (r#"{"type":"string","maxLength":"1e30"}"#, "maxLength must be a non-negative integer"),
     ] {
-        let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
-        assert_refused(&output, dir.path(), expected);
+        assert_skips_bad(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), expected);
     }
 }
 
 #[test]
-fn contradictory_bounds_are_refused() {
+fn contradictory_bounds_skip_their_operation() {
     for (schema, expected) in [
         (r#"{"type":"string","minLength":"5","maxLength":"2"}"#, "minLength 5 is greater than maxLength 2: no value can satisfy it"),
         (r#"{"type":"array","minItems":3,"maxItems":1,"items":{"type":"string"}}"#, "minItems 3 is greater than maxItems 1"),
@@ -159,15 +206,28 @@ fn contradictory_bounds_are_refused() {
         ),
         (r#"{"type":"number","minimum":"0.5","maximum":"0.5","exclusiveMaximum":true}"#, "minimum 0.5 and maximum (exclusive) 0.5"),
     ] {
-        let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
-        assert_refused(&output, dir.path(), expected);
+        assert_skips_bad(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), expected);
     }
 }
 
 #[test]
-fn wrong_json_shape_names_the_path() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","maxLength":{"a":1}}}"#), &[]);
-    assert_refused(&output, dir.path(), "not a valid api-docs.json at apis.Bad.parameters[0].schema.maxLength: expected a scalar");
+fn wrong_json_shape_inside_an_operation_skips_it_with_the_path() {
+    assert_skips_bad(
+        &spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","maxLength":{"a":1}}}"#),
+        "(at apis.Bad.parameters[0].schema.maxLength): expected a scalar",
+    );
+}
+
+#[test]
+fn only_what_concerns_the_whole_file_refuses_it() {
+    for (text, expected) in [
+        (r#"{"apis":{}}"#, "not a valid api-docs.json at .: missing field `info`"),
+        (r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":[1]}"#, "not a valid api-docs.json at apis"),
+        (r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":{}}"#, "the spec describes no operation"),
+    ] {
+        let (output, dir) = generate(text, &[]);
+        assert_refused(&output, dir.path(), expected);
+    }
 }
 
 #[test]
@@ -262,7 +322,7 @@ fn identical_shapes_are_one_type_and_different_ones_stay_apart() {
 }
 
 #[test]
-fn a_chain_of_a_thousand_refs_is_refused_without_exhausting_the_stack() {
+fn a_chain_of_a_thousand_refs_skips_its_operation_without_exhausting_the_stack() {
     let mut schemas = Vec::new();
     for i in 0..1000 {
         schemas.push(format!(r##""S{i}":{{"type":"object","properties":{{"Next":{{"$ref":"#/components/schemas/S{}"}}}}}}"##, i + 1));
@@ -274,8 +334,10 @@ fn a_chain_of_a_thousand_refs_is_refused_without_exhausting_the_stack() {
         schemas.join(",")
     );
     let (output, dir) = generate(&spec, &[]);
-    assert_refused(&output, dir.path(), "objects are nested more than 64 levels deep");
-    assert!(stderr(&output).contains("operation Op, parameter Chain (at apis.Op.parameters[0].schema"), "{}", stderr(&output));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("skipped operation Op (at apis.Op.parameters[0].schema"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("types are nested more than 32 levels deep"), "{}", stderr(&output));
+    assert!(!dir.path().join("out/src/op.rs").exists());
 }
 
 #[test]
@@ -296,7 +358,7 @@ fn a_refused_spec_leaves_an_existing_crate_untouched() {
     let out = dir.path().join("out");
     let before = std::fs::read_to_string(out.join("src/bad.rs")).unwrap();
     let spec = dir.path().join("api-docs.json");
-    std::fs::write(&spec, spec_with(r#"{"name":"X","in":"query","schema":{"type":"integer","maximum":"lots"}}"#)).unwrap();
+    std::fs::write(&spec, "{\"info\": ").unwrap();
     let output = run(&["--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(out.join("src/bad.rs")).unwrap(), before);
@@ -481,11 +543,10 @@ fn an_unrelated_crate_is_refused_and_left_untouched_unless_adopted() {
 }
 
 #[test]
-fn duplicate_operations_and_trailing_garbage_are_refused() {
+fn a_duplicate_operation_is_skipped_and_trailing_garbage_refused() {
     let spec = spec_with(r#"{"name":"X","in":"query","schema":{"type":"string"}}"#);
-    let twice = spec.replacen(r#""Bad":"#, r#""Ping":{"methods":["get"],"parameters":[]},"Bad":"#, 1);
-    let (output, dir) = generate(&twice, &[]);
-    assert_refused(&output, dir.path(), "at apis: \"Ping\" appears twice");
+    let twice = spec.replacen(r#""Ping":"#, r#""Bad":{"methods":["get"],"parameters":[]},"Ping":"#, 1);
+    assert_skips_bad(&twice, "(at apis.Bad): the operation is defined twice");
     let (output, dir) = generate(&format!("{spec}\n{{\"more\": 1}}"), &[]);
     assert_refused(&output, dir.path(), "trailing characters at line");
 }

@@ -461,7 +461,6 @@ impl Inner {
             let World { state, nonces, .. } = &mut *world;
             auth::verify(incoming, &state.access_keys, nonces, SystemTime::now())?
         };
-        let roa = self.service.style == acs_ir::ApiStyle::Roa;
         let (action, version) = if caller.signature == "rpc" {
             (incoming.param("Action"), incoming.param("Version"))
         } else {
@@ -475,13 +474,17 @@ impl Inner {
             return Err(not_found());
         }
         // RPC routes by Action; ROA by method and path template (the action header, which every
-        // SDK sends, breaks a tie between templates that match the same path).
-        let (op, path_params) = if roa {
+        // SDK sends, breaks a tie between templates that match the same path). A V3 product's
+        // path-less operations are RPC-shaped: `/`, routed by action.
+        let rpc_shaped = self.service.operations.iter().find(|o| o.name == action && o.style == acs_ir::ApiStyle::Rpc);
+        let (op, path_params) = if let Some(op) = rpc_shaped.filter(|_| incoming.path == "/") {
+            (op, Vec::new())
+        } else if self.service.style == acs_ir::ApiStyle::Roa {
             let mut matches: Vec<(&acs_ir::Operation, Vec<(String, String)>)> = self
                 .service
                 .operations
                 .iter()
-                .filter(|o| o.method.as_str() == incoming.method)
+                .filter(|o| o.style == acs_ir::ApiStyle::Roa && o.method.as_str() == incoming.method)
                 .filter_map(|o| acs_runtime::wire::match_path(&o.path, incoming.path).map(|p| (o, p)))
                 .collect();
             matches.sort_by_key(|(o, p)| (o.name != action, p.len()));
@@ -515,6 +518,15 @@ impl Inner {
                     .map_err(|e| Fault::new(400, "InvalidParameter", format!("The body is not valid JSON: {e}")))?,
             ),
             _ => None,
+        };
+        // A raw body (`format: binary`) is read as the client's JSON form of it: base64.
+        let is_binary = incoming.header("content-type").is_some_and(|t| t.starts_with("application/octet-stream"));
+        let body = match (body, is_binary && !incoming.body.is_empty()) {
+            (None, true) if op.params.iter().any(|p| p.ty == acs_ir::Type::Binary) => {
+                use base64::Engine as _;
+                Some(Value::String(base64::engine::general_purpose::STANDARD.encode(incoming.body)))
+            }
+            (body, _) => body,
         };
         params::check(&self.service, op, &business, body.as_ref())?;
         if let (Some(region), Some(host_region)) = (

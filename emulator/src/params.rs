@@ -184,6 +184,12 @@ impl Node<'_> {
             },
             Type::Boxed(inner) => self.value(v, field, inner, check, value),
             Type::Map(_) | Type::Any => {}
+            // Raw bytes carry no constraint; they arrive as their base64 JSON form.
+            Type::Binary => {
+                if !value.is_string() {
+                    self.type_error(field, "bytes", value);
+                }
+            }
         }
     }
 }

@@ -10,9 +10,40 @@ use regex::Regex;
 
 static DOC_LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"~~(\d+)~~").expect("valid regex"));
 
+/// Text from a spec made safe to place in Rust source as a comment: line breaks of every kind
+/// (`\r\n`, a bare `\r`, U+2028, U+2029) become `\n`, which comment emitters split on; other
+/// control characters become spaces (a bare CR is an error in a doc comment); bidirectional
+/// controls and zero-width characters are dropped (rustc denies the former in comments, and
+/// both can make text read differently from what it is).
+pub fn safe_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            '\n' | '\u{2028}' | '\u{2029}' => out.push('\n'),
+            '\t' => out.push_str("    "),
+            c if is_invisible(c) => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and zero-width
+/// characters (U+200B–U+200D, U+2060, U+FEFF).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Cleans one description for use in a doc comment.
 pub fn clean(text: &str) -> String {
-    let text = text.replace("\r\n", "\n").replace('\t', "    ");
+    let text = safe_text(text);
     let text = DOC_LINK.replace_all(&text, "https://help.aliyun.com/document_detail/$1.html");
     let mut out = Vec::new();
     let mut in_fence = false;
@@ -50,5 +81,13 @@ mod tests {
             "See [ListRegions](https://help.aliyun.com/document_detail/189315.html).\n\n   indented\n```text\nrun this\n```"
         );
         assert_eq!(clean("```json\n{"), "```text\n{\n```");
+    }
+
+    #[test]
+    fn text_that_breaks_rust_source_is_made_safe() {
+        assert_eq!(safe_text("a\rb\r\nc\u{2028}d"), "a\nb\nc\nd");
+        assert_eq!(safe_text("x\u{202E}y\u{2066}z\u{200B}w\u{FEFF}"), "xyzw");
+        assert_eq!(safe_text("nul\0bell\u{7}del\u{7f}c1\u{85}"), "nul bell del c1 ");
+        assert_eq!(clean("line one\rline two"), "line one\nline two");
     }
 }

@@ -75,6 +75,10 @@ pub struct Skipped {
     pub path: String,
     /// The construct, and what is supported instead.
     pub reason: String,
+    /// The kind of construct, for grouping skips (`parameter location "host"`, `pattern`).
+    pub construct: String,
+    /// Whether the spec is wrong there, or uses what this generator cannot send.
+    pub kind: crate::LowerErrorKind,
 }
 
 /// One operation (`Action`).
@@ -94,6 +98,9 @@ pub struct Operation {
     pub method: HttpMethod,
     /// Path template, `{Name}` for each path parameter; `/` for RPC.
     pub path: String,
+    /// How the operation is sent: `Rpc` (`/`, routed by action) or `Roa` (its path template).
+    /// A V3 product's operation without a path is sent as RPC, as the official SDK sends it.
+    pub style: ApiStyle,
     /// True when only HTTPS is allowed.
     pub https_only: bool,
     /// Authentication schemes (`AK`, `Anonymous`, …).
@@ -275,6 +282,8 @@ pub enum Type {
     Any,
     /// `Box<T>`: an object that contains itself, directly or through others.
     Boxed(Box<Type>),
+    /// Bytes (`format: binary`): a request body sent as `application/octet-stream`.
+    Binary,
 }
 
 impl Type {
@@ -295,6 +304,16 @@ impl Type {
             Type::List(_) | Type::Object(_) | Type::Map(_) | Type::Any | Type::Boxed(_) => acs_runtime::Shape::Composite,
             _ => acs_runtime::Shape::Scalar,
         }
+    }
+
+    /// True when `other` is this type or sits inside it (in a list, map or box; not through
+    /// named objects).
+    pub fn mentions(&self, other: &Type) -> bool {
+        self == other
+            || match self {
+                Type::List(inner) | Type::Map(inner) | Type::Boxed(inner) => inner.mentions(other),
+                _ => false,
+            }
     }
 
     /// The type without its box, if it has one.

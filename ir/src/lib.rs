@@ -19,6 +19,7 @@ pub mod rules;
 
 use std::fmt;
 
+pub use docs::safe_text;
 pub use ir::*;
 pub use lower::{LowerError, LowerErrorKind};
 pub use parse::ParseError;

@@ -40,14 +40,41 @@ pub struct LowerError {
 }
 
 /// Why a spec (or one of its operations) cannot be lowered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Either kind inside an operation skips that operation only, with a warning; the rest is
+/// generated. Only what concerns the whole file (no `info`, no operations, an unknown product
+/// style) refuses the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LowerErrorKind {
     /// The spec contradicts itself or the format (a bound that is not a number, a `$ref` to
-    /// nothing): the whole spec is refused.
+    /// nothing, bounds no value can meet).
     Invalid,
-    /// A construct this generator cannot represent (a parameter location, a style, a type):
-    /// the operation that uses it is skipped, with a warning, and the rest is generated.
+    /// A construct this generator cannot represent (a parameter location, a style, a type, a
+    /// gateway-only construct).
     Unsupported,
+}
+
+/// The construct a skip is about, for grouping skips: the last key of its JSON path in words
+/// (`parameters[3].in` → `parameter location`), with the location or style it names.
+fn construct(e: &LowerError) -> String {
+    let last = e.path.rsplit('.').next().unwrap_or_default();
+    let key = last.split('[').next().unwrap_or_default();
+    let quoted = e.message.split('"').nth(1).map(|v| format!(" {v:?}")).unwrap_or_default();
+    match key {
+        "in" => format!("parameter location{quoted}"),
+        "style" => format!("parameter style{quoted}"),
+        "methods" => "method".into(),
+        "path" => "path template".into(),
+        "$ref" => "$ref".into(),
+        "name" => "parameter name".into(),
+        "pattern" => "pattern".into(),
+        "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => "numeric bound".into(),
+        "minLength" | "maxLength" | "minItems" | "maxItems" => "length bound".into(),
+        _ if e.message.contains("no value can satisfy") => "contradictory bounds".into(),
+        _ if e.message.contains("nested more than") => "nesting depth".into(),
+        _ if e.operation.is_some() && e.path.matches('.').count() <= 1 => "operation definition".into(),
+        _ => "schema".into(),
+    }
 }
 
 impl fmt::Display for LowerError {
@@ -82,12 +109,22 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
             ),
         });
     };
+    if doc.apis.is_empty() && doc.broken.is_empty() {
+        return Err(LowerError {
+            kind: LowerErrorKind::Invalid,
+            path: "apis".into(),
+            operation: None,
+            parameter: None,
+            message: "the spec describes no operation".into(),
+        });
+    }
+    let all: BTreeSet<&String> = doc.apis.keys().chain(doc.broken.keys()).collect();
     let selected: Vec<&String> = match only {
-        None => doc.apis.keys().collect(),
+        None => all.into_iter().collect(),
         Some(names) => {
             let mut picked = BTreeSet::new();
             for name in names {
-                if !doc.apis.contains_key(name) {
+                if !all.contains(name) {
                     return Err(LowerError {
                         kind: LowerErrorKind::Invalid,
                         path: "apis".into(),
@@ -95,8 +132,8 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
                         parameter: None,
                         message: format!(
                             "no such operation in the spec (it has {}: {})",
-                            doc.apis.len(),
-                            doc.apis.keys().cloned().collect::<Vec<_>>().join(", ")
+                            all.len(),
+                            all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                         ),
                     });
                 }
@@ -114,16 +151,30 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
     let mut skipped = Vec::new();
     let mut per_operation = Vec::new();
+    warnings.extend(doc.warnings.iter().cloned());
     for name in selected {
-        let lowering = OperationLowering { doc, op: name, style, warnings: RefCell::new(Vec::new()) };
-        let (mut operation, notes) = match lowering.run(&mut modules, &mut cli_items, &mut commands) {
+        // The rule: a problem inside one operation (a value that does not fit the format, a
+        // contradiction, a construct this generator cannot send) skips that operation only.
+        let lowered = match doc.broken.get(name) {
+            Some(e) => Err(LowerError {
+                kind: LowerErrorKind::Invalid,
+                path: e.path.clone(),
+                operation: Some(name.clone()),
+                parameter: None,
+                message: e.message.clone(),
+            }),
+            None => {
+                let lowering = OperationLowering { doc, op: name, style, warnings: RefCell::new(Vec::new()) };
+                lowering.run(&mut modules, &mut cli_items, &mut commands)
+            }
+        };
+        let (mut operation, notes) = match lowered {
             Ok(lowered) => lowered,
-            Err(e) if e.kind == LowerErrorKind::Unsupported => {
+            Err(e) => {
                 warnings.push(format!("skipped operation {name} (at {}): {}", e.path, e.message));
-                skipped.push(Skipped { operation: name.clone(), path: e.path, reason: e.message });
+                skipped.push(Skipped { operation: name.clone(), construct: construct(&e), path: e.path, reason: e.message, kind: e.kind });
                 continue;
             }
-            Err(e) => return Err(e),
         };
         for case in std::mem::take(&mut operation.errors_found) {
             let entry = errors.entry(case.code.clone()).or_insert_with(|| ErrorCase {
@@ -217,6 +268,8 @@ struct Types {
     by_ref: BTreeMap<(String, bool), String>,
     /// `$ref`s being lowered, to refuse recursion.
     resolving: Vec<(String, String)>,
+    /// Containers entered so far (bounded by `types::MAX_NESTING`).
+    depth: usize,
 }
 
 impl<'a> OperationLowering<'a> {
@@ -270,8 +323,15 @@ impl<'a> OperationLowering<'a> {
             response: Vec::new(),
             by_ref: BTreeMap::new(),
             resolving: Vec::new(),
+            depth: 0,
         };
 
+        // A V3 product describes most operations with a path, as ROA does; one without a path
+        // is sent as the official SDK sends it: `POST /` with `x-acs-action`, like RPC.
+        let op_style = match self.style {
+            ApiStyle::Roa if api.path.is_none() && doc.info.style.eq_ignore_ascii_case("V3") => ApiStyle::Rpc,
+            style => style,
+        };
         let mut field_names = Scope::with_reserved(RESERVED_FIELD_NAMES);
         let mut flags = Scope::with_reserved(CLI_GLOBAL_FLAGS);
         let mut params: Vec<Field> = Vec::new();
@@ -300,15 +360,28 @@ impl<'a> OperationLowering<'a> {
                 self.warnings.borrow_mut().push(format!("{path}: repeats parameter {} of {base}.parameters[{first}]; merged", p.name));
                 continue;
             }
-            let roa = self.style == ApiStyle::Roa;
+            let roa = op_style == ApiStyle::Roa;
             let location = match p.location.as_deref() {
                 None | Some("query") => Location::Query,
                 Some("formData") => Location::Form,
                 Some("header") => Location::Header,
                 Some("path") if roa => Location::Path,
-                Some("body") if roa => Location::Body,
+                // A body on an RPC-shaped operation is sent as the official SDK sends it: a JSON
+                // object (`rai`), or raw bytes (`ocr-api`), signed with ACS3.
+                Some("body") => Location::Body,
+                Some("host") => {
+                    return Err(self.unsupported(
+                        format!("{path}.in"),
+                        Some(&p.name),
+                        format!(
+                            "parameter location \"host\" ({}) belongs to a gateway-only product such as SLS: the service takes \
+                             its own gateway signature on a per-resource host, which the OpenAPI signature cannot replace",
+                            p.name
+                        ),
+                    ));
+                }
                 Some(other) => {
-                    let supported = if roa { "query, formData, header, path and body" } else { "query, formData and header" };
+                    let supported = if roa { "query, formData, header, path and body" } else { "query, formData, header and body" };
                     return Err(self.unsupported(
                         format!("{path}.in"),
                         Some(&p.name),
@@ -316,6 +389,15 @@ impl<'a> OperationLowering<'a> {
                     ));
                 }
             };
+            if p.style.as_deref() == Some("xml") {
+                return Err(self.unsupported(
+                    format!("{path}.style"),
+                    Some(&p.name),
+                    "style \"xml\" is sent only through a product's own gateway (OSS, hcs-mgw), with its own signature; \
+                     the OpenAPI signature cannot replace it"
+                        .into(),
+                ));
+            }
             let style = Style::from_spec(p.style.as_deref()).ok_or_else(|| {
                 self.unsupported(
                     format!("{path}.style"),
@@ -362,10 +444,40 @@ impl<'a> OperationLowering<'a> {
             }
             field.location = location;
             field.style = if matches!(location, Location::Body | Location::Path) { Style::Plain } else { style };
-            field.flag = Some(flags.claim(ident::kebab(&p.name)));
+            // Bytes come from a file on the command line: `--body-file PATH`.
+            let flag = if field.ty == Type::Binary { format!("{}-file", ident::kebab(&p.name)) } else { ident::kebab(&p.name) };
+            field.flag = Some(flags.claim(flag));
             params.push(field);
         }
-        let path = self.path_template(api, &base, &params)?;
+        let binary_elsewhere = params
+            .iter()
+            .find(|p| p.ty != Type::Binary && p.ty.mentions(&Type::Binary))
+            .map(|p| p.wire_name.clone())
+            .or_else(|| params.iter().find(|p| p.ty == Type::Binary && p.location != Location::Body).map(|p| p.wire_name.clone()))
+            .or_else(|| types.request.iter().find(|t| t.fields.iter().any(|f| f.ty.mentions(&Type::Binary))).map(|t| t.name.clone()));
+        if let Some(name) = binary_elsewhere {
+            return Err(self.unsupported(
+                format!("{base}.parameters"),
+                Some(&name),
+                "binary data (format: binary) outside a whole request body: only a body can carry raw bytes".into(),
+            ));
+        }
+        let path = self.path_template(api, &base, &params, op_style)?;
+        if let Some(extra) = params.iter().filter(|p| p.location == Location::Body).nth(1) {
+            return Err(self.unsupported(
+                format!("{base}.parameters"),
+                Some(&extra.wire_name),
+                "more than one whole-body parameter: a request has one body".into(),
+            ));
+        }
+        if params.iter().any(|p| p.ty == Type::Binary) && params.iter().any(|p| matches!(p.location, Location::BodyField | Location::Form))
+        {
+            return Err(self.unsupported(
+                format!("{base}.parameters"),
+                None,
+                "a binary body next to form or JSON body parameters: a request has one body".into(),
+            ));
+        }
         let mut keys = std::collections::HashSet::new();
         for field in &mut params {
             if !keys.insert(field.key.clone()) {
@@ -449,6 +561,7 @@ impl<'a> OperationLowering<'a> {
             },
             method,
             path,
+            style: op_style,
             https_only,
             security: api.security.iter().flat_map(|s| s.keys().cloned()).collect(),
             deprecated: api.deprecated.unwrap_or(false),

@@ -11,23 +11,50 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// A whole `api-docs.json` document.
-#[derive(Debug, Deserialize)]
+///
+/// Only what makes the file unusable as a whole refuses it: text that is not JSON, a document
+/// without `info`, `apis` that is not an object. An operation (or a shared schema) that does not
+/// fit the model is kept aside in [`ApiDocs::broken`] (or [`Components::broken`]) with its JSON
+/// path, so lowering skips what depends on it and generates the rest.
+#[derive(Debug)]
 pub struct ApiDocs {
     /// Product, version and style.
     pub info: Info,
     /// Named schemas referenced with `$ref`.
-    #[serde(default)]
     pub components: Components,
-    /// Operations by name. Key order carries no meaning; a sorted map keeps output stable. A name
-    /// that appears twice is an error, not "the last one wins".
-    #[serde(default, deserialize_with = "unique_keys")]
+    /// Operations by name. Key order carries no meaning; a sorted map keeps output stable.
     pub apis: BTreeMap<String, Api>,
+    /// Operations that could not be read: a value that does not fit the model, or a name that
+    /// appears twice (no definition is more right than the other).
+    pub broken: BTreeMap<String, ParseError>,
     /// Regional endpoints.
-    #[serde(default)]
     pub endpoints: Vec<Endpoint>,
+    /// Entries left out while reading (an endpoint that is not a region and a host).
+    pub warnings: Vec<String>,
+}
+
+/// The document as first read: each operation and schema still raw, so that one that does not
+/// fit the model costs only itself.
+#[derive(Deserialize)]
+struct RawDocs {
+    info: Info,
+    #[serde(default)]
+    components: RawComponents,
+    #[serde(default, deserialize_with = "entries")]
+    apis: Vec<(String, Box<RawValue>)>,
+    #[serde(default)]
+    endpoints: Option<Vec<Box<RawValue>>>,
+}
+
+/// Parts are kept as their text (not as `Value`), so that object members keep their order.
+#[derive(Default, Deserialize)]
+struct RawComponents {
+    #[serde(default, deserialize_with = "raw_map_or_empty_list")]
+    schemas: BTreeMap<String, Box<RawValue>>,
 }
 
 /// `info`.
@@ -45,11 +72,12 @@ pub struct Info {
 }
 
 /// `components`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct Components {
     /// Named schemas. An empty PHP array arrives as `[]`, so a list is accepted when empty.
-    #[serde(default, deserialize_with = "map_or_empty_list")]
     pub schemas: BTreeMap<String, Schema>,
+    /// Schemas that do not fit the model; a `$ref` to one skips the operation that makes it.
+    pub broken: BTreeMap<String, ParseError>,
 }
 
 /// One operation, `apis.<Name>`.
@@ -263,39 +291,128 @@ pub fn decode_response_demo(raw: &str) -> Result<Vec<ResponseDemo>, serde_json::
 
 /// Parses a document, naming the JSON path of the first value that does not fit the model.
 pub fn parse(text: &str) -> Result<ApiDocs, ParseError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let docs =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError { path: e.path().to_string(), message: e.inner().to_string() })?;
-    // Anything after the document is an error, not ignored.
-    de.end().map_err(|e| ParseError { path: ".".into(), message: format!("{e} after the document") })?;
-    Ok(docs)
-}
-
-/// A JSON object as a sorted map, refusing a key that appears twice.
-fn unique_keys<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    struct Unique<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Unique<T> {
-        type Value = BTreeMap<String, T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if out.contains_key(&key) {
-                    return Err(de::Error::custom(format!("{key:?} appears twice")));
-                }
-                let value = map.next_value()?;
-                out.insert(key, value);
-            }
-            Ok(out)
+    let raw: RawDocs = from_text(text).map_err(|(path, message)| ParseError { path, message })?;
+    let mut components = Components::default();
+    for (name, value) in raw.components.schemas {
+        match part::<Schema>(&value, &format!("components.schemas.{name}")) {
+            Ok(schema) => drop(components.schemas.insert(name, schema)),
+            Err(e) => drop(components.broken.insert(name, e)),
         }
     }
-    d.deserialize_map(Unique(std::marker::PhantomData))
+    let mut apis = BTreeMap::new();
+    let mut broken = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, value) in raw.apis {
+        let path = format!("apis.{name}");
+        if !seen.insert(name.clone()) {
+            apis.remove(&name);
+            broken.insert(name, ParseError { path, message: "the operation is defined twice".into() });
+            continue;
+        }
+        match part::<Api>(&value, &path) {
+            Ok(api) => drop(apis.insert(name, api)),
+            Err(e) => drop(broken.insert(name, e)),
+        }
+    }
+    let mut endpoints = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, value) in raw.endpoints.unwrap_or_default().into_iter().enumerate() {
+        match part::<Endpoint>(&value, &format!("endpoints[{i}]")) {
+            Ok(e) => endpoints.push(e),
+            Err(e) => warnings.push(format!("{e}; endpoint left out")),
+        }
+    }
+    Ok(ApiDocs { info: raw.info, components, apis, broken, endpoints, warnings })
+}
+
+/// How many out-of-range numbers one document may have turned into text.
+const MAX_QUOTED_NUMBERS: usize = 1000;
+
+/// `text` with the number that ends near (`line`, `column`) (1-based, as serde_json reports it)
+/// written as a string; `None` when no number is there.
+fn quote_number_at(text: &str, line: usize, column: usize) -> Option<String> {
+    let line_start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2)?.0 + 1 };
+    let at = (line_start + column).min(text.len());
+    let bytes = text.as_bytes();
+    let is_num = |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-');
+    let mut start = at.min(bytes.len());
+    while start > line_start && is_num(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = start;
+    while end < bytes.len() && is_num(bytes[end]) {
+        end += 1;
+    }
+    if start == end {
+        return None;
+    }
+    Some(format!("{}\"{}\"{}", &text[..start], &text[start..end], &text[end..]))
+}
+
+/// One part of the document, read on its own; errors name its JSON path from the root.
+fn part<T: de::DeserializeOwned>(raw: &RawValue, path: &str) -> Result<T, ParseError> {
+    from_text(raw.get()).map_err(|(inner, message)| {
+        let path = if inner == "." { path.to_owned() } else { format!("{path}.{inner}") };
+        ParseError { path, message }
+    })
+}
+
+/// Reads `text` as `T`, nothing after it; errors as (JSON path, message).
+fn from_text<T: de::DeserializeOwned>(text: &str) -> Result<T, (String, String)> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    let mut quoted = 0;
+    loop {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        match serde_path_to_error::deserialize(&mut de) {
+            Ok(value) => {
+                // Anything after the document is an error, not ignored.
+                de.end().map_err(|e| (".".to_owned(), format!("{e} after the document")))?;
+                return Ok(value);
+            }
+            // A number no `f64` holds (`1e400`) is valid JSON; it is kept as text, as every
+            // bound is, so that lowering skips only the operation it bounds.
+            Err(e) if e.inner().to_string().starts_with("number out of range") && quoted < MAX_QUOTED_NUMBERS => {
+                let Some(fixed) = quote_number_at(&text, e.inner().line(), e.inner().column()) else {
+                    return Err((e.path().to_string(), e.inner().to_string()));
+                };
+                text = std::borrow::Cow::Owned(fixed);
+                quoted += 1;
+            }
+            Err(e) => return Err((e.path().to_string(), e.inner().to_string())),
+        }
+    }
+}
+
+/// A JSON object's members in order, duplicates kept (the caller decides what a repeat means).
+fn entries<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Box<RawValue>)>, D::Error> {
+    d.deserialize_any(Entries)
+}
+
+/// `components.schemas`: an object, or an empty list (an empty PHP array).
+fn raw_map_or_empty_list<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Box<RawValue>>, D::Error> {
+    Ok(d.deserialize_any(Entries)?.into_iter().collect())
+}
+
+struct Entries;
+
+impl<'de> de::Visitor<'de> for Entries {
+    type Value = Vec<(String, Box<RawValue>)>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            out.push((key, map.next_value()?));
+        }
+        Ok(out)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        match seq.next_element::<de::IgnoredAny>()? {
+            None => Ok(Vec::new()),
+            Some(_) => Err(de::Error::custom("expected an object (or an empty list)")),
+        }
+    }
 }
 
 /// A document that is not valid JSON or does not fit the model.
@@ -310,24 +427,6 @@ pub struct ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "at {}: {}", self.path, self.message)
-    }
-}
-
-fn map_or_empty_list<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum MapOrList<T> {
-        Map(BTreeMap<String, T>),
-        List(Vec<Value>),
-    }
-    match MapOrList::deserialize(d)? {
-        MapOrList::Map(map) => Ok(map),
-        MapOrList::List(list) if list.is_empty() => Ok(BTreeMap::new()),
-        MapOrList::List(_) => Err(de::Error::custom("expected an object (or an empty list)")),
     }
 }
 
@@ -375,12 +474,40 @@ mod tests {
     }
 
     #[test]
-    fn names_the_json_path_of_a_bad_value() {
-        let err = parse(
-            r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":{"Op":{"parameters":[{"name":"N","schema":{"maximum":[1]}}]}}}"#,
+    fn a_bad_operation_costs_only_itself() {
+        let doc = parse(
+            r#"{"info":{"style":"RPC","product":"P","version":"v"},
+                "components":{"schemas":{"Good":{"type":"string"},"Bad":{"type":["x"]}}},
+                "apis":{"Op":{"parameters":[{"name":"N","schema":{"maximum":[1]}}]},"Fine":{},"Twice":{},"Twice":{}},
+                "endpoints":[{"regionId":"r","endpoint":"h"},{"regionId":1}]}"#,
         )
-        .unwrap_err();
+        .unwrap();
+        let err = &doc.broken["Op"];
         assert_eq!(err.path, "apis.Op.parameters[0].schema.maximum");
         assert!(err.message.contains("expected a scalar"), "{}", err.message);
+        assert_eq!(doc.broken["Twice"].message, "the operation is defined twice");
+        assert_eq!(doc.apis.keys().collect::<Vec<_>>(), ["Fine"]);
+        assert_eq!(doc.components.schemas.keys().collect::<Vec<_>>(), ["Good"]);
+        assert_eq!(doc.components.broken["Bad"].path, "components.schemas.Bad.type");
+        assert_eq!(doc.endpoints.len(), 1);
+        assert!(doc.warnings[0].starts_with("at endpoints[1]"), "{:?}", doc.warnings);
+    }
+
+    #[test]
+    fn a_number_no_f64_holds_is_kept_as_text() {
+        let doc = parse(
+            "{\"info\":{\"style\":\"RPC\",\"product\":\"P\",\"version\":\"v\"},\"apis\":{\"Op\":{\"parameters\":[\n  {\"name\":\"N\",\"schema\":{\"maximum\":1e400,\"minimum\":-2e999}}]}}}",
+        )
+        .unwrap();
+        let schema = &doc.apis["Op"].parameters[0].schema;
+        assert_eq!((schema.maximum.as_deref(), schema.minimum.as_deref()), (Some("1e400"), Some("-2e999")));
+    }
+
+    #[test]
+    fn only_the_file_as_a_whole_is_refused() {
+        assert!(parse("{").is_err());
+        assert!(parse(r#"{"apis":{}}"#).unwrap_err().message.starts_with("missing field `info`"));
+        assert_eq!(parse(r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":[1]}"#).unwrap_err().path, "apis");
+        assert!(parse(r#"{"info":{"style":"RPC","product":"P","version":"v"},"apis":[]}"#).unwrap().apis.is_empty());
     }
 }

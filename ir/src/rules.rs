@@ -212,7 +212,7 @@ fn value<'a>(ty: &'a Type, c: &'a Constraints, required: bool) -> Check<'a> {
             };
             Check::List(r, Box::new(item_check))
         }
-        Type::StringBool | Type::Bool | Type::Map(_) | Type::Any => Check::None,
+        Type::StringBool | Type::Bool | Type::Map(_) | Type::Any | Type::Binary => Check::None,
     }
 }
 
@@ -246,10 +246,12 @@ pub(crate) fn read(
             c.min_length = count("minLength", &schema.min_length)?;
             c.max_length = count("maxLength", &schema.max_length)?;
             if let Some(pattern) = &schema.pattern {
-                Pattern::check(pattern).map_err(|e| {
-                    err("pattern", format!("pattern {pattern:?} does not compile: {}", e.lines().last().unwrap_or_default()))
-                })?;
-                c.pattern = Some(Pattern::owned(pattern.clone()));
+                // Checked by whichever engine runs it (look-around goes to the backtracking
+                // one); a pattern neither compiles is left out, and the docs and warning say so.
+                match Pattern::check(pattern) {
+                    Ok(_) => c.pattern = Some(Pattern::owned(pattern.clone())),
+                    Err(e) => unenforced.push(format!("pattern {pattern:?} is not checked: it does not compile ({e})")),
+                }
             }
             match schema.charset.as_deref() {
                 None => {}
@@ -270,32 +272,56 @@ pub(crate) fn read(
                 Type::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
                 _ => (i64::MIN, i64::MAX),
             };
-            let bound = |key: &str, raw: &Option<String>| -> Result<Option<Number>, LowerError> {
-                raw.as_deref()
-                    .map(|text| {
-                        let text = text.trim();
-                        if integer {
-                            let n = text.parse::<i64>().ok().or_else(|| {
-                                text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && (-9.2e18..9.2e18).contains(f)).map(|f| f as i64)
-                            });
-                            match n {
-                                Some(n) if (lowest..=highest).contains(&n) => Ok(Number::Int(n)),
-                                Some(_) => {
-                                    Err(err(key, format!("{key} {text} is outside the range of the field's type ({lowest} to {highest})")))
-                                }
-                                None => Err(err(key, format!("{key} must be an integer in the range of the field's type, found {text:?}"))),
-                            }
-                        } else {
-                            match text.parse::<f64>() {
-                                Ok(x) if x.is_finite() => Ok(Number::Float(x)),
-                                _ => Err(err(key, format!("{key} must be a finite number, found {text:?}"))),
+            // A bound is read as the field's type reads it. One outside the type's range
+            // excludes no value of the type (`maximum: 9223372036854775807` on an `int32`): it
+            // says nothing and is dropped. One that excludes every value is refused below.
+            let bound = |key: &str, raw: &Option<String>, exclusive: bool, upper: bool| -> Result<Option<(Number, bool)>, LowerError> {
+                let Some(text) = raw.as_deref().map(str::trim) else { return Ok(None) };
+                let x = text.parse::<f64>().ok().filter(|x| x.is_finite());
+                if !integer {
+                    return match x {
+                        Some(x) => Ok(Some((Number::Float(x), exclusive))),
+                        None => Err(err(key, format!("{key} must be a finite number, found {text:?}"))),
+                    };
+                }
+                // Exact for every integer text; a fraction rounds toward the values it admits.
+                let n: i128 = match text.parse::<i128>() {
+                    Ok(n) => n,
+                    Err(_) => match x {
+                        Some(x) if x.abs() < 1e30 => (if upper { x.floor() } else { x.ceil() }) as i128,
+                        Some(x) => {
+                            if x > 0.0 {
+                                i128::MAX
+                            } else {
+                                i128::MIN
                             }
                         }
-                    })
-                    .transpose()
+                        None => return Err(err(key, format!("{key} must be a number, found {text:?}"))),
+                    },
+                };
+                let (lo, hi) = (i128::from(lowest), i128::from(highest));
+                // The least (greatest) value the bound admits.
+                let admits = match (upper, exclusive) {
+                    (false, true) => n.saturating_add(1),
+                    (true, true) => n.saturating_sub(1),
+                    _ => n,
+                };
+                if (upper && admits >= hi) || (!upper && admits <= lo) {
+                    return Ok(None);
+                }
+                if (upper && admits < lo) || (!upper && admits > hi) {
+                    return Err(err(
+                        key,
+                        format!("{key} {text} leaves no value of the field's type ({lowest} to {highest}): no value can satisfy it"),
+                    ));
+                }
+                Ok(Some(match i64::try_from(n) {
+                    Ok(n) => (Number::Int(n), exclusive),
+                    Err(_) => (Number::Int(admits as i64), false),
+                }))
             };
-            c.minimum = bound("minimum", &schema.minimum)?.map(|n| (n, schema.exclusive_minimum.unwrap_or(false)));
-            c.maximum = bound("maximum", &schema.maximum)?.map(|n| (n, schema.exclusive_maximum.unwrap_or(false)));
+            c.minimum = bound("minimum", &schema.minimum, schema.exclusive_minimum.unwrap_or(false), false)?;
+            c.maximum = bound("maximum", &schema.maximum, schema.exclusive_maximum.unwrap_or(false), true)?;
             if let Some(values) = &schema.enum_values {
                 let integers: Option<Vec<i64>> =
                     values.iter().map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))).collect();

@@ -111,6 +111,32 @@ pub fn json_flag<T: crate::json::FromJson>(flag: &str, text: &str) -> Result<T, 
     crate::json::from_str(text, crate::json::Mode::Strict).map_err(|e| format!("--{flag}: not valid JSON for this parameter: {e}"))
 }
 
+/// The largest file a binary-body flag (`--body-file`) reads: 64 MiB, far above what any
+/// product documents (OCR takes 10 MB). A larger file is refused before it is read.
+pub const MAX_BODY_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads a binary-body flag's file: a regular file (so a FIFO or a device cannot block or
+/// stream without end) of at most [`MAX_BODY_FILE_BYTES`], naming the flag and the file when not.
+pub fn body_file(flag: &str, path: &std::path::Path) -> Result<crate::bytes::Bytes, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("--{flag} {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("--{flag} {shown}: not a regular file"));
+    }
+    if meta.len() > MAX_BODY_FILE_BYTES {
+        return Err(format!("--{flag} {shown}: {} bytes, more than the limit of {MAX_BODY_FILE_BYTES}", meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("--{flag} {shown}: {e}"))?;
+    // Bounded again while reading: the file may grow after it was measured.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_BODY_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("--{flag} {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_BODY_FILE_BYTES {
+        return Err(format!("--{flag} {shown}: grew past the limit of {MAX_BODY_FILE_BYTES} bytes while read"));
+    }
+    Ok(bytes.into())
+}
+
 /// Prints a clap parse error (help and version go to `out` with status 0).
 pub fn parse_error(error: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let text = error.render().to_string();

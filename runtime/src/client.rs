@@ -47,6 +47,7 @@ struct Wire<'r> {
     headers: Params<'r>,
     path: Params<'r>,
     json: Option<serde_json::Value>,
+    binary: Option<&'r [u8]>,
 }
 
 /// What the non-generic core needs of an operation.
@@ -59,12 +60,15 @@ struct Call<'a> {
     path: &'static str,
     path_params: &'a Params<'a>,
     json_body: Option<&'a serde_json::Value>,
+    binary_body: Option<&'a [u8]>,
+    /// Sent to its path template (ROA), or to `/` (RPC).
+    roa: bool,
     idempotent: bool,
     https_only: bool,
 }
 
 impl<'a> Call<'a> {
-    fn of<O: Operation>(wire: &'a Wire<'a>) -> Self {
+    fn of<O: Operation>(wire: &'a Wire<'a>, service: &ServiceInfo) -> Self {
         Self {
             action: O::ACTION,
             method: O::METHOD,
@@ -74,6 +78,8 @@ impl<'a> Call<'a> {
             path: O::PATH,
             path_params: &wire.path,
             json_body: wire.json.as_ref(),
+            binary_body: wire.binary,
+            roa: O::STYLE.unwrap_or(service.style) == ApiStyle::Roa,
             idempotent: O::IDEMPOTENCY_TOKEN.is_some(),
             https_only: O::HTTPS_ONLY,
         }
@@ -117,6 +123,7 @@ impl Client {
             headers: request.to_header_params(),
             path: request.to_path_params(),
             json: request.to_json_body(),
+            binary: request.to_binary_body(),
         }
     }
 
@@ -137,7 +144,7 @@ impl Client {
     pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
         self.prepare(&mut request)?;
         let wire = Self::wire(&request);
-        let call = Call::of::<O>(&wire);
+        let call = Call::of::<O>(&wire, self.service);
         let response = self.execute(&call, options).await?;
         match O::decode_response(&response.body) {
             Ok(decoded) => Ok((decoded, response.body)),
@@ -151,7 +158,7 @@ impl Client {
     pub async fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
         self.prepare(&mut request)?;
         let wire = Self::wire(&request);
-        let call = Call::of::<O>(&wire);
+        let call = Call::of::<O>(&wire, self.service);
         let endpoint = self.endpoint(&call)?;
         let credentials = self.credentials.provide().await?;
         credentials.check_usable()?;
@@ -285,16 +292,23 @@ impl Client {
         let now = (self.config.clock)();
         let date = sign::format_timestamp(now);
         let nonce = (self.config.nonce)();
-        let roa = self.service.style == ApiStyle::Roa;
+        let roa = call.roa;
         let path: std::borrow::Cow<'_, str> = if roa { wire::fill_path(call.path, call.path_params).into() } else { "/".into() };
-        let (body, content_type) = match &call.json_body {
-            Some(json) => (wire::json_sorted(json), Some("application/json; charset=utf-8")),
-            None if !call.body.is_empty() => (form_body(call.body), Some("application/x-www-form-urlencoded")),
-            None => (String::new(), None),
+        let (body, content_type) = match (&call.json_body, call.binary_body) {
+            (_, Some(bytes)) => (bytes.to_vec(), Some("application/octet-stream")),
+            (Some(json), None) => (wire::json_sorted(json).into_bytes(), Some("application/json; charset=utf-8")),
+            (None, None) if !call.body.is_empty() => (form_body(call.body).into_bytes(), Some("application/x-www-form-urlencoded")),
+            (None, None) => (Vec::new(), None),
         };
-        match (self.config.signature, roa) {
+        // Raw bytes, and a JSON body on an RPC-shaped operation, are signed with ACS3 whatever
+        // the configured signature: the official SDK sends them only that way.
+        let signature = match self.config.signature {
+            SignatureVersion::Rpc if call.binary_body.is_some() || (call.json_body.is_some() && !roa) => SignatureVersion::V3,
+            chosen => chosen,
+        };
+        match (signature, roa) {
             (SignatureVersion::V3, _) => {
-                let hashed_payload = sign::body_sha256(body.as_bytes());
+                let hashed_payload = sign::body_sha256(&body);
                 let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(10 + call.headers.len());
                 headers.extend([
                     ("host".into(), endpoint.host.clone()),
@@ -322,7 +336,7 @@ impl Client {
                             query: &query,
                             headers: &signed,
                             signed_headers: &[],
-                            body: body.as_bytes(),
+                            body: &body,
                             access_key_id: c.access_key_id(),
                             access_key_secret: c.access_key_secret().expose(),
                         },
@@ -334,7 +348,7 @@ impl Client {
                 headers.push(("user-agent".into(), self.config.user_agent.clone()));
                 headers.push(("accept".into(), "application/json".into()));
                 // The query goes out in its canonical form, computed once for the signature.
-                HttpRequest { method: call.method, url: url(endpoint, &path, &signature.canonical_query), headers, body: body.into_bytes() }
+                HttpRequest { method: call.method, url: url(endpoint, &path, &signature.canonical_query), headers, body }
             }
             (SignatureVersion::Rpc, false) => {
                 // The current SDK's order and spelling (vector rpc-05): `Format=json`, no
@@ -371,7 +385,7 @@ impl Client {
                 }
                 // The RPC signature covers parameters only; header parameters travel unsigned.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned().into(), v.to_owned().into())));
-                HttpRequest { method: call.method, url, headers, body: body.into_bytes() }
+                HttpRequest { method: call.method, url, headers, body }
             }
             (SignatureVersion::Rpc, true) => {
                 // The legacy ROA signature (roa.md §4), as the current SDK sends it with `v2`.
@@ -399,7 +413,7 @@ impl Client {
                 let mut headers: Vec<(HeaderText, HeaderText)> = headers.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
                 headers.push(("user-agent".into(), self.config.user_agent.clone()));
                 let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-                HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body: body.into_bytes() }
+                HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body }
             }
         }
     }

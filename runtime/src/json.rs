@@ -900,6 +900,37 @@ impl ObjectWriter {
     }
 }
 
+/// Bytes in JSON are base64 text (the standard alphabet, padded), as JSON protocols carry blobs.
+impl ToJson for bytes::Bytes {
+    fn to_json(&self) -> Json {
+        use base64::Engine as _;
+        Json::String(base64::engine::general_purpose::STANDARD.encode(self))
+    }
+}
+
+impl FromJson for bytes::Bytes {
+    fn from_json(r: &mut Reader<'_>) -> Result<Self> {
+        r.peek();
+        let at = r.pos;
+        match Self::from_json_opt(r)? {
+            Some(v) => Ok(v),
+            None => Err(r.error_at(at, "expected base64 text, found nothing".into())),
+        }
+    }
+    fn from_json_opt(r: &mut Reader<'_>) -> Result<Option<Self>> {
+        use base64::Engine as _;
+        r.peek();
+        let at = r.pos;
+        match r.string()? {
+            None => Ok(None),
+            Some(text) => match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
+                Ok(bytes) => Ok(Some(bytes.into())),
+                Err(e) => Err(r.error_at(at, format!("expected base64 text: {e}"))),
+            },
+        }
+    }
+}
+
 impl ToJson for str {
     fn to_json(&self) -> Json {
         Json::String(self.to_owned())

@@ -31,6 +31,9 @@ pub mod types;
 pub mod validate;
 pub mod wire;
 
+/// The bytes of a binary request body (`format: binary`): `Bytes::from(vec)` takes a `Vec<u8>`
+/// without copying, and clones share the buffer.
+pub use bytes;
 #[cfg(feature = "client")]
 pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion};
 pub use credentials::{Credentials, Secret};
@@ -38,7 +41,7 @@ pub use endpoint::RegionEndpoint;
 pub use error::{Error, TransportErrorKind, TypedError};
 #[cfg(feature = "client")]
 pub use paging::{Cursor, PageInfo, PageStream, Paginated};
-pub use rules::{IntRules, ListRules, NumRules, Pattern, StrRules};
+pub use rules::{IntRules, ListRules, NumRules, Pattern, PatternEngine, StrRules};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
 pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};

@@ -98,6 +98,11 @@ pub enum ViolationKind {
         /// The regular expression.
         pattern: String,
     },
+    /// The value would cost the (backtracking) pattern more than its step limit to check.
+    PatternTooCostly {
+        /// The regular expression.
+        pattern: String,
+    },
     /// The value starts with a forbidden prefix (`x-acs-forbidden-prefixes`).
     ForbiddenPrefix {
         /// The prefix found.
@@ -144,6 +149,9 @@ impl fmt::Display for ViolationKind {
             }
             Self::PatternMismatch { pattern } => write!(f, "does not match the pattern {pattern}"),
             Self::UncheckablePattern { pattern } => write!(f, "cannot be checked: the pattern {pattern} does not compile"),
+            Self::PatternTooCostly { pattern } => {
+                write!(f, "cannot be checked against the pattern {pattern} within {} backtracking steps", Pattern::BACKTRACK_LIMIT)
+            }
             Self::ForbiddenPrefix { prefix } => write!(f, "must not start with {prefix:?}"),
             Self::NotAscii => write!(f, "must contain ASCII characters only"),
             Self::BelowMinimum { minimum, exclusive: false } => {
@@ -168,12 +176,37 @@ impl fmt::Display for ViolationKind {
 /// Generated code holds each pattern in a `static`, so it is compiled once per process; the
 /// emulator keeps one per parameter in its IR. No lock is taken after the first compilation,
 /// and a pattern that does not compile is reported, never a panic.
+///
+/// Two engines, as the service's own validator accepts both kinds of pattern: `regex` (linear
+/// time) for every pattern it compiles, and `fancy-regex` (backtracking, for look-around and
+/// back-references) for the rest, stopped after [`Pattern::BACKTRACK_LIMIT`] steps so that no
+/// value can make a hostile pattern hang the caller.
 pub struct Pattern {
     source: Cow<'static, str>,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: OnceLock<Option<Engine>>,
+}
+
+#[derive(Clone)]
+enum Engine {
+    Linear(Regex),
+    Backtracking(fancy_regex::Regex),
+}
+
+/// Which engine runs a pattern ([`Pattern::check`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatternEngine {
+    /// `regex`: linear in the length of the value.
+    Linear,
+    /// `fancy-regex`: backtracking, bounded by [`Pattern::BACKTRACK_LIMIT`] steps per value.
+    Backtracking,
 }
 
 impl Pattern {
+    /// Backtracking steps one value may cost a pattern that needs the backtracking engine; a
+    /// value that needs more is reported as uncheckable ([`ViolationKind::PatternTooCostly`]).
+    /// About a few milliseconds of CPU.
+    pub const BACKTRACK_LIMIT: usize = 1_000_000;
+
     /// A pattern from a literal (`static P: Pattern = Pattern::new("^a$");`).
     pub const fn new(source: &'static str) -> Self {
         Self { source: Cow::Borrowed(source), compiled: OnceLock::new() }
@@ -184,9 +217,24 @@ impl Pattern {
         Self { source: Cow::Owned(source), compiled: OnceLock::new() }
     }
 
-    /// Why `source` cannot be used as a pattern, if it cannot: the generator refuses such a spec.
-    pub fn check(source: &str) -> Result<(), String> {
-        Regex::new(source).map(drop).map_err(|e| e.to_string())
+    fn compile(source: &str) -> Result<Engine, String> {
+        match Regex::new(source) {
+            Ok(re) => Ok(Engine::Linear(re)),
+            Err(linear) => {
+                fancy_regex::RegexBuilder::new(source).backtrack_limit(Self::BACKTRACK_LIMIT).build().map(Engine::Backtracking).map_err(
+                    |fancy| format!("{}; nor as a backtracking pattern: {fancy}", linear.to_string().lines().last().unwrap_or_default()),
+                )
+            }
+        }
+    }
+
+    /// Which engine runs `source`, or why neither can (then the generator leaves the check
+    /// out and says so).
+    pub fn check(source: &str) -> Result<PatternEngine, String> {
+        Self::compile(source).map(|engine| match engine {
+            Engine::Linear(_) => PatternEngine::Linear,
+            Engine::Backtracking(_) => PatternEngine::Backtracking,
+        })
     }
 
     /// The pattern as written in the spec.
@@ -195,9 +243,17 @@ impl Pattern {
     }
 
     /// Whether `value` matches (anywhere, as in JSON Schema: anchor with `^…$`); `None` when the
-    /// pattern does not compile.
+    /// pattern does not compile, or the value costs more than the step limit.
     pub fn is_match(&self, value: &str) -> Option<bool> {
-        self.compiled.get_or_init(|| Regex::new(&self.source).ok()).as_ref().map(|re| re.is_match(value))
+        match self.compiled.get_or_init(|| Self::compile(&self.source).ok()).as_ref()? {
+            Engine::Linear(re) => Some(re.is_match(value)),
+            Engine::Backtracking(re) => re.is_match(value).ok(),
+        }
+    }
+
+    /// Whether the pattern compiles (with either engine).
+    pub fn compiles(&self) -> bool {
+        self.compiled.get_or_init(|| Self::compile(&self.source).ok()).is_some()
     }
 }
 
@@ -745,7 +801,8 @@ mod tests {
         assert_eq!(NAME.is_match("abc"), Some(true));
         assert_eq!(NAME.is_match("aBc"), Some(false));
         assert_eq!(Pattern::owned("(".into()).is_match("x"), None);
-        assert!(Pattern::check("(").is_err() && Pattern::check("^a$").is_ok());
+        assert!(Pattern::check("(").is_err());
+        assert_eq!(Pattern::check("^a$"), Ok(PatternEngine::Linear));
     }
 
     #[test]

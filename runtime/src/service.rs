@@ -126,6 +126,9 @@ pub trait Operation: Validate + Sized {
     const METHOD: HttpMethod;
     /// The path template (`/clusters/{ClusterId}`); `/` for RPC operations.
     const PATH: &'static str = "/";
+    /// How this operation is sent, when not as its product's style says: a V3 product's
+    /// operation without a path is sent as RPC (`POST /`, routed by `x-acs-action`).
+    const STYLE: Option<ApiStyle> = None;
     /// True when the spec allows only HTTPS.
     const HTTPS_ONLY: bool;
     /// Wire name of the idempotency-token parameter (`ClientToken`), if the operation has one.
@@ -163,6 +166,13 @@ pub trait Operation: Validate + Sized {
 
     /// The JSON body (`in: body`, ROA), without validation; `None` when the operation has none.
     fn to_json_body(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// The raw request body (`format: binary`), without validation; `None` when the operation
+    /// has none, or it is unset. Sent as `application/octet-stream`, always signed with
+    /// ACS3-HMAC-SHA256 over its SHA-256 (the only signature the service accepts a stream with).
+    fn to_binary_body(&self) -> Option<&[u8]> {
         None
     }
 

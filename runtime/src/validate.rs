@@ -144,6 +144,9 @@ impl Validator {
         match pattern.is_match(value) {
             Some(true) => {}
             Some(false) => self.report(field, ViolationKind::PatternMismatch { pattern: pattern.as_str().to_owned() }, Some(value)),
+            None if pattern.compiles() => {
+                self.report(field, ViolationKind::PatternTooCostly { pattern: pattern.as_str().to_owned() }, Some(value))
+            }
             None => self.report(field, ViolationKind::UncheckablePattern { pattern: pattern.as_str().to_owned() }, Some(value)),
         }
     }

@@ -47,7 +47,11 @@ pub fn check<O: Operation + serde::de::DeserializeOwned>(json: Value) -> Result<
     pairs.extend(request.to_path_params().into_vec());
     // The body as the server receives it: the bytes the client sends, parsed.
     let body_text = request.to_json_body().map(|b| acs_runtime::wire::json_sorted(&b)).unwrap_or_default();
-    let body = (!body_text.is_empty()).then(|| serde_json::from_str(&body_text).expect("the client sends valid JSON"));
+    let body = match request.to_binary_body() {
+        // The emulator reads raw bytes in their JSON form, base64.
+        Some(bytes) => Some(Value::String(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes))),
+        None => (!body_text.is_empty()).then(|| serde_json::from_str(&body_text).expect("the client sends valid JSON")),
+    };
     let path = acs_runtime::wire::fill_path(O::PATH, &request.to_path_params());
     Ok(ClientSide { violations, pairs, body, method: O::METHOD.as_str(), path, query: request.to_params().into_vec(), body_text })
 }
@@ -135,6 +139,8 @@ impl Values<'_> {
             (Type::Boxed(inner), _) => self.valid_of(inner, check, example, depth),
             (Type::Map(value), _) => json!({ "k": self.valid_of(value, &Check::None, None, depth) }),
             (Type::Any, _) => json!({"k": "v"}),
+            // Bytes in their JSON form, base64 ("image").
+            (Type::Binary, _) => json!("aW1hZ2U="),
             (Type::String | Type::StringBool, _) => json!("v"),
             (Type::I32 | Type::I64, _) => json!(1),
             (Type::F32 | Type::F64, _) => json!(1.5),

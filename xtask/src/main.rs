@@ -1,8 +1,9 @@
-//! Project tasks: `cargo xtask codegen [--check]`, `cargo xtask vectors <file>...`,
+//! Project tasks: `cargo xtask codegen [--check]`, `cargo xtask corpus DIR`, `cargo xtask vectors <file>...`,
 //! `cargo xtask fuzz [--seconds N]`.
 
 mod bench;
 mod codegen;
+mod corpus;
 mod fuzz;
 mod vectors;
 
@@ -51,6 +52,12 @@ enum Task {
         #[arg(long, default_value_t = 1)]
         parallel: usize,
     },
+    /// Generate every api-docs*.json under DIR in memory and report, per product version, what
+    /// was generated, skipped or refused and why; totals; skips grouped by construct.
+    Corpus {
+        /// A folder of metadata (e.g. ../shared/meta).
+        dir: PathBuf,
+    },
     /// Recompute signing test vectors (shared/vectors schema) with the runtime's signer.
     Vectors {
         /// Vector files.
@@ -82,6 +89,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(check),
         Task::Vectors { files } => vectors::run(&files),
+        Task::Corpus { dir } => corpus::run(&dir),
         Task::Fuzz { seconds, target, parallel } => fuzz::run(seconds, target.as_deref(), parallel),
         Task::Bench { what: BenchTask::Calls { calls, python_calls } } => bench::calls(calls, python_calls),
         Task::Bench { what: BenchTask::Compile { against_aws } } => bench::compile(against_aws),

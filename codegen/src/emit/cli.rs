@@ -15,6 +15,8 @@ enum FlagKind {
     Repeated(TokenStream),
     /// JSON text, parsed into the field's type.
     Json,
+    /// A file's path, whose bytes are the value (a binary body).
+    File,
 }
 
 fn flag_kind(ty: &Type) -> FlagKind {
@@ -23,6 +25,7 @@ fn flag_kind(ty: &Type) -> FlagKind {
         _ => None,
     };
     match ty {
+        Type::Binary => FlagKind::File,
         Type::List(item) => scalar(item).map_or(FlagKind::Json, FlagKind::Repeated),
         t => scalar(t).map_or(FlagKind::Json, FlagKind::Scalar),
     }
@@ -79,12 +82,20 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
                 (FlagKind::Repeated(t), required) => (quote!(Vec<#t>), quote!(#[arg(long = #flag, required = #required)])),
                 (FlagKind::Json, true) => (quote!(String), quote!(#[arg(long = #flag, value_name = "JSON")])),
                 (FlagKind::Json, false) => (quote!(Option<String>), quote!(#[arg(long = #flag, value_name = "JSON")])),
+                (FlagKind::File, true) => (quote!(::std::path::PathBuf), quote!(#[arg(long = #flag, value_name = "PATH")])),
+                (FlagKind::File, false) => (quote!(Option<::std::path::PathBuf>), quote!(#[arg(long = #flag, value_name = "PATH")])),
             };
             let help_doc = doc(&flag_help(p));
             fields.push(quote! { #help_doc #attrs #name: #field_ty });
             let ty = rust_type(&p.ty, Site::Crate(&op.module));
             match (&kind, p.required) {
                 (FlagKind::Json, true) => new_args.push(quote!(::acs_runtime::cli::json_flag::<#ty>(#flag, &self.#name)?)),
+                (FlagKind::File, true) => new_args.push(quote!(::acs_runtime::cli::body_file(#flag, &self.#name)?)),
+                (FlagKind::File, false) => sets.push(quote! {
+                    if let Some(path) = &self.#name {
+                        request.#name = Some(::acs_runtime::cli::body_file(#flag, path)?);
+                    }
+                }),
                 (_, true) => new_args.push(quote!(self.#name)),
                 (FlagKind::Json, false) if p.ty.absent_is_empty() => sets.push(quote! {
                     if let Some(text) = &self.#name {

@@ -16,7 +16,9 @@ pub fn toml_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            // Control characters are not allowed raw; bidirectional and zero-width ones would
+            // make the manifest read differently from what it says.
+            c if c.is_control() || acs_ir::safe_text(&c.to_string()).is_empty() => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }

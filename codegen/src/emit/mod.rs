@@ -78,16 +78,21 @@ pub fn bare(name: &str) -> &str {
     name.trim_start_matches("r#")
 }
 
-/// `#[doc]` attributes, one per line, so they print as `///` comments.
+/// `#[doc]` attributes, one per line, so they print as `///` comments. Every comment the
+/// generator writes passes here, so no text from a spec reaches Rust source unmade safe.
 pub fn doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    let lines = doc_lines(text);
     quote! { #( #[doc = #lines] )* }
 }
 
 /// Inner `#![doc]` attributes (`//!`).
 pub fn inner_doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
+    let lines = doc_lines(text);
     quote! { #( #![doc = #lines] )* }
+}
+
+fn doc_lines(text: &str) -> Vec<String> {
+    acs_ir::safe_text(text).lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") }).collect()
 }
 
 /// Joins paragraphs with blank lines, skipping empty ones.
@@ -133,6 +138,7 @@ pub fn rust_type(ty: &Type, site: Site<'_>) -> TokenStream {
             quote!(::std::collections::BTreeMap<String, #value>)
         }
         Type::Any => quote!(::serde_json::Value),
+        Type::Binary => quote!(::acs_runtime::bytes::Bytes),
         Type::Boxed(inner) => {
             let inner = rust_type(inner, site);
             quote!(Box<#inner>)

@@ -11,7 +11,7 @@ use super::{bare, doc, ident, inner_doc, paragraphs, types};
 /// the other operations that use the same shapes) and are re-exported here.
 pub fn module(service: &Service, op: &Operation) -> TokenStream {
     let docs = inner_doc(&module_doc(service, op));
-    let request = request(op);
+    let request = request(op, service.style);
     let response = response(service, op);
     let paginated = paginated(op);
     let mut used = Vec::new();
@@ -184,7 +184,7 @@ fn module_doc(service: &Service, op: &Operation) -> String {
     ])
 }
 
-fn request(op: &Operation) -> TokenStream {
+fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
     let name = ident(&op.request_type);
     let response = ident(&op.response_type);
     let docs = format!(
@@ -234,6 +234,12 @@ fn request(op: &Operation) -> TokenStream {
             }
         }
     };
+    let style_const = if op.style == service_style {
+        quote!()
+    } else {
+        let style = format_ident!("{}", op.style.variant_name());
+        quote!(const STYLE: Option<::acs_runtime::ApiStyle> = Some(::acs_runtime::ApiStyle::#style);)
+    };
     let path_const = if op.path == "/" {
         quote!()
     } else {
@@ -252,6 +258,16 @@ fn request(op: &Operation) -> TokenStream {
         .collect();
     let whole_body = op.params.iter().find(|p| p.location == Location::Body);
     let json_fn = match (whole_body, body_fields.is_empty()) {
+        (Some(p), _) if p.ty == Type::Binary => {
+            let field = ident(&p.rust_name);
+            let value = if p.required { quote!(Some(&self.#field)) } else { quote!(self.#field.as_deref()) };
+            quote! {
+                #[inline]
+                fn to_binary_body(&self) -> Option<&[u8]> {
+                    #value
+                }
+            }
+        }
         (Some(p), _) => {
             let field = ident(&p.rust_name);
             quote! {
@@ -343,6 +359,7 @@ fn request(op: &Operation) -> TokenStream {
             const HTTPS_ONLY: bool = #https_only;
             const IDEMPOTENCY_TOKEN: Option<&'static str> = #token_const;
             #path_const
+            #style_const
             type Response = #response;
 
             #[inline]

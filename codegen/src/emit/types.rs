@@ -26,6 +26,7 @@ pub fn field_doc(field: &Field, is_param: bool) -> String {
             Location::Header => "header",
             Location::Path => "path",
             Location::BodyField => "JSON body field",
+            Location::Body if field.ty == Type::Binary => "the raw body, `application/octet-stream`",
             Location::Body => "the JSON body",
         };
         let style = field.style.spec_name().map(|s| format!(", style `{s}`")).unwrap_or_default();
@@ -240,6 +241,8 @@ fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
                 let inner = rust_type(inner, Site::Module);
                 (quote!(impl Into<Box<#inner>>), quote!(#name.into()))
             }
+            // A `Vec<u8>`, a `&'static [u8]` or `Bytes`, without a copy.
+            Type::Binary => (quote!(impl Into<::acs_runtime::bytes::Bytes>), quote!(#name.into())),
             other => (rust_type(other, Site::Module), quote!(#name)),
         };
         if f.required {

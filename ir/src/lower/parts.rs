@@ -11,8 +11,8 @@ use super::{LowerError, OperationLowering};
 impl OperationLowering<'_> {
     /// The operation's path: `/` for RPC; for ROA the spec's template (`[Name]` read as
     /// `{Name}`), whose placeholders and path parameters must match one to one.
-    pub(super) fn path_template(&self, api: &model::Api, base: &str, params: &[Field]) -> Result<String, LowerError> {
-        if self.style == ApiStyle::Rpc {
+    pub(super) fn path_template(&self, api: &model::Api, base: &str, params: &[Field], style: ApiStyle) -> Result<String, LowerError> {
+        if style == ApiStyle::Rpc {
             return Ok("/".into());
         }
         let Some(raw) = api.path.as_deref().filter(|p| p.starts_with('/')) else {

@@ -7,10 +7,11 @@ use crate::parse::{AdditionalProperties, Schema};
 
 use super::{LowerError, OperationLowering, Types, RESERVED_FIELD_NAMES};
 
-/// How deep objects may nest inside objects. Real metadata nests a few levels; the limit turns a
-/// hostile chain of a thousand `$ref`s into an error naming its path instead of exhausting the
-/// stack.
-const MAX_NESTING: usize = 64;
+/// How deep types may nest (objects, lists and maps inside each other). Real metadata nests a
+/// few levels. The limit turns a hostile chain of `$ref`s into an error naming its path instead
+/// of exhausting the stack, and keeps every generated crate within what rustc compiles: types
+/// nested about 60 deep overflow its query depth, so the limit is half that.
+pub(crate) const MAX_NESTING: usize = 32;
 
 impl<'a> OperationLowering<'a> {
     /// Follows `$ref` to a component schema.
@@ -19,6 +20,9 @@ impl<'a> OperationLowering<'a> {
         let name = reference.strip_prefix("#/components/schemas/").ok_or_else(|| {
             self.err(format!("{path}.$ref"), None, format!("unsupported $ref {reference:?} (only #/components/schemas/<Name>)"))
         })?;
+        if let Some(broken) = self.doc.components.broken.get(name) {
+            return Err(self.err(format!("{path}.$ref"), None, format!("$ref to {name:?}, which cannot be read ({broken})")));
+        }
         self.doc
             .components
             .schemas
@@ -70,8 +74,29 @@ impl<'a> OperationLowering<'a> {
         })
     }
 
+    /// The Rust type of `schema`, within [`MAX_NESTING`] levels of containers.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn ty(
+        &self,
+        wire_name: &str,
+        schema: &'a Schema,
+        ref_name: Option<String>,
+        path: &str,
+        side: Side,
+        types: &mut Types,
+        param: Option<&str>,
+    ) -> Result<Type, LowerError> {
+        if types.depth >= MAX_NESTING {
+            return Err(self.err(path.to_owned(), param, format!("types are nested more than {MAX_NESTING} levels deep")));
+        }
+        types.depth += 1;
+        let ty = self.ty_at_depth(wire_name, schema, ref_name, path, side, types, param);
+        types.depth -= 1;
+        ty
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ty_at_depth(
         &self,
         wire_name: &str,
         schema: &'a Schema,
@@ -89,6 +114,8 @@ impl<'a> OperationLowering<'a> {
         };
         Ok(match kind.as_str() {
             "string" if side == Side::Response && schema.value_type.as_deref() == Some("boolean") => Type::StringBool,
+            // Raw bytes: only a whole request body can carry them (checked where it is placed).
+            "string" if side == Side::Request && schema.format.as_deref() == Some("binary") => Type::Binary,
             "string" => Type::String,
             "integer" | "long" => match schema.format.as_deref() {
                 Some("int32") => Type::I32,
@@ -124,9 +151,6 @@ impl<'a> OperationLowering<'a> {
                     if let Some((_, name)) = types.resolving.iter().find(|(pending, _)| pending == r) {
                         return Ok(Type::Boxed(Box::new(Type::Object(name.clone()))));
                     }
-                }
-                if types.resolving.len() >= MAX_NESTING {
-                    return Err(self.err(path.to_owned(), param, format!("objects are nested more than {MAX_NESTING} levels deep")));
                 }
                 let base = match &ref_name {
                     Some(r) => ident::pascal(r),
