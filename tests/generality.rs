@@ -226,3 +226,69 @@ fn roa_requests_match_the_official_sdks_wire() {
     assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.lines().any(|l| l == "5 passed, 0 failed"), "{stdout}");
 }
+
+/// The official ocr-api SDK and the generated ocr-api client send one recognition call with an
+/// image to the emulator: a V3 operation without a path, its image a raw body. Both are
+/// authenticated there (ACS3 over the body's SHA-256), and the service reads the same method,
+/// path, action, parameters, content type and body from each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocr_recognition_with_an_image_matches_the_official_sdk() {
+    let Some(shared) = shared_dir("generality") else { return };
+    let Some(python) = acs_tests::sdk_python("generality") else { return };
+    let ws = tokio::task::spawn_blocking({
+        let shared = shared.clone();
+        move || generate_all(&shared)
+    })
+    .await
+    .unwrap();
+    let label = "meta/ocr-api/2021-07-07/api-docs.json";
+    let spec = std::fs::read_to_string(shared.join(label)).unwrap();
+    let state = acs_emulator::state::State::parse(r#"{"access_keys": [{"id": "testid", "secret": "testsecret"}]}"#).unwrap();
+    let emulator = acs_emulator::Emulator::new(&spec, "ocr", state, None).unwrap();
+    let running = emulator.start("127.0.0.1:0").await.unwrap();
+
+    // An image: a PNG signature, then every byte value (not UTF-8, not text).
+    let mut image = b"\x89PNG\r\n\x1a\n".to_vec();
+    image.extend((0..=255u8).cycle().take(3000));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.png");
+    std::fs::write(&path, &image).unwrap();
+
+    let script = acs_tests::project_root().join("tests/interop/ocr_call.py");
+    let host = running.url.trim_start_matches("http://").to_owned();
+    let sdk = Command::new(&python)
+        .arg(&script)
+        .args(["--endpoint", &host, "--image", path.to_str().unwrap(), "--type", "Advanced", "--output-coordinate", "points"])
+        .args(["--page-no", "2"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&sdk.stdout);
+    assert!(sdk.status.success() && said.contains(r#""ok": true"#), "official SDK: {said}\n{}", String::from_utf8_lossy(&sdk.stderr));
+
+    let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &image);
+    let request = serde_json::json!({"Type": "Advanced", "OutputCoordinate": "points", "PageNo": 2, "body": body}).to_string();
+    let ours = {
+        let (ws, url) = (ws.clone(), running.url.clone());
+        tokio::task::spawn_blocking(move || {
+            cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--call", label, "RecognizeAllText", &url, &request])
+        })
+        .await
+        .unwrap()
+    };
+    let said = String::from_utf8_lossy(&ours.stdout);
+    assert!(ours.status.success() && said.trim() == "ok", "generated client: {said}\n{}", String::from_utf8_lossy(&ours.stderr));
+
+    let state = emulator.state();
+    let calls = state["recent_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{state}");
+    let (theirs, ours) = (&calls[0], &calls[1]);
+    for key in ["action", "signature", "method", "path", "params", "content_type", "body_bytes", "body_sha256"] {
+        assert_eq!(theirs[key], ours[key], "{key} differs:\n  official SDK: {theirs}\n  generated:    {ours}");
+    }
+    assert_eq!(ours["action"], "RecognizeAllText");
+    assert_eq!((ours["method"].as_str(), ours["path"].as_str()), (Some("POST"), Some("/")));
+    assert_eq!(ours["content_type"], "application/octet-stream");
+    assert_eq!(ours["body_bytes"], image.len());
+    assert_eq!(ours["params"], serde_json::json!({"OutputCoordinate": "points", "PageNo": "2", "Type": "Advanced"}));
+    assert_eq!(state["recent_errors"].as_array().unwrap().len(), 0, "{state}");
+}

@@ -76,6 +76,9 @@ struct World {
     recent_errors: std::collections::VecDeque<Value>,
     /// STS sessions issued, oldest first (the latest [`RECENT_ERRORS`]).
     sts_sessions: std::collections::VecDeque<Value>,
+    /// The latest accepted API calls, newest last (the latest [`RECENT_ERRORS`]): what the
+    /// service read of each (parameters, body digest), for tests that compare clients.
+    recent_calls: std::collections::VecDeque<Value>,
     metadata_tokens: sts::metadata::Tokens,
     /// Requests to the metadata service and the credentials URI, by path.
     credential_requests: BTreeMap<String, u64>,
@@ -90,6 +93,7 @@ impl World {
         view["requests"] = Value::from(self.requests);
         view["recent_errors"] = Value::Array(self.recent_errors.iter().cloned().collect());
         view["sts_sessions"] = Value::Array(self.sts_sessions.iter().cloned().collect());
+        view["recent_calls"] = Value::Array(self.recent_calls.iter().cloned().collect());
         view["credential_requests"] = serde_json::to_value(&self.credential_requests).unwrap_or_default();
         view
     }
@@ -184,6 +188,7 @@ impl Emulator {
                     requests: 0,
                     recent_errors: Default::default(),
                     sts_sessions: Default::default(),
+                    recent_calls: Default::default(),
                     metadata_tokens: Default::default(),
                     credential_requests: BTreeMap::new(),
                 }),
@@ -529,6 +534,22 @@ impl Inner {
             (body, _) => body,
         };
         params::check(&self.service, op, &business, body.as_ref())?;
+        {
+            let mut world = self.world();
+            if world.recent_calls.len() == RECENT_ERRORS {
+                world.recent_calls.pop_front();
+            }
+            world.recent_calls.push_back(serde_json::json!({
+                "action": op.name,
+                "signature": caller.signature,
+                "method": incoming.method,
+                "path": incoming.path,
+                "params": business,
+                "content_type": incoming.header("content-type"),
+                "body_bytes": incoming.body.len(),
+                "body_sha256": acs_runtime::sign::sha256_hex(incoming.body),
+            }));
+        }
         if let (Some(region), Some(host_region)) = (
             business.get("RegionId"),
             host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com")),
