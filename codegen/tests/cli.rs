@@ -263,7 +263,7 @@ fn roa_path_templates_must_match_their_path_parameters() {
     let err = stderr(&output);
     for expected in [
         "skipped operation NoParam (at apis.NoParam.path): path placeholder {ThingId} has no path parameter",
-        "skipped operation NoPlaceholder (at apis.NoPlaceholder.path): path parameter ThingId has no placeholder in /things",
+        "apis.NoPlaceholder.path: path parameter ThingId has no placeholder in /things; left out of the request (the official SDK takes it and sends nothing)",
         "skipped operation NoPath (at apis.NoPath.path): a ROA operation needs a path that starts with /",
     ] {
         assert!(err.contains(expected), "expected {expected:?} in {err}");
@@ -567,4 +567,35 @@ fn cli_help_names_every_constraint_kind() {
     for expected in ["one of `fast`, `slow`", "one of `1`, `12`", "1 to 5 items", "2 to 9 characters", "matches `^[a-z]+$`"] {
         assert!(cli.contains(expected), "{expected:?} is not in the --help text:\n{cli}");
     }
+}
+
+#[test]
+fn text_from_the_spec_never_reaches_rust_source_raw() {
+    let nasty = r#"one\rtwo \u202eevil\u202c \u2066iso\u2069 zero\u200bwidth\ufeff bell\u0007 sep\u2028end"#;
+    let spec = format!(
+        r#"{{"info":{{"style":"RPC","product":"DEMO","version":"2024-01-01","title":"T\u202e\r"}},
+            "apis":{{"Ping\u200b":{{"summary":"{nasty}","description":"{nasty}","title":"{nasty}","parameters":[
+                {{"name":"Mode\u2066","in":"query","schema":{{"type":"string","description":"{nasty}","title":"{nasty}","enum":["a\u202eb"],"example":"{nasty}"}}}}],
+              "errorCodes":{{"400":[{{"errorCode":"Bad\u202e","errorMessage":"{nasty}"}}]}}}}}}}}"#
+    );
+    let (output, dir) = generate(&spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut files = vec![dir.path().join("out/Cargo.toml")];
+    for entry in std::fs::read_dir(dir.path().join("out/src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let raw = text.chars().find(|c| {
+            matches!(c, '\r' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{FEFF}' | '\u{2028}')
+                || (c.is_control() && *c != '\n')
+        });
+        assert_eq!(raw, None, "{} holds a raw {raw:?}", file.display());
+    }
+    // Escaped in string literals, where the value matters.
+    let ping = std::fs::read_to_string(dir.path().join("out/src/ping.rs")).unwrap();
+    assert!(ping.contains(r#""a\u{202e}b""#), "{ping}");
 }

@@ -462,7 +462,7 @@ impl<'a> OperationLowering<'a> {
                 "binary data (format: binary) outside a whole request body: only a body can carry raw bytes".into(),
             ));
         }
-        let path = self.path_template(api, &base, &params, op_style)?;
+        let path = self.path_template(api, &base, &mut params, op_style)?;
         if let Some(extra) = params.iter().filter(|p| p.location == Location::Body).nth(1) {
             return Err(self.unsupported(
                 format!("{base}.parameters"),

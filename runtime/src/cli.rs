@@ -311,6 +311,25 @@ pub fn report(error: &Error, err: &mut dyn Write) -> i32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_body_file_is_a_bounded_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("image.png");
+        std::fs::write(&image, b"\x89PNG\x00\xff").unwrap();
+        assert_eq!(&super::body_file("body-file", &image).unwrap()[..], b"\x89PNG\x00\xff");
+        // A device or a directory never blocks or streams: refused before any read.
+        for path in [std::path::Path::new("/dev/zero"), dir.path()] {
+            let err = super::body_file("body-file", path).unwrap_err();
+            assert!(err.starts_with("--body-file ") && err.ends_with("not a regular file"), "{err}");
+        }
+        let big = dir.path().join("big");
+        std::fs::File::create(&big).unwrap().set_len(super::MAX_BODY_FILE_BYTES + 1).unwrap();
+        let err = super::body_file("body-file", &big).unwrap_err();
+        assert!(err.contains("more than the limit of 67108864"), "{err}");
+        assert!(super::body_file("body-file", &dir.path().join("missing")).unwrap_err().contains("No such file"));
+    }
+
     use clap::CommandFactory;
 
     #[test]

@@ -806,6 +806,23 @@ mod tests {
     }
 
     #[test]
+    fn look_around_runs_on_the_backtracking_engine_within_its_step_limit() {
+        let slug = Pattern::new("^[a-z](?!-)[a-z0-9-]{1,40}(?<!-)$");
+        assert_eq!(Pattern::check(slug.as_str()), Ok(PatternEngine::Backtracking));
+        assert_eq!(slug.is_match("abc-d"), Some(true));
+        assert_eq!(slug.is_match("abc-"), Some(false));
+        // Catastrophic backtracking: stopped at the step limit, reported, never a hang.
+        let hostile = Pattern::new("(x+x+)+(?>y)");
+        let value = format!("{}zy", "x".repeat(40));
+        assert_eq!(hostile.is_match(&value), None);
+        assert!(hostile.compiles());
+        let mut v = crate::Validator::new();
+        v.pattern("Name", &value, &hostile);
+        assert!(matches!(v.violations()[0].kind, ViolationKind::PatternTooCostly { .. }), "{:?}", v.violations());
+        assert!(v.violations()[0].to_string().contains("within 1000000 backtracking steps"), "{}", v.violations()[0]);
+    }
+
+    #[test]
     fn inline_code_survives_backticks() {
         assert_eq!(code("test"), "`test`");
         assert_eq!(code("a`b"), "``a`b``");

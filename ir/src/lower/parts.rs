@@ -10,8 +10,21 @@ use super::{LowerError, OperationLowering};
 
 impl OperationLowering<'_> {
     /// The operation's path: `/` for RPC; for ROA the spec's template (`[Name]` read as
-    /// `{Name}`), whose placeholders and path parameters must match one to one.
-    pub(super) fn path_template(&self, api: &model::Api, base: &str, params: &[Field], style: ApiStyle) -> Result<String, LowerError> {
+    /// `{Name}`), as the official SDK fills it:
+    /// - each placeholder from its path parameter;
+    /// - a lone path parameter with no placeholder, in a template whose placeholders have no
+    ///   parameters (cloudcontrol's `requestPath`), is the whole path: `{+Name}`;
+    /// - any other path parameter with no placeholder is not sent (the SDK takes it and sends
+    ///   nothing): it is left out of the request, with a warning.
+    ///
+    /// A placeholder with no parameter otherwise cannot be filled: the operation is skipped.
+    pub(super) fn path_template(
+        &self,
+        api: &model::Api,
+        base: &str,
+        params: &mut Vec<Field>,
+        style: ApiStyle,
+    ) -> Result<String, LowerError> {
         if style == ApiStyle::Rpc {
             return Ok("/".into());
         }
@@ -26,18 +39,28 @@ impl OperationLowering<'_> {
             placeholders.push(rest[start + 1..start + len].to_owned());
             rest = &rest[start + len + 1..];
         }
-        for name in &placeholders {
-            if !params.iter().any(|p| p.location == Location::Path && &p.wire_name == name) {
-                return Err(self.unsupported(format!("{base}.path"), None, format!("path placeholder {{{name}}} has no path parameter")));
+        let is_path = |p: &Field| p.location == Location::Path;
+        let unfilled: Vec<&String> = placeholders.iter().filter(|n| !params.iter().any(|p| is_path(p) && &p.wire_name == *n)).collect();
+        let unplaced: Vec<String> =
+            params.iter().filter(|p| is_path(p) && !placeholders.contains(&p.wire_name)).map(|p| p.wire_name.clone()).collect();
+        let path_count = params.iter().filter(|p| is_path(p)).count();
+        if let ([whole], 1) = (unplaced.as_slice(), path_count) {
+            if !unfilled.is_empty() || template.contains('*') {
+                self.warnings.borrow_mut().push(format!(
+                    "{base}.path: parameter {whole} is the whole path ({raw} documents its shape), as the official SDK sends it"
+                ));
+                return Ok(format!("{{+{whole}}}"));
             }
         }
-        if let Some(p) = params.iter().find(|p| p.location == Location::Path && !placeholders.contains(&p.wire_name)) {
-            return Err(self.unsupported(
-                format!("{base}.path"),
-                Some(&p.wire_name),
-                format!("path parameter {} has no placeholder in {raw}", p.wire_name),
+        if let Some(name) = unfilled.first() {
+            return Err(self.unsupported(format!("{base}.path"), None, format!("path placeholder {{{name}}} has no path parameter")));
+        }
+        for name in &unplaced {
+            self.warnings.borrow_mut().push(format!(
+                "{base}.path: path parameter {name} has no placeholder in {raw}; left out of the request (the official SDK takes it and sends nothing)"
             ));
         }
+        params.retain(|p| !(is_path(p) && unplaced.contains(&p.wire_name)));
         Ok(template)
     }
 

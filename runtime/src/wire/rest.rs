@@ -39,7 +39,29 @@ impl JsonObject {
 
 /// The path of a ROA request: `template` with each `{Name}` replaced by the value of `Name` in
 /// `params`, percent-encoded as the SDKs do (`/` becomes `%2F`), and a literal `:` as `%3A`.
+///
+/// A template `{+Name}` is a whole-path parameter: the value is the path, sent as the official
+/// SDK sends it (unencoded), but for what a URL path cannot hold (space, `?`, `#`, `%` not
+/// followed by two hex digits, non-ASCII), which is percent-encoded; a missing leading `/` is
+/// added.
 pub fn fill_path(template: &str, params: &Params) -> String {
+    if let Some(name) = whole_path(template) {
+        let value = params.get(name).unwrap_or_default();
+        let mut out = String::with_capacity(value.len() + 1);
+        if !value.starts_with('/') {
+            out.push('/');
+        }
+        let bytes = value.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            let escaped_already = b == b'%' && bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit();
+            if escaped_already || b.is_ascii_alphanumeric() || b"-._~/:@!$&'()*+,;=".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        return out;
+    }
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -56,6 +78,10 @@ pub fn fill_path(template: &str, params: &Params) -> String {
 /// The inverse of [`fill_path`]: the path parameters of `path` (as received, still encoded) if
 /// it matches `template`, decoded; `None` when it does not match or does not decode.
 pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    if let Some(name) = whole_path(template) {
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+        return Some(vec![(name.to_owned(), decoded.into_owned())]);
+    }
     let template: Vec<&str> = template.split('/').collect();
     let path: Vec<&str> = path.split('/').collect();
     if template.len() != path.len() {
@@ -79,6 +105,11 @@ pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
         }
     }
     Some(params)
+}
+
+/// The parameter of a whole-path template (`{+Name}`), if it is one.
+pub fn whole_path(template: &str) -> Option<&str> {
+    template.strip_prefix("{+")?.strip_suffix('}').filter(|name| !name.contains(['{', '}', '/']))
 }
 
 /// A whole JSON body from one value; `None` when it is unset (`None`, `null`).
@@ -138,6 +169,23 @@ pub fn decode_text_body(body: &[u8]) -> Result<String, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_whole_path_parameter_is_the_path_as_the_sdk_sends_it() {
+        let value = String::from("/api/v1/providers/aliyun/products/ECS/resourceTypes/ACS::ECS::Instance");
+        let mut params = Params::new();
+        params.put_scalar("requestPath", &value);
+        let path = fill_path("{+requestPath}", &params);
+        assert_eq!(path, "/api/v1/providers/aliyun/products/ECS/resourceTypes/ACS::ECS::Instance");
+        assert_eq!(match_path("{+requestPath}", &path), Some(vec![("requestPath".into(), params.get("requestPath").unwrap().into())]));
+        // What a URL path cannot hold is escaped; an escape already there is kept.
+        let value = String::from("a b?c#d%zz%2Fé");
+        let mut params = Params::new();
+        params.put_scalar("p", &value);
+        assert_eq!(fill_path("{+p}", &params), "/a%20b%3Fc%23d%25zz%2F%C3%A9");
+        assert_eq!(whole_path("/x/{+p}"), None);
+        assert_eq!(whole_path("{Name}"), None);
+    }
 
     #[test]
     fn json_bodies_sort_keys_skip_unset_fields_and_keep_unicode_raw() {
