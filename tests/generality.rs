@@ -46,7 +46,7 @@ const PRODUCTS: &[Product] = &[
     // Quirks of the public metadata that must cost at most their own operation: bounds outside
     // the type, look-around, CR and bidi text, nesting at the limit, a JSON body and a binary one
     // on path-less V3 operations; and the constructs that skip (gateway-only, broken, too deep).
-    Product { crate_name: "acs-quirks", spec: "tests/fixtures/quirks-api-docs.json", operations: 7 },
+    Product { crate_name: "acs-quirks", spec: "tests/fixtures/quirks-api-docs.json", operations: 10 },
 ];
 
 fn write_file(path: &Path, contents: &str) {
@@ -74,8 +74,14 @@ fn cargo(workspace: &Path, args: &[&str]) -> std::process::Output {
         .expect("cargo runs")
 }
 
-/// Generates every product into the scratch workspace and returns its root.
+/// Generates every product into the scratch workspace, once per test process (the tests run in
+/// parallel and share it), and returns its root.
 fn generate_all(shared: &Path) -> PathBuf {
+    static WORKSPACE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    WORKSPACE.get_or_init(|| generate_workspace(shared)).clone()
+}
+
+fn generate_workspace(shared: &Path) -> PathBuf {
     let ws = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("generality");
     let runtime = project_root().join("runtime").canonicalize().unwrap();
     for product in PRODUCTS {
@@ -291,4 +297,22 @@ async fn ocr_recognition_with_an_image_matches_the_official_sdk() {
     assert_eq!(ours["body_bytes"], image.len());
     assert_eq!(ours["params"], serde_json::json!({"OutputCoordinate": "points", "PageNo": "2", "Type": "Advanced"}));
     assert_eq!(state["recent_errors"].as_array().unwrap().len(), 0, "{state}");
+}
+
+/// Every operation of every product through its generated command line, against an emulator:
+/// the parameters the service reads are exactly those the typed request encodes, with every
+/// parameter set and with only the required ones. Parameters named like the global flags
+/// (`DryRun`, `Endpoint`, `Region`, `Profile`, `Output`, … of every type, in the quirks fixture)
+/// neither take nor give a global's value, and never move the request.
+#[test]
+fn every_operation_through_the_cli_sends_what_the_typed_request_encodes() {
+    let Some(shared) = shared_dir("generality") else { return };
+    let ws = generate_all(&shared);
+    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--cli-all", "all"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    println!("{stdout}");
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    let summary = stdout.lines().last().unwrap_or_default();
+    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(summary.ends_with(" passed, 0 failed") && passed >= 1_400, "{stdout}");
 }

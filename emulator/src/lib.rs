@@ -539,7 +539,9 @@ impl Inner {
             if world.recent_calls.len() == RECENT_ERRORS {
                 world.recent_calls.pop_front();
             }
+            let seq = world.requests;
             world.recent_calls.push_back(serde_json::json!({
+                "seq": seq,
                 "action": op.name,
                 "signature": caller.signature,
                 "method": incoming.method,

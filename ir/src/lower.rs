@@ -398,13 +398,15 @@ impl<'a> OperationLowering<'a> {
                         .into(),
                 ));
             }
-            let style = Style::from_spec(p.style.as_deref()).ok_or_else(|| {
-                self.unsupported(
-                    format!("{path}.style"),
-                    Some(&p.name),
-                    format!("style {:?} is not supported (repeatList, flat, json and simple are)", p.style.as_deref().unwrap_or_default()),
-                )
-            })?;
+            // A style the official SDK does not treat specially (`struct`) leaves the value to its
+            // default flattening (`Name.Key`, `Name.1`), which is what `Style::Plain` does.
+            let style = Style::from_spec(p.style.as_deref()).unwrap_or_else(|| {
+                self.warnings.borrow_mut().push(format!(
+                    "{path}.style: style {:?} is sent flattened (Name.Key, Name.1), as the official SDK sends a style it does not join or encode",
+                    p.style.as_deref().unwrap_or_default()
+                ));
+                Style::Plain
+            });
             // An object body's properties become fields of the request, as in the official SDKs;
             // they go back together into one JSON object (the style does not change the wire).
             if location == Location::Body && p.schema.reference.is_none() && !p.schema.properties.is_empty() {
@@ -419,7 +421,7 @@ impl<'a> OperationLowering<'a> {
                         Some(&p.name),
                     )?;
                     field.location = Location::BodyField;
-                    field.flag = Some(flags.claim(ident::kebab(prop_name)));
+                    field.flag = Some(claim_flag(&mut flags, ident::kebab(prop_name)));
                     params.push(field);
                 }
                 continue;
@@ -446,7 +448,7 @@ impl<'a> OperationLowering<'a> {
             field.style = if matches!(location, Location::Body | Location::Path) { Style::Plain } else { style };
             // Bytes come from a file on the command line: `--body-file PATH`.
             let flag = if field.ty == Type::Binary { format!("{}-file", ident::kebab(&p.name)) } else { ident::kebab(&p.name) };
-            field.flag = Some(flags.claim(flag));
+            field.flag = Some(claim_flag(&mut flags, flag));
             params.push(field);
         }
         let binary_elsewhere = params
@@ -461,6 +463,26 @@ impl<'a> OperationLowering<'a> {
                 Some(&name),
                 "binary data (format: binary) outside a whole request body: only a body can carry raw bytes".into(),
             ));
+        }
+        // ECS lists `DataDisk.1.Category` next to `DataDisk` (a list of objects that has a
+        // `Category`): the dotted parameter is a spelling of part of the structured one, and
+        // setting both would send a name twice. The official SDK's request has only the
+        // structured one; so does this one.
+        let covered: Vec<String> = params
+            .iter()
+            .filter(|p| {
+                p.wire_name.split_once('.').is_some_and(|(head, _)| {
+                    params.iter().any(|q| q.wire_name == head && q.location == p.location && q.ty.shape() == acs_runtime::Shape::Composite)
+                })
+            })
+            .map(|p| p.wire_name.clone())
+            .collect();
+        if !covered.is_empty() {
+            self.warnings.borrow_mut().push(format!(
+                "{base}.parameters: {} spelled again by a structured parameter; left out, as the official SDK leaves them",
+                covered.join(", ")
+            ));
+            params.retain(|p| !covered.contains(&p.wire_name));
         }
         let path = self.path_template(api, &base, &mut params, op_style)?;
         if let Some(extra) = params.iter().filter(|p| p.location == Location::Body).nth(1) {
@@ -576,6 +598,14 @@ impl<'a> OperationLowering<'a> {
         local_types.extend(types.response);
         Ok((LoweredOperation { operation, errors_found: errors, types: local_types }, self.warnings.into_inner()))
     }
+}
+
+/// An operation's flag: its parameter's kebab name, or `<name>-param` where a global flag has
+/// that name (`--dry-run-param` for a `DryRun` parameter), so a global can never be shadowed;
+/// `_2`, `_3`, … where two parameters would share one.
+fn claim_flag(flags: &mut Scope, wanted: String) -> String {
+    let wanted = if CLI_GLOBAL_FLAGS.contains(&wanted.as_str()) { format!("{wanted}-param") } else { wanted };
+    flags.claim(wanted).replace('_', "-")
 }
 
 /// The schema of the first 2xx response.

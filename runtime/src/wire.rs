@@ -31,6 +31,10 @@ pub enum Style {
     Json,
     /// One parameter holding the array's items joined with `,`.
     Simple,
+    /// One parameter holding the array's items joined with a space.
+    SpaceDelimited,
+    /// One parameter holding the array's items joined with `|`.
+    PipeDelimited,
 }
 
 impl Style {
@@ -42,6 +46,18 @@ impl Style {
             Style::Flat => "Flat",
             Style::Json => "Json",
             Style::Simple => "Simple",
+            Style::SpaceDelimited => "SpaceDelimited",
+            Style::PipeDelimited => "PipeDelimited",
+        }
+    }
+
+    /// What a joined style (`simple`, `spaceDelimited`, `pipeDelimited`) puts between items.
+    pub fn delimiter(self) -> Option<char> {
+        match self {
+            Style::Simple => Some(','),
+            Style::SpaceDelimited => Some(' '),
+            Style::PipeDelimited => Some('|'),
+            _ => None,
         }
     }
 
@@ -53,6 +69,8 @@ impl Style {
             Style::Flat => Some("flat"),
             Style::Json => Some("json"),
             Style::Simple => Some("simple"),
+            Style::SpaceDelimited => Some("spaceDelimited"),
+            Style::PipeDelimited => Some("pipeDelimited"),
         }
     }
 
@@ -64,6 +82,8 @@ impl Style {
             Some("flat") => Some(Style::Flat),
             Some("json") => Some(Style::Json),
             Some("simple") => Some(Style::Simple),
+            Some("spaceDelimited") => Some(Style::SpaceDelimited),
+            Some("pipeDelimited") => Some(Style::PipeDelimited),
             Some(_) => None,
         }
     }
@@ -136,7 +156,16 @@ impl<'a> Params<'a> {
     pub fn put_strs(&mut self, name: &'static str, style: Style, values: &'a [String]) {
         match style {
             Style::Json => self.push(name, serde_json::to_string(values).unwrap_or_default()),
-            Style::Simple => self.push(name, values.join(",")),
+            Style::Simple | Style::SpaceDelimited | Style::PipeDelimited => {
+                let mut joined = String::new();
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        joined.push(style.delimiter().unwrap_or(','));
+                    }
+                    joined.push_str(value);
+                }
+                self.push(name, joined)
+            }
             _ => {
                 for (i, value) in values.iter().enumerate() {
                     self.0.push((indexed(name, i + 1).into(), value.as_str().into()));
@@ -151,9 +180,9 @@ impl<'a> Params<'a> {
             (_, Value::Null) => {}
             (Style::Json, Value::String(text)) => self.push(name, text.clone()),
             (Style::Json, other) => self.push(name, json_sorted(other)),
-            (Style::Simple, Value::Array(items)) => {
+            (Style::Simple | Style::SpaceDelimited | Style::PipeDelimited, Value::Array(items)) => {
                 let joined: Vec<String> = items.iter().filter_map(scalar_text).collect();
-                self.push(name, joined.join(","));
+                self.push(name, joined.join(&style.delimiter().unwrap_or(',').to_string()));
             }
             (_, value) => self.flatten(name.to_owned(), value),
         }
@@ -365,9 +394,10 @@ pub fn take(pairs: &BTreeMap<String, String>, name: &str, style: Style, shape: S
             Some(text) => Some(serde_json::from_str(text).map_err(|e| error(format!("is not valid JSON: {e}")))?),
             None => None,
         },
-        (Style::Simple, Shape::Composite) => {
-            single.map(|s| Value::Array(s.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect()))
-        }
+        (Style::Simple | Style::SpaceDelimited | Style::PipeDelimited, Shape::Composite) => single.map(|s| {
+            let delimiter = style.delimiter().unwrap_or(',');
+            Value::Array(s.split(delimiter).filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect())
+        }),
         (_, Shape::Composite) => match unflatten(name, pairs).map_err(error)? {
             Some(value) => Some(value),
             None => single.map(|s| Value::String(s.clone())),
@@ -492,7 +522,8 @@ mod tests {
         let mut ids: Vec<String> = (1..=12).map(|i| format!("i-{i}")).collect();
         ids[1] = "b,c".to_owned();
         let mut p = Params::new();
-        for style in [Style::Plain, Style::RepeatList, Style::Flat, Style::Json, Style::Simple] {
+        for style in [Style::Plain, Style::RepeatList, Style::Flat, Style::Json, Style::Simple, Style::SpaceDelimited, Style::PipeDelimited]
+        {
             p.put_strs("L", style, &ids);
             let mut generic = Params::new();
             generic.put("L", style, &ids);
@@ -537,6 +568,8 @@ mod tests {
         p.put_value("Parameters", Style::Json, &json!({"b": 1, "a": "x"}));
         p.put_value("Ids", Style::Json, &json!("[\"kept\"]"));
         p.put_value("RuleIds", Style::Simple, &json!(["r1", "r2"]));
+        p.put_value("Spaced", Style::SpaceDelimited, &json!(["r1", 2]));
+        p.put_value("Piped", Style::PipeDelimited, &json!(["r1", "r2"]));
         p.put("Flag", Style::Plain, &true);
         p.put("Size", Style::Plain, &40_i64);
         p.put("Empty", Style::Plain, &"");
@@ -548,6 +581,8 @@ mod tests {
                 ("Parameters", r#"{"a":"x","b":1}"#),
                 ("Ids", r#"["kept"]"#),
                 ("RuleIds", "r1,r2"),
+                ("Spaced", "r1 2"),
+                ("Piped", "r1|r2"),
                 ("Flag", "true"),
                 ("Size", "40"),
                 ("Empty", ""),
@@ -572,6 +607,8 @@ mod tests {
             ("Login", Style::Flat, Shape::Composite, json!({"KeyPairName": "kp", "Disks": ["d1", "d2"]})),
             ("Parameters", Style::Json, Shape::Composite, json!({"a": "x", "b": [1, 2]})),
             ("Ids", Style::Simple, Shape::Composite, json!(["r1", "r2"])),
+            ("Ids", Style::SpaceDelimited, Shape::Composite, json!(["r1", "r2"])),
+            ("Ids", Style::PipeDelimited, Shape::Composite, json!(["r1", "r2"])),
             ("Name", Style::Plain, Shape::Scalar, json!("a b")),
             ("Raw", Style::Json, Shape::Scalar, json!("[\"kept\"]")),
         ];

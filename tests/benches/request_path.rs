@@ -205,4 +205,31 @@ fn main() {
     println!("{:<44} {:>10.0} {:>7.2}×", "decode, derived serde (the former output)", derived, derived / value);
     println!("{:<44} {:>10.0} {:>7.2}×", "decode ListInstancesResponse (typed)", typed, typed / value);
     println!("typed decoding / derived serde decoding: {:.2}× (goal ≤ 1.5×)", typed / derived);
+
+    // Patterns: a spec's look-around pattern (devs 2023-07-14) on the backtracking engine,
+    // against the same rule without look-around on the linear one; and a hostile pattern
+    // whose every check runs to the step limit.
+    let linear = acs_runtime::Pattern::new("^[a-z][a-z0-9-]{1,40}$");
+    let backtracking = acs_runtime::Pattern::new("^[a-z](?!-)[a-z0-9-]{1,40}(?<!-)$");
+    let hostile = acs_runtime::Pattern::new("(x+x+)+(?>y)");
+    let slug = "web-server-production-01";
+    let worst = format!("{}zy", "x".repeat(40));
+    let _ = (linear.is_match(slug), backtracking.is_match(slug), hostile.is_match(&worst));
+    let linear_ns = measure(|| {
+        black_box(linear.is_match(black_box(slug)));
+    });
+    let backtracking_ns = measure(|| {
+        black_box(backtracking.is_match(black_box(slug)));
+    });
+    let hostile_ns = measure(|| {
+        black_box(hostile.is_match(black_box(&worst)));
+    });
+    println!("{:<44} {:>10.0} {:>8}", "pattern, regex (no look-around)", linear_ns, "1.00×");
+    println!("{:<44} {:>10.0} {:>7.2}×", "pattern, fancy-regex (look-around)", backtracking_ns, backtracking_ns / linear_ns);
+    println!(
+        "{:<44} {:>10.0} {:>7.0}×",
+        format!("hostile pattern, to the {}-step limit", acs_runtime::Pattern::BACKTRACK_LIMIT),
+        hostile_ns,
+        hostile_ns / linear_ns
+    );
 }

@@ -73,17 +73,39 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
             let name = ident(&p.rust_name);
             let flag = p.flag.as_deref().expect("lowering names a flag for every parameter");
             let kind = flag_kind(&p.ty);
+            // Operation flags are keyed apart from the global ones (`param:` ids): no value can
+            // cross between a parameter and a global flag, whatever either is called.
+            let id = format!("param:{flag}");
+            let value = p.rust_name.trim_start_matches("r#").to_ascii_uppercase();
+            // A value may start with `-` (a PEM block, a negative number): never read as a flag.
             let (field_ty, attrs) = match (&kind, p.required) {
-                (FlagKind::Scalar(t), true) if p.ty == Type::Bool => {
-                    (quote!(#t), quote!(#[arg(long = #flag, action = ::clap::ArgAction::Set)]))
+                (FlagKind::Scalar(t), true) if p.ty == Type::Bool => (
+                    quote!(#t),
+                    quote!(#[arg(id = #id, long = #flag, value_name = #value, allow_hyphen_values = true, action = ::clap::ArgAction::Set)]),
+                ),
+                (FlagKind::Scalar(t), true) => {
+                    (quote!(#t), quote!(#[arg(id = #id, long = #flag, value_name = #value, allow_hyphen_values = true)]))
                 }
-                (FlagKind::Scalar(t), true) => (quote!(#t), quote!(#[arg(long = #flag)])),
-                (FlagKind::Scalar(t), false) => (quote!(Option<#t>), quote!(#[arg(long = #flag)])),
-                (FlagKind::Repeated(t), required) => (quote!(Vec<#t>), quote!(#[arg(long = #flag, required = #required)])),
-                (FlagKind::Json, true) => (quote!(String), quote!(#[arg(long = #flag, value_name = "JSON")])),
-                (FlagKind::Json, false) => (quote!(Option<String>), quote!(#[arg(long = #flag, value_name = "JSON")])),
-                (FlagKind::File, true) => (quote!(::std::path::PathBuf), quote!(#[arg(long = #flag, value_name = "PATH")])),
-                (FlagKind::File, false) => (quote!(Option<::std::path::PathBuf>), quote!(#[arg(long = #flag, value_name = "PATH")])),
+                (FlagKind::Scalar(t), false) => {
+                    (quote!(Option<#t>), quote!(#[arg(id = #id, long = #flag, value_name = #value, allow_hyphen_values = true)]))
+                }
+                (FlagKind::Repeated(t), required) => (
+                    quote!(Vec<#t>),
+                    quote!(#[arg(id = #id, long = #flag, value_name = #value, allow_hyphen_values = true, required = #required)]),
+                ),
+                (FlagKind::Json, true) => {
+                    (quote!(String), quote!(#[arg(id = #id, long = #flag, allow_hyphen_values = true, value_name = "JSON")]))
+                }
+                (FlagKind::Json, false) => {
+                    (quote!(Option<String>), quote!(#[arg(id = #id, long = #flag, allow_hyphen_values = true, value_name = "JSON")]))
+                }
+                (FlagKind::File, true) => {
+                    (quote!(::std::path::PathBuf), quote!(#[arg(id = #id, long = #flag, allow_hyphen_values = true, value_name = "PATH")]))
+                }
+                (FlagKind::File, false) => (
+                    quote!(Option<::std::path::PathBuf>),
+                    quote!(#[arg(id = #id, long = #flag, allow_hyphen_values = true, value_name = "PATH")]),
+                ),
             };
             let help_doc = doc(&flag_help(p));
             fields.push(quote! { #help_doc #attrs #name: #field_ty });

@@ -26,16 +26,16 @@ enum Command {
 #[derive(Debug, ::clap::Args)]
 struct AttachKeyPairArgs {
     /// The ID of the region where the simple application servers reside. [RegionId]
-    #[arg(long = "region-id")]
+    #[arg(id = "param:region-id", long = "region-id", value_name = "REGION_ID", allow_hyphen_values = true)]
     region_id: String,
     /// A client token that makes the request idempotent. [ClientToken; at most 64 characters; ASCII characters only]
-    #[arg(long = "client-token")]
+    #[arg(id = "param:client-token", long = "client-token", value_name = "CLIENT_TOKEN", allow_hyphen_values = true)]
     client_token: Option<String>,
     /// The IDs of the simple application servers to bind the key pair to. [InstanceIds; 1 to 50 items]
-    #[arg(long = "instance-ids", required = true)]
+    #[arg(id = "param:instance-ids", long = "instance-ids", value_name = "INSTANCE_IDS", allow_hyphen_values = true, required = true)]
     instance_ids: Vec<String>,
     /// The name of the key pair. [KeyPairName; 2 to 64 characters; matches `^[A-Za-z][A-Za-z0-9:_-]*$`; must not start with `http://` or `https://`]
-    #[arg(long = "key-pair-name")]
+    #[arg(id = "param:key-pair-name", long = "key-pair-name", value_name = "KEY_PAIR_NAME", allow_hyphen_values = true)]
     key_pair_name: String,
 }
 
@@ -52,13 +52,13 @@ impl AttachKeyPairArgs {
 #[derive(Debug, ::clap::Args)]
 struct ListInstancesArgs {
     /// The ID of the region where the simple application servers reside. [RegionId]
-    #[arg(long = "region-id")]
+    #[arg(id = "param:region-id", long = "region-id", value_name = "REGION_ID", allow_hyphen_values = true)]
     region_id: String,
     /// The number of the page to return, starting at 1. [PageNumber; at least 1; at most 1000]
-    #[arg(long = "page-number")]
+    #[arg(id = "param:page-number", long = "page-number", value_name = "PAGE_NUMBER", allow_hyphen_values = true)]
     page_number: Option<i32>,
     /// The number of servers per page. [PageSize; at least 1; at most 100]
-    #[arg(long = "page-size")]
+    #[arg(id = "param:page-size", long = "page-size", value_name = "PAGE_SIZE", allow_hyphen_values = true)]
     page_size: Option<i32>,
 }
 
