@@ -78,9 +78,17 @@ fn per_instance_failures_are_listed_and_unknown_fields_ignored() {
 }
 
 #[test]
-fn nonsense_in_a_response_is_an_error_naming_the_value() {
-    let err = serde_json::from_str::<AttachKeyPairResponse>(r#"{"Results":[{"Success":"maybe"}]}"#).unwrap_err();
-    assert!(err.to_string().contains(r#"expected "true" or "false", found "maybe""#), "{err}");
+fn a_response_value_of_the_wrong_shape_is_kept_raw_and_the_rest_decodes() {
+    let body = r#"{"RequestId":"R1","TotalCount":{"n":1},"Results":[{"Success":"maybe","InstanceId":"i-1"}]}"#;
+    let response: AttachKeyPairResponse = serde_json::from_str(body).unwrap();
+    assert_eq!((response.request_id.as_deref(), response.total_count), (Some("R1"), None));
+    assert_eq!((response.results[0].instance_id.as_deref(), &response.results[0].success), (Some("i-1"), &None));
+    let kept: Vec<(&str, String)> = response.mismatched.iter().map(|m| (m.path.as_str(), m.value.to_string())).collect();
+    // In the order read (serde hands the body over with its keys sorted).
+    assert_eq!(kept, [("Results[0].Success", r#""maybe""#.to_owned()), ("TotalCount", r#"{"n":1}"#.to_owned())]);
+    assert!(response.mismatched[0].message.contains(r#"expected "true" or "false", found "maybe""#), "{:?}", response.mismatched);
+    // Text that is not JSON is still an error.
+    assert!(serde_json::from_str::<AttachKeyPairResponse>(r#"{"Results":[{"Success":]}"#).is_err());
 }
 
 #[test]

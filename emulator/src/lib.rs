@@ -447,6 +447,14 @@ impl Inner {
     fn handle(&self, incoming: &Incoming<'_>, host: &str, request_id: &str) -> Result<Value, Fault> {
         if sts::is_sts(incoming) {
             let mut world = self.world();
+            let params: BTreeMap<&str, &str> = incoming
+                .query
+                .iter()
+                .chain(incoming.form)
+                .filter(|(n, _)| !params::COMMON_RPC.contains(&n.as_str()))
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            record_call(&mut world, incoming, incoming.param("Action").unwrap_or_default(), "sts", &params);
             let World { state, nonces, sts_sessions, .. } = &mut *world;
             let now = SystemTime::now();
             let (body, record) = if incoming.param("Action") == Some("AssumeRole") {
@@ -461,12 +469,19 @@ impl Inner {
             return Ok(body);
         }
         let (query, form) = (incoming.query, incoming.form);
-        let caller = {
+        // An operation that takes no credentials (security `Anonymous`) comes unsigned.
+        let unsigned = incoming.header("authorization").is_none() && incoming.param("Signature").is_none();
+        let named = incoming.param("Action").or(incoming.header("x-acs-action")).unwrap_or_default();
+        let anonymous = unsigned && self.service.operations.iter().any(|o| o.name == named && o.anonymous);
+        let caller = if anonymous {
+            auth::Caller { access_key_id: String::new(), signature: "anonymous" }
+        } else {
             let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
             let World { state, nonces, .. } = &mut *world;
             auth::verify(incoming, &state.access_keys, nonces, SystemTime::now())?
         };
-        let (action, version) = if caller.signature == "rpc" {
+        let rpc_params = caller.signature == "rpc" || (anonymous && incoming.param("Action").is_some());
+        let (action, version) = if rpc_params {
             (incoming.param("Action"), incoming.param("Version"))
         } else {
             (incoming.header("x-acs-action"), incoming.header("x-acs-version"))
@@ -503,12 +518,8 @@ impl Inner {
         } else {
             (self.service.operations.iter().find(|o| o.name == action).ok_or_else(not_found)?, Vec::new())
         };
-        let mut business: BTreeMap<String, String> = query
-            .iter()
-            .chain(form)
-            .filter(|(n, _)| caller.signature != "rpc" || !params::COMMON_RPC.contains(&n.as_str()))
-            .cloned()
-            .collect();
+        let mut business: BTreeMap<String, String> =
+            query.iter().chain(form).filter(|(n, _)| !rpc_params || !params::COMMON_RPC.contains(&n.as_str())).cloned().collect();
         // Header parameters arrive as headers (names in any case), under their wire names.
         for p in op.params.iter().filter(|p| p.location == acs_ir::Location::Header) {
             if let Some((_, value)) = incoming.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(&p.wire_name)) {
@@ -534,24 +545,7 @@ impl Inner {
             (body, _) => body,
         };
         params::check(&self.service, op, &business, body.as_ref())?;
-        {
-            let mut world = self.world();
-            if world.recent_calls.len() == RECENT_ERRORS {
-                world.recent_calls.pop_front();
-            }
-            let seq = world.requests;
-            world.recent_calls.push_back(serde_json::json!({
-                "seq": seq,
-                "action": op.name,
-                "signature": caller.signature,
-                "method": incoming.method,
-                "path": incoming.path,
-                "params": business,
-                "content_type": incoming.header("content-type"),
-                "body_bytes": incoming.body.len(),
-                "body_sha256": acs_runtime::sign::sha256_hex(incoming.body),
-            }));
-        }
+        record_call(&mut self.world(), incoming, &op.name, caller.signature, &business);
         if let (Some(region), Some(host_region)) = (
             business.get("RegionId"),
             host.split(':').next().and_then(|h| h.strip_prefix("swas.")).and_then(|h| h.strip_suffix(".aliyuncs.com")),
@@ -610,6 +604,26 @@ impl Inner {
         }
         Ok(ops::example(op.docs.response_demo.as_deref(), request_id))
     }
+}
+
+/// Keeps what the emulator read of one call (the latest [`RECENT_ERRORS`]), numbered by the
+/// request count, for `recent_calls` in the state view.
+fn record_call(world: &mut World, incoming: &Incoming<'_>, action: &str, signature: &str, params: &impl serde::Serialize) {
+    if world.recent_calls.len() == RECENT_ERRORS {
+        world.recent_calls.pop_front();
+    }
+    let seq = world.requests;
+    world.recent_calls.push_back(serde_json::json!({
+        "seq": seq,
+        "action": action,
+        "signature": signature,
+        "method": incoming.method,
+        "path": incoming.path,
+        "params": params,
+        "content_type": incoming.header("content-type"),
+        "body_bytes": incoming.body.len(),
+        "body_sha256": acs_runtime::sign::sha256_hex(incoming.body),
+    }));
 }
 
 async fn api(Shared(inner): Shared<Arc<Inner>>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {

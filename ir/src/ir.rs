@@ -103,8 +103,11 @@ pub struct Operation {
     pub style: ApiStyle,
     /// True when only HTTPS is allowed.
     pub https_only: bool,
-    /// Authentication schemes (`AK`, `Anonymous`, …).
+    /// Authentication schemes (`AK`, `Anonymous`, `ARS_OIDC`, …).
     pub security: Vec<String>,
+    /// True when the operation takes no AccessKey (its schemes are listed and none is `AK`: STS
+    /// `AssumeRoleWithOIDC`, `AssumeRoleWithSAML`): sent unsigned, as the official SDK does.
+    pub anonymous: bool,
     /// Deprecated by the spec.
     pub deprecated: bool,
     /// Request parameters, in spec order.

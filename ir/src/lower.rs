@@ -536,7 +536,8 @@ impl<'a> OperationLowering<'a> {
             Some((status, schema)) if !schema.properties.is_empty() || schema.reference.is_some() => {
                 let path = format!("{base}.responses.{status}.schema");
                 let schema = self.resolve(schema, &path)?;
-                let mut names = Scope::with_reserved(&[]);
+                // `mismatched` holds the parts of a response of the wrong shape (runtime `json::Mismatch`).
+                let mut names = Scope::with_reserved(&["mismatched"]);
                 let mut fields = Vec::new();
                 for (name, prop) in &schema.properties {
                     fields.push(self.field(
@@ -586,6 +587,7 @@ impl<'a> OperationLowering<'a> {
             style: op_style,
             https_only,
             security: api.security.iter().flat_map(|s| s.keys().cloned()).collect(),
+            anonymous: !api.security.is_empty() && !api.security.iter().any(|s| s.contains_key("AK")),
             deprecated: api.deprecated.unwrap_or(false),
             params,
             response,

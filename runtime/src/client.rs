@@ -63,6 +63,8 @@ struct Call<'a> {
     binary_body: Option<&'a [u8]>,
     /// Sent to its path template (ROA), or to `/` (RPC).
     roa: bool,
+    /// Takes no credentials: sent unsigned.
+    anonymous: bool,
     idempotent: bool,
     https_only: bool,
 }
@@ -80,6 +82,7 @@ impl<'a> Call<'a> {
             json_body: wire.json.as_ref(),
             binary_body: wire.binary,
             roa: O::STYLE.unwrap_or(service.style) == ApiStyle::Roa,
+            anonymous: O::ANONYMOUS,
             idempotent: O::IDEMPOTENCY_TOKEN.is_some(),
             https_only: O::HTTPS_ONLY,
         }
@@ -160,6 +163,9 @@ impl Client {
         let wire = Self::wire(&request);
         let call = Call::of::<O>(&wire, self.service);
         let endpoint = self.endpoint(&call)?;
+        if call.anonymous {
+            return Ok(self.unsigned(&call, &endpoint));
+        }
         let credentials = self.credentials.provide().await?;
         credentials.check_usable()?;
         Ok(self.sign(&call, &endpoint, &credentials))
@@ -188,11 +194,15 @@ impl Client {
                 attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
                 // Signed anew each time: fresh credentials (a provider may have refreshed them),
                 // date and nonce per attempt.
-                let credentials = self.credentials.provide().await?;
-                // A key with a line break would split the request: a configuration error,
-                // never sent and never retried.
-                credentials.check_usable()?;
-                let request = self.sign(call, &endpoint, &credentials);
+                let (request, credentials) = if call.anonymous {
+                    (self.unsigned(call, &endpoint), None)
+                } else {
+                    let credentials = self.credentials.provide().await?;
+                    // A key with a line break would split the request: a configuration error,
+                    // never sent and never retried.
+                    credentials.check_usable()?;
+                    (self.sign(call, &endpoint, &credentials), Some(credentials))
+                };
                 let outcome = self.transport.send(request, timeouts).instrument(tracing::debug_span!("acs.attempt", attempt)).await;
                 let last = attempt >= retry.max_attempts.max(1);
                 call_span.record("attempts", attempt);
@@ -219,7 +229,7 @@ impl Client {
                                     e.request_id = response.header("x-acs-request-id").map(str::to_owned);
                                 }
                                 // A wrong signature's answer echoes the string-to-sign, STS token included.
-                                if let Some(token) = credentials.security_token() {
+                                if let Some(token) = credentials.as_ref().and_then(|c| c.security_token()) {
                                     e.redact(token.expose());
                                 }
                                 e
@@ -285,6 +295,49 @@ impl Client {
             Some(ms) => Duration::from_millis(ms).min(retry.max_delay),
             None => retry.backoff(attempt - 1),
         }
+    }
+
+    /// The request of one attempt of an operation that takes no credentials (security
+    /// `Anonymous`, as STS `AssumeRoleWithOIDC`), as the official SDK sends it: RPC-shaped with
+    /// `Action`, `Format`, `Version`, `Timestamp` and `SignatureNonce` in the query and no
+    /// signature; ROA with the `x-acs-*` headers and no `Authorization`.
+    fn unsigned(&self, call: &Call<'_>, endpoint: &ResolvedEndpoint) -> HttpRequest {
+        let date = sign::format_timestamp((self.config.clock)());
+        let nonce = (self.config.nonce)();
+        let (path, query): (String, String) = if call.roa {
+            let query: Vec<(&str, &str)> = call.query.iter().collect();
+            (wire::fill_path(call.path, call.path_params), sign::canonical_query(query))
+        } else {
+            let mut pairs: Vec<(&str, &str)> = vec![
+                ("Action", call.action),
+                ("Format", "json"),
+                ("Version", self.service.version),
+                ("Timestamp", date.as_str()),
+                ("SignatureNonce", nonce.as_str()),
+            ];
+            pairs.extend(call.query.iter());
+            ("/".to_owned(), sign::canonical_query(pairs))
+        };
+        let (body, content_type) = match (&call.json_body, call.binary_body) {
+            (_, Some(bytes)) => (bytes.to_vec(), Some("application/octet-stream")),
+            (Some(json), None) => (wire::json_sorted(json).into_bytes(), Some("application/json; charset=utf-8")),
+            (None, None) if !call.body.is_empty() => (form_body(call.body).into_bytes(), Some("application/x-www-form-urlencoded")),
+            (None, None) => (Vec::new(), None),
+        };
+        let mut headers: Vec<(HeaderText, HeaderText)> = vec![
+            ("host".into(), endpoint.host.clone()),
+            ("x-acs-action".into(), call.action.into()),
+            ("x-acs-version".into(), self.service.version.into()),
+            ("x-acs-date".into(), date.clone().into()),
+            ("x-acs-signature-nonce".into(), nonce.clone().into()),
+            ("user-agent".into(), self.config.user_agent.clone()),
+            ("accept".into(), "application/json".into()),
+        ];
+        if let Some(content_type) = content_type {
+            headers.push(("content-type".into(), content_type.into()));
+        }
+        headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned().into(), v.to_owned().into())));
+        HttpRequest { method: call.method, url: url(endpoint, &path, &query), headers, body }
     }
 
     /// Builds the signed request of one attempt.

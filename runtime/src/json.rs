@@ -67,6 +67,19 @@ impl std::error::Error for JsonError {}
 /// The result of decoding.
 pub type Result<T> = std::result::Result<T, JsonError>;
 
+/// A part of a response whose shape disagrees with the spec (an object where it says array, an
+/// array where it says a string, …): kept as it came, under its JSON path, while the rest of the
+/// response decodes. An operation's response holds them in its `mismatched` field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mismatch {
+    /// The JSON path of the value (`clusters`, `Results[0].Tags`).
+    pub path: String,
+    /// What the spec's type expected, as the decoder said it.
+    pub message: String,
+    /// The value as received.
+    pub value: Value,
+}
+
 /// A type read from JSON text.
 pub trait FromJson: Sized {
     /// Reads one value at the reader's position.
@@ -188,12 +201,14 @@ pub struct Reader<'t> {
     scratch: String,
     /// The first error [`Reader::set`] met, reported by [`Reader::object`].
     failed: Option<JsonError>,
+    /// Values of the wrong shape, kept raw (lenient mode).
+    mismatches: Vec<Mismatch>,
 }
 
 impl<'t> Reader<'t> {
     /// A reader at the start of `text`.
     pub fn new(text: &'t str, mode: Mode) -> Self {
-        Self { text, pos: 0, mode, first: false, path: Vec::new(), scratch: String::new(), failed: None }
+        Self { text, pos: 0, mode, first: false, path: Vec::new(), scratch: String::new(), failed: None, mismatches: Vec::new() }
     }
 
     fn bytes(&self) -> &'t [u8] {
@@ -684,13 +699,37 @@ impl<'t> Reader<'t> {
 
     /// Reads a `T` into `slot`; an error is kept for [`Reader::object`] to return (so the
     /// generated arm needs no `?`). Nothing is read after an error.
+    ///
+    /// In lenient mode (responses), a value of the wrong shape is not an error: `slot` keeps its
+    /// default, the value is kept raw as a [`Mismatch`] (see [`Reader::take_mismatches`]) and a
+    /// tracing event says so. Only text that is not JSON fails.
     pub fn set<T: FromJson>(&mut self, slot: &mut T) {
-        if self.failed.is_none() {
-            match T::from_json(self) {
-                Ok(value) => *slot = value,
-                Err(e) => self.failed = Some(e),
-            }
+        if self.failed.is_some() {
+            return;
         }
+        self.peek();
+        let (start, depth, first) = (self.pos, self.path.len(), self.first);
+        match T::from_json(self) {
+            Ok(value) => *slot = value,
+            Err(e) if self.mode == Mode::Lenient => {
+                self.pos = start;
+                self.path.truncate(depth);
+                self.first = first;
+                match self.value() {
+                    Ok(value) => {
+                        tracing::warn!(path = %e.path, expected = %e.message, "a response value does not have the spec's shape; kept raw");
+                        self.mismatches.push(Mismatch { path: e.path, message: e.message, value });
+                    }
+                    Err(malformed) => self.failed = Some(malformed),
+                }
+            }
+            Err(e) => self.failed = Some(e),
+        }
+    }
+
+    /// The values of the wrong shape met so far (lenient mode), taken.
+    pub fn take_mismatches(&mut self) -> Vec<Mismatch> {
+        std::mem::take(&mut self.mismatches)
     }
 }
 

@@ -131,10 +131,13 @@ pub trait Operation: Validate + Sized {
     const STYLE: Option<ApiStyle> = None;
     /// True when the spec allows only HTTPS.
     const HTTPS_ONLY: bool;
+    /// True when the operation takes no credentials (its spec's security is `Anonymous` alone,
+    /// as STS `AssumeRoleWithOIDC`): it is sent unsigned, and works without credentials.
+    const ANONYMOUS: bool = false;
     /// Wire name of the idempotency-token parameter (`ClientToken`), if the operation has one.
     const IDEMPOTENCY_TOKEN: Option<&'static str>;
     /// The decoded 2xx response.
-    type Response: crate::json::FromJson;
+    type Response: crate::json::FromJson + Default;
 
     /// Checks every constraint of the spec; `Err` lists all violations.
     fn validate(&self) -> Result<(), ValidationError> {
@@ -179,7 +182,7 @@ pub trait Operation: Validate + Sized {
     /// Decodes a 2xx body. JSON by default, an empty body read as `{}` (no content);
     /// operations whose response is text override this.
     fn decode_response(body: &[u8]) -> Result<Self::Response, String> {
-        crate::wire::decode_json_body(body)
+        crate::wire::decode_response_body(body)
     }
 
     /// Validates, then returns the query parameters.

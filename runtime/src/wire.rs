@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 mod rest;
 
-pub use rest::{decode_json_body, decode_text_body, fill_path, json_sorted, json_value, match_path, JsonObject};
+pub use rest::{decode_json_body, decode_response_body, decode_text_body, fill_path, json_sorted, json_value, match_path, JsonObject};
 
 /// How a parameter's value is laid out on the wire (the metadata's `style`, next to `in`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -154,6 +154,11 @@ impl<'a> Params<'a> {
 
     /// A list of strings laid out in `style` (the fast path for ID lists).
     pub fn put_strs(&mut self, name: &'static str, style: Style, values: &'a [String]) {
+        // An empty list is an unset one: nothing goes out, as the official SDKs send nothing
+        // for a list they were not given (not `[]`, not an empty string).
+        if values.is_empty() {
+            return;
+        }
         match style {
             Style::Json => self.push(name, serde_json::to_string(values).unwrap_or_default()),
             Style::Simple | Style::SpaceDelimited | Style::PipeDelimited => {
@@ -178,6 +183,9 @@ impl<'a> Params<'a> {
     pub fn put_value(&mut self, name: &'static str, style: Style, value: &Value) {
         match (style, value) {
             (_, Value::Null) => {}
+            // Empty collections are unset ones (see `put_strs`).
+            (_, Value::Array(items)) if items.is_empty() => {}
+            (_, Value::Object(fields)) if fields.is_empty() => {}
             (Style::Json, Value::String(text)) => self.push(name, text.clone()),
             (Style::Json, other) => self.push(name, json_sorted(other)),
             (Style::Simple | Style::SpaceDelimited | Style::PipeDelimited, Value::Array(items)) => {

@@ -110,7 +110,10 @@ proptest! {
     #[test]
     fn json_round_trips_exactly(value in value()) {
         prop_assume!(value.is_array() || value.is_object());
-        prop_assert_eq!(round_trip(Style::Json, Shape::Composite, &value), Some(value));
+        // An empty list or object is an unset one: nothing goes out.
+        let empty = value.as_array().is_some_and(Vec::is_empty) || value.as_object().is_some_and(serde_json::Map::is_empty);
+        let expected = if empty { None } else { Some(value.clone()) };
+        prop_assert_eq!(round_trip(Style::Json, Shape::Composite, &value), expected);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Long (over 500 lines) because its three modes share the table of operations, the typed
 //! values built from the IR and the requests built from the vectors.
 
+mod diff;
 mod ops;
 
 use std::collections::BTreeMap;
@@ -54,6 +55,48 @@ pub fn check<O: Operation + serde::de::DeserializeOwned>(json: Value) -> Result<
     };
     let path = acs_runtime::wire::fill_path(O::PATH, &request.to_path_params());
     Ok(ClientSide { violations, pairs, body, method: O::METHOD.as_str(), path, query: request.to_params().into_vec(), body_text })
+}
+
+/// Decodes a documented example response with the operation's response type: the JSON paths
+/// of the parts kept raw for their shape.
+pub fn decode<O: Operation>(body: &[u8]) -> Result<Vec<String>, String> {
+    O::decode_response(body)?;
+    // The same decoding through a reader, to see what was kept raw (the typed response holds
+    // it in `mismatched`, which a generic function cannot name).
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let mut reader = acs_runtime::json::Reader::new(text, acs_runtime::json::Mode::Lenient);
+    match <O::Response as acs_runtime::json::FromJson>::from_json(&mut reader) {
+        // The whole response of the wrong shape: decoded as empty, the body kept as received.
+        Err(_) => Ok(vec!["(the whole response)".to_owned()]),
+        Ok(_) => Ok(reader.take_mismatches().into_iter().map(|m| m.path).collect()),
+    }
+}
+
+/// A function that runs [`decode`] for one operation's response type.
+pub type Decoder = fn(&[u8]) -> Result<Vec<String>, String>;
+
+/// `--examples`: every operation's documented example response, decoded.
+fn examples() -> (usize, usize) {
+    let (mut passed, mut failed) = (0, 0);
+    for (label, service) in services() {
+        for op in &service.operations {
+            let Some(example) = op.docs.response_demo.as_deref() else { continue };
+            let (_, _, decode) = ops::DECODERS.iter().find(|(l, o, _)| *l == label && *o == op.name).unwrap();
+            match decode(example.as_bytes()) {
+                Ok(raw) => {
+                    passed += 1;
+                    if !raw.is_empty() {
+                        println!("{label} {}: kept raw {raw:?}", op.name);
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("FAIL {label} {}: {e}", op.name);
+                }
+            }
+        }
+    }
+    (passed, failed)
 }
 
 /// A function that runs [`check`] for one operation's request type.
@@ -580,6 +623,12 @@ fn call_one(label: &str, op: &str, url: &str, json: &str) -> bool {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--diff") {
+        let mutate = args.iter().any(|a| a == "--mutate");
+        let (passed, failed) = diff::run(&args[2], &args[3], mutate);
+        println!("{passed} passed, {failed} failed");
+        std::process::exit(i32::from(failed > 0));
+    }
     if let [_, flag, label, op, url, json] = args.as_slice() {
         assert_eq!(flag, "--call");
         std::process::exit(i32::from(!call_one(label, op, url, json)));
@@ -589,6 +638,7 @@ fn main() {
             "--vectors" => vectors(file),
             "--emulate" => emulate(file),
             "--cli-all" => cli_all(),
+            "--examples" => examples(),
             other => panic!("unknown flag {other}"),
         };
         println!("{passed} passed, {failed} failed");

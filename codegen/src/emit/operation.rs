@@ -234,6 +234,13 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
             }
         }
     };
+    let anonymous_const = if op.anonymous {
+        quote!(
+            const ANONYMOUS: bool = true;
+        )
+    } else {
+        quote!()
+    };
     let style_const = if op.style == service_style {
         quote!()
     } else {
@@ -360,6 +367,7 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
             const IDEMPOTENCY_TOKEN: Option<&'static str> = #token_const;
             #path_const
             #style_const
+            #anonymous_const
             type Response = #response;
 
             #[inline]

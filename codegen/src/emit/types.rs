@@ -96,6 +96,12 @@ enum Json {
 /// `FromJson` and `ToJson` for a struct: the wire names in a table, one match arm with one
 /// runtime call per field to read, one call per field to write.
 fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str) -> TokenStream {
+    json_impls_with(name, fields, side, key_of, false)
+}
+
+/// [`json_impls`]; `collect` also moves the values of the wrong shape met while reading into
+/// the `mismatched` field (an operation's response).
+fn json_impls_with(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str, collect: bool) -> TokenStream {
     let name = ident(name);
     let keys: Vec<&str> = fields.iter().map(&key_of).collect();
     let mut locals = Vec::new();
@@ -130,6 +136,12 @@ fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) 
         quote!(r.object(&[#(#keys),*], &mut |r, i| match i { #(#arms)* })?;)
     };
     let body = match side {
+        Json::Response if collect => quote! {
+            let mut out = Self::default();
+            #read
+            out.mismatched = r.take_mismatches();
+            Ok(out)
+        },
         Json::Response => quote! {
             let mut out = Self::default();
             #read
@@ -291,8 +303,16 @@ pub fn response_struct(name: &str, docs: &str, fields: &[Field], operation: bool
         let d = doc(&field_doc(f, false));
         quote! { #d pub #field: #ty }
     });
-    let json = json_impls(name, fields, Json::Response, |f| &f.wire_name);
+    let json = json_impls_with(name, fields, Json::Response, |f| &f.wire_name, operation);
     let serde = if operation { quote!(::acs_runtime::serde_via_json!(#name_ident, Lenient);) } else { quote!() };
+    let mismatched = if operation {
+        let d = doc("Parts of the response whose shape disagrees with the spec (an object where it says a list, …), \
+             kept as received under their JSON paths; the fields they belong to are left unset. Empty when \
+             the response matches the spec.");
+        quote! { #d pub mismatched: Vec<::acs_runtime::json::Mismatch>, }
+    } else {
+        quote!()
+    };
     let (derives, traits) = derives(name, fields);
     quote! {
         #d
@@ -300,6 +320,7 @@ pub fn response_struct(name: &str, docs: &str, fields: &[Field], operation: bool
         #[non_exhaustive]
         pub struct #name_ident {
             #(#members,)*
+            #mismatched
         }
 
         #traits

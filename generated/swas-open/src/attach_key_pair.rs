@@ -200,6 +200,8 @@ pub struct AttachKeyPairResponse {
     ///
     /// Wire name: `Results`.
     pub results: Vec<AttachKeyPairResult>,
+    /// Parts of the response whose shape disagrees with the spec (an object where it says a list, …), kept as received under their JSON paths; the fields they belong to are left unset. Empty when the response matches the spec.
+    pub mismatched: Vec<::acs_runtime::json::Mismatch>,
 }
 
 impl ::std::fmt::Debug for AttachKeyPairResponse {
@@ -226,6 +228,7 @@ impl ::acs_runtime::json::FromJson for AttachKeyPairResponse {
             2 => r.set(&mut out.fail_count),
             _ => r.set(&mut out.results),
         })?;
+        out.mismatched = r.take_mismatches();
         Ok(out)
     }
 }

@@ -199,6 +199,8 @@ pub struct ListInstancesResponse {
     ///
     /// Wire name: `Instances`.
     pub instances: Vec<ListInstancesInstance>,
+    /// Parts of the response whose shape disagrees with the spec (an object where it says a list, …), kept as received under their JSON paths; the fields they belong to are left unset. Empty when the response matches the spec.
+    pub mismatched: Vec<::acs_runtime::json::Mismatch>,
 }
 
 impl ::std::fmt::Debug for ListInstancesResponse {
@@ -226,6 +228,7 @@ impl ::acs_runtime::json::FromJson for ListInstancesResponse {
             3 => r.set(&mut out.page_size),
             _ => r.set(&mut out.instances),
         })?;
+        out.mismatched = r.take_mismatches();
         Ok(out)
     }
 }

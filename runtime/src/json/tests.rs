@@ -84,20 +84,39 @@ fn accepts_neighbouring_types() {
     assert_eq!((s.code.as_deref(), s.count, s.flag, s.ratio), (Some("true"), Some(7), Some(false), Some(-0.0025)));
 }
 
+/// Decodes leniently, returning the values kept raw for their shape.
+fn lenient_with_mismatches(text: &str) -> (Sample, Vec<Mismatch>) {
+    let mut r = Reader::new(text, Mode::Lenient);
+    let sample = Sample::from_json(&mut r).unwrap();
+    r.finish().unwrap();
+    (sample, r.take_mismatches())
+}
+
 #[test]
-fn rejects_nonsense_with_the_value_and_its_path() {
-    let err = lenient(r#"{"count":"many"}"#).unwrap_err();
-    assert_eq!(err.to_string(), r#"count: expected an integer, found the string "many" at line 1 column 10"#);
-    let err = lenient(r#"{"count":4294967296}"#).unwrap_err();
-    assert!(err.to_string().contains("count: integer 4294967296 does not fit in 32 bits"), "{err}");
-    let err = lenient("{\"items\":[{},\n {\"flag\":\"maybe\"}]}").unwrap_err();
-    assert_eq!(err.to_string(), r#"items[1].flag: expected a boolean, found the string "maybe" at line 2 column 10"#);
-    let err = lenient(r#"{"count":1.5}"#).unwrap_err();
-    assert!(err.message().contains("expected an integer, found 1.5"), "{err}");
-    let err = lenient(r#"{"ok":"yes"}"#).unwrap_err();
-    assert!(err.message().contains(r#"expected "true" or "false", found "yes""#), "{err}");
-    let err = lenient(r#"{"code":{}}"#).unwrap_err();
-    assert_eq!(err.path(), "code");
+fn a_value_of_the_wrong_shape_is_kept_raw_with_its_path_and_the_rest_decodes() {
+    let (s, m) = lenient_with_mismatches(r#"{"code":"ok","count":"many","flag":true}"#);
+    assert_eq!((s.code.as_deref(), s.count, s.flag), (Some("ok"), None, Some(true)));
+    assert_eq!(
+        m,
+        [Mismatch { path: "count".into(), message: r#"expected an integer, found the string "many""#.into(), value: Value::from("many") }]
+    );
+    let (_, m) = lenient_with_mismatches(r#"{"count":4294967296}"#);
+    assert!(m[0].message.contains("integer 4294967296 does not fit in 32 bits"), "{m:?}");
+    // Deep inside a list: only that member, with its path.
+    let (s, m) = lenient_with_mismatches("{\"items\":[{},\n {\"flag\":\"maybe\",\"code\":\"x\"}]}");
+    assert_eq!((s.items.len(), s.items[1].code.as_deref(), s.items[1].flag), (2, Some("x"), None));
+    assert_eq!((m[0].path.as_str(), &m[0].value), ("items[1].flag", &Value::from("maybe")));
+    // The shapes a service gets wrong: an object for a list, a list for a string, a scalar for
+    // an object or a map.
+    let (s, m) = lenient_with_mismatches(r#"{"items":{"a":{"code":"x"}},"code":["a",{"b":1}],"tags":7,"ok":"yes","ratio":1}"#);
+    assert_eq!((s.items.len(), s.code, s.ratio), (0, None, Some(1.0)));
+    let paths: Vec<&str> = m.iter().map(|m| m.path.as_str()).collect();
+    assert_eq!(paths, ["items", "code", "tags", "ok"]);
+    assert_eq!(m[0].value, serde_json::json!({"a": {"code": "x"}}));
+    assert_eq!(m[1].value, serde_json::json!(["a", {"b": 1}]));
+    // Text that is not JSON is still an error, with its position.
+    let err = lenient(r#"{"count": ,}"#).unwrap_err();
+    assert!(err.to_string().contains("line 1"), "{err}");
 }
 
 #[test]

@@ -160,6 +160,22 @@ pub fn decode_json_body<T: crate::json::FromJson>(body: &[u8]) -> Result<T, Stri
     crate::json::from_slice(body, crate::json::Mode::Lenient).map_err(|e| e.to_string())
 }
 
+/// A 2xx body as an operation's response: [`decode_json_body`], but a body that is JSON of
+/// another shape than the whole response's type (an object where the spec says a list) is the
+/// empty response, with a `tracing` warning; the body as received stays the caller's
+/// (`Client::call_with_body`). Parts of the wrong shape inside a typed response are kept in its
+/// `mismatched` field instead. Text that is not JSON is an error.
+pub fn decode_response_body<T: crate::json::FromJson + Default>(body: &[u8]) -> Result<T, String> {
+    match decode_json_body(body) {
+        Ok(value) => Ok(value),
+        Err(e) if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
+            tracing::warn!(error = %e, "the response does not have the spec's shape; decoded as empty, the body is kept as received");
+            Ok(T::default())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A text body, as sent (invalid UTF-8 replaced).
 pub fn decode_text_body(body: &[u8]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(body).into_owned())
