@@ -318,12 +318,7 @@ impl Client {
             pairs.extend(call.query.iter());
             ("/".to_owned(), sign::canonical_query(pairs))
         };
-        let (body, content_type) = match (&call.json_body, call.binary_body) {
-            (_, Some(bytes)) => (bytes.to_vec(), Some("application/octet-stream")),
-            (Some(json), None) => (wire::json_sorted(json).into_bytes(), Some("application/json; charset=utf-8")),
-            (None, None) if !call.body.is_empty() => (form_body(call.body).into_bytes(), Some("application/x-www-form-urlencoded")),
-            (None, None) => (Vec::new(), None),
-        };
+        let (body, content_type) = body_of(call);
         let mut headers: Vec<(HeaderText, HeaderText)> = vec![
             ("host".into(), endpoint.host.clone()),
             ("x-acs-action".into(), call.action.into()),
@@ -347,12 +342,7 @@ impl Client {
         let nonce = (self.config.nonce)();
         let roa = call.roa;
         let path: std::borrow::Cow<'_, str> = if roa { wire::fill_path(call.path, call.path_params).into() } else { "/".into() };
-        let (body, content_type) = match (&call.json_body, call.binary_body) {
-            (_, Some(bytes)) => (bytes.to_vec(), Some("application/octet-stream")),
-            (Some(json), None) => (wire::json_sorted(json).into_bytes(), Some("application/json; charset=utf-8")),
-            (None, None) if !call.body.is_empty() => (form_body(call.body).into_bytes(), Some("application/x-www-form-urlencoded")),
-            (None, None) => (Vec::new(), None),
-        };
+        let (body, content_type) = body_of(call);
         // Raw bytes, and a JSON body on an RPC-shaped operation, are signed with ACS3 whatever
         // the configured signature: the official SDK sends them only that way.
         let signature = match self.config.signature {
@@ -489,6 +479,16 @@ fn url_prefix(endpoint: &ResolvedEndpoint, path: &str, query: bool, room: usize)
         url.push('?');
     }
     url
+}
+
+/// The request body and its content type: raw bytes, a JSON body, a form, or none.
+fn body_of(call: &Call<'_>) -> (Vec<u8>, Option<&'static str>) {
+    match (&call.json_body, call.binary_body) {
+        (_, Some(bytes)) => (bytes.to_vec(), Some("application/octet-stream")),
+        (Some(json), None) => (wire::json_sorted(json).into_bytes(), Some("application/json; charset=utf-8")),
+        (None, None) if !call.body.is_empty() => (form_body(call.body).into_bytes(), Some("application/x-www-form-urlencoded")),
+        (None, None) => (Vec::new(), None),
+    }
 }
 
 fn form_body(params: &Params) -> String {
