@@ -59,7 +59,8 @@ pub(crate) struct CliConfig {
 
 impl CliConfig {
     pub fn read(path: &Path) -> Result<Self, CredentialsError> {
-        let text = std::fs::read_to_string(path).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
+        let text =
+            super::read_small_file(path, super::MAX_CREDENTIALS_FILE_BYTES).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
         Self::parse(path, &text)
     }
 
@@ -172,7 +173,8 @@ pub(crate) struct IniFile {
 
 impl IniFile {
     pub fn read(path: &Path) -> Result<Self, CredentialsError> {
-        let text = std::fs::read_to_string(path).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
+        let text =
+            super::read_small_file(path, super::MAX_CREDENTIALS_FILE_BYTES).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
         Self::parse(path, &text)
     }
 

@@ -317,7 +317,12 @@ impl OidcRoleArn {
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
         const PROVIDER: &str = "oidc_role_arn";
         self.check()?;
-        let token = std::fs::read_to_string(&self.token_file)
+        // Off the async runtime's threads, bounded, regular files only: a FIFO, a device or an
+        // endless file cannot stall or exhaust the caller.
+        let path = self.token_file.clone();
+        let token = tokio::task::spawn_blocking(move || super::read_small_file(&path, super::MAX_TOKEN_FILE_BYTES))
+            .await
+            .map_err(|e| failed(PROVIDER, format!("cannot read the OIDC token file: {e}")))?
             .map_err(|e| failed(PROVIDER, format!("cannot read the OIDC token file {}: {e}", self.token_file.display())))?;
         if token.trim().is_empty() {
             return Err(failed(PROVIDER, format!("the OIDC token file {} is empty", self.token_file.display())));

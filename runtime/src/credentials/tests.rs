@@ -222,3 +222,24 @@ fn printable_strips_control_sequences() {
     assert_eq!(printable("a\u{1b}[2Jb\r\nc\u{7}", 100), "a [2Jb  c ");
     assert_eq!(printable("abcdef", 3), "abc…");
 }
+
+#[test]
+fn small_files_are_regular_bounded_and_never_block() {
+    use super::read_small_file;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "eyJ.token").unwrap();
+    assert_eq!(read_small_file(&token, 64).unwrap(), "eyJ.token");
+    // A FIFO would block at open, and /dev/zero never ends: both refused before opening.
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for path in [fifo.as_path(), std::path::Path::new("/dev/zero"), dir.path()] {
+        assert_eq!(read_small_file(path, 64).unwrap_err().to_string(), "not a regular file", "{}", path.display());
+    }
+    let big = dir.path().join("big");
+    std::fs::File::create(&big).unwrap().set_len(3 << 30).unwrap();
+    let err = read_small_file(&big, super::MAX_TOKEN_FILE_BYTES).unwrap_err().to_string();
+    assert_eq!(err, "3221225472 bytes, more than the limit of 65536");
+    std::fs::write(&token, [0xff, 0xfe]).unwrap();
+    assert_eq!(read_small_file(&token, 64).unwrap_err().to_string(), "not UTF-8");
+}
