@@ -634,6 +634,34 @@ async fn a_deadline_bounds_the_whole_call_across_retries() {
     );
 }
 
+/// Credentials that never come: a credentials endpoint that trickles, or hangs.
+#[derive(Debug)]
+struct Never;
+
+impl acs_runtime::credentials::ProvideCredentials for Never {
+    fn provide(&self) -> acs_runtime::credentials::ProvideFuture<'_> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn every_call_is_bounded_by_default_credentials_and_dry_run_included() {
+    assert_eq!(acs_runtime::DEFAULT_DEADLINE, Duration::from_secs(60));
+    assert!(format!("{:?}", Config::new()).contains("deadline: Some(60s)"), "{:?}", Config::new());
+    let never = || Config::new().endpoint("http://127.0.0.1:9").credentials_provider(Arc::new(Never)).deadline(Duration::from_millis(300));
+    let client = Client::new(never()).unwrap();
+    let start = Instant::now();
+    let err = client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2) && err.to_string().contains("deadline of 300ms"), "{err}");
+    // The signed request of --dry-run fetches credentials within the deadline too.
+    let start = Instant::now();
+    let err = client.signed_request(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2) && err.to_string().contains("no credentials within the call's deadline of 300ms"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_response_over_the_size_limit_is_refused_and_not_retried() {
     let big = format!(r#"{{"RequestId":"R","Padding":"{}"}}"#, "x".repeat(200_000));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, SignatureVersion};
+pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
 use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint::{self, ResolvedEndpoint};
 use crate::error::{snippet, Error, TransportErrorKind};
@@ -166,7 +166,17 @@ impl Client {
         if call.anonymous {
             return Ok(self.unsigned(&call, &endpoint));
         }
-        let credentials = self.credentials.provide().await?;
+        // Within the call's deadline, as a call's own fetch is: a credentials endpoint that
+        // trickles cannot hold `--dry-run` for ever.
+        let credentials = match self.config.deadline {
+            None => self.credentials.provide().await?,
+            Some(deadline) => tokio::time::timeout(deadline, self.credentials.provide()).await.map_err(|_| Error::Transport {
+                operation: call.action,
+                kind: TransportErrorKind::Timeout,
+                message: format!("no credentials within the call's deadline of {deadline:?}"),
+                attempts: 0,
+            })??,
+        };
         credentials.check_usable()?;
         Ok(self.sign(&call, &endpoint, &credentials))
     }

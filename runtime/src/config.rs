@@ -83,6 +83,9 @@ pub struct Config {
     pub(crate) shared: Arc<std::sync::Mutex<Option<Arc<dyn ProvideCredentials>>>>,
 }
 
+/// The default limit on a whole call, retries and credentials included ([`Config::deadline`]).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -96,7 +99,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             validate: true,
             allow_http: false,
-            deadline: None,
+            deadline: Some(DEFAULT_DEADLINE),
             max_response_bytes: crate::transport::DEFAULT_MAX_RESPONSE_BYTES,
             transport: None,
             clock: Arc::new(SystemTime::now),
@@ -117,6 +120,7 @@ impl std::fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("validate", &self.validate)
+            .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -230,11 +234,19 @@ impl Config {
         self
     }
 
-    /// A limit on each whole call, every attempt and back-off included (default: none; each
-    /// attempt still has its connect and read timeouts). A call that runs past it fails with a
-    /// timeout error.
+    /// A limit on each whole call: fetching credentials, every attempt and back-off included
+    /// (default [`DEFAULT_DEADLINE`], 60 s, so a server that trickles its answer cannot hold a
+    /// call for ever: the read timeout restarts at every byte). A call that runs past it fails
+    /// with a timeout error.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
+        self
+    }
+
+    /// No limit on a whole call (each attempt keeps its connect and read timeouts): for a
+    /// caller that bounds calls itself.
+    pub fn no_deadline(mut self) -> Self {
+        self.deadline = None;
         self
     }
 

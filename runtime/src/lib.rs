@@ -35,7 +35,7 @@ pub mod wire;
 /// without copying, and clones share the buffer.
 pub use bytes;
 #[cfg(feature = "client")]
-pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion};
+pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
 pub use credentials::{Credentials, Secret};
 pub use endpoint::RegionEndpoint;
 pub use error::{Error, TransportErrorKind, TypedError};
