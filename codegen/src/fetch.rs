@@ -25,13 +25,15 @@ pub struct Fetch {
 
 impl Fetch {
     /// The default endpoint, and the cache in `$XDG_CACHE_HOME/acs-codegen` (else
-    /// `~/.cache/acs-codegen`, else the system's temporary folder).
+    /// `~/.cache/acs-codegen`). Never a shared folder: with neither variable set, the cache folder
+    /// is empty and a download asks for `--cache-dir`.
     pub fn new() -> Self {
         let cache = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("acs-codegen");
+            .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
+            .map(|dir| dir.join("acs-codegen"))
+            .unwrap_or_default();
         Self { meta_url: DEFAULT_META_URL.to_owned(), cache_dir: cache, refresh: false }
     }
 }
@@ -70,6 +72,8 @@ pub enum FetchError {
     },
     /// The cache cannot be written.
     Cache(std::io::Error),
+    /// The cache folder is not private to this user (or there is none).
+    Untrusted(String),
 }
 
 impl fmt::Display for FetchError {
@@ -81,6 +85,7 @@ impl fmt::Display for FetchError {
             FetchError::Status { url, status } => write!(f, "{url}: HTTP {status}"),
             FetchError::NotASpec { url, message } => write!(f, "{url} did not return the product's api-docs.json: {message}"),
             FetchError::Cache(e) => write!(f, "cannot write the metadata cache: {e}"),
+            FetchError::Untrusted(why) => write!(f, "the metadata cache is not used: {why}"),
         }
     }
 }
@@ -96,6 +101,7 @@ fn plain(name: &str) -> Result<&str, FetchError> {
 /// The path of `product` `version`'s `api-docs.json`: from the cache, or downloaded into it.
 pub fn spec_path(product: &str, version: &str, fetch: &Fetch) -> Result<PathBuf, FetchError> {
     let (product, version) = (plain(product)?, plain(version)?);
+    private_folder(&fetch.cache_dir, false)?;
     let cached = fetch.cache_dir.join(product).join(version).join("api-docs.json");
     if cached.is_file() && !fetch.refresh {
         return Ok(cached);
@@ -103,6 +109,9 @@ pub fn spec_path(product: &str, version: &str, fetch: &Fetch) -> Result<PathBuf,
     let url = format!("{}/products/{product}/versions/{version}/api-docs.json", fetch.meta_url.trim_end_matches('/'));
     let text = download(&url)?;
     check(&text, product, version).map_err(|message| FetchError::NotASpec { url: url.clone(), message })?;
+    // Cached only once it generates: a download that a later run would refuse is not kept.
+    acs_ir::load(&text, &acs_ir::Options::default()).map_err(|e| FetchError::NotASpec { url: url.clone(), message: e.to_string() })?;
+    private_folder(&fetch.cache_dir, true)?;
     crate::write::write_atomically(&cached, &text).map_err(FetchError::Cache)?;
     Ok(cached)
 }
@@ -119,7 +128,60 @@ fn download(url: &str) -> Result<String, FetchError> {
     if !(200..300).contains(&status) {
         return Err(FetchError::Status { url: url.to_owned(), status });
     }
-    response.text().map_err(network)
+    // Bounded, and UTF-8 by the same rule as --spec (never replaced with U+FFFD).
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(response, MAX_DOWNLOAD_BYTES + 1), &mut bytes)
+        .map_err(|e| FetchError::Network { url: url.to_owned(), message: format!("the download failed: {e}") })?;
+    if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
+        return Err(FetchError::NotASpec { url: url.to_owned(), message: format!("larger than {MAX_DOWNLOAD_BYTES} bytes") });
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| FetchError::NotASpec { url: url.to_owned(), message: format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to()) })
+}
+
+/// The largest metadata download (the largest product, ECS, is about 9 MB).
+pub const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
+
+/// Refuses a cache folder that others may write to or that another user owns (a spec planted
+/// there would be generated from without a download); with `create`, makes a missing one
+/// owner-only first.
+fn private_folder(dir: &std::path::Path, create: bool) -> Result<(), FetchError> {
+    if dir.as_os_str().is_empty() {
+        return Err(FetchError::Untrusted("neither XDG_CACHE_HOME nor HOME is set; pass --cache-dir".into()));
+    }
+    if !dir.exists() {
+        if !create {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir).map_err(FetchError::Cache)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(FetchError::Cache)?;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(dir).map_err(FetchError::Cache)?;
+        let shown = dir.display();
+        if !meta.is_dir() {
+            return Err(FetchError::Untrusted(format!("{shown} is not a folder")));
+        }
+        // Owned by whoever owns a file this process creates.
+        let probe = tempfile::NamedTempFile::new_in(dir).map_err(FetchError::Cache)?;
+        let me = probe.as_file().metadata().map_err(FetchError::Cache)?.uid();
+        if meta.uid() != me {
+            return Err(FetchError::Untrusted(format!("{shown} belongs to another user")));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(FetchError::Untrusted(format!(
+                "{shown} may be written by others (mode {:o}); make it owner-only",
+                meta.mode() & 0o777
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The downloaded text is a spec of `product` `version` (case aside: codes are written both ways).

@@ -599,3 +599,29 @@ fn text_from_the_spec_never_reaches_rust_source_raw() {
     let ping = std::fs::read_to_string(dir.path().join("out/src/ping.rs")).unwrap();
     assert!(ping.contains(r#""a\u{202e}b""#), "{ping}");
 }
+
+#[test]
+fn the_cache_is_private_and_keeps_only_what_generates() {
+    // A download that is the product's spec but does not generate (no operation) is refused and
+    // not cached, so a later run does not fail on it.
+    let (url, _seen) = serve(1, |_| (200, r#"{"info":{"style":"RPC","product":"demo","version":"1"},"apis":{}}"#.into()));
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, out) = (dir.path().join("cache"), dir.path().join("out"));
+    let args = |meta: &str| {
+        ["--product", "demo", "--version", "1", "--meta-url", meta, "--cache-dir", cache.to_str().unwrap(), "--out", out.to_str().unwrap()]
+            .map(str::to_owned)
+    };
+    let output = run_owned(&args(&url));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("the spec describes no operation"), "{}", stderr(&output));
+    assert!(!cache.join("demo/1/api-docs.json").exists());
+    // A cache folder others may write to is not trusted: nothing is read from it.
+    std::fs::create_dir_all(cache.join("demo/1")).unwrap();
+    std::fs::write(cache.join("demo/1/api-docs.json"), demo_spec()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let output = run_owned(&args("http://127.0.0.1:9"));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("may be written by others (mode 777)"), "{}", stderr(&output));
+    assert!(!out.exists());
+}

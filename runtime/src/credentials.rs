@@ -300,6 +300,7 @@ pub const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
 
 /// Reads a small text file: a regular file (a FIFO or a device is refused before it is opened,
 /// so nothing can block or stream without end) of at most `limit` bytes, UTF-8.
+#[cfg(feature = "client")]
 pub(crate) fn read_small_file(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
     let meta = std::fs::metadata(path)?;
