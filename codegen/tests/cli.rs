@@ -625,3 +625,28 @@ fn the_cache_is_private_and_keeps_only_what_generates() {
     assert!(stderr(&output).contains("may be written by others (mode 777)"), "{}", stderr(&output));
     assert!(!out.exists());
 }
+
+#[test]
+fn names_and_hosts_that_cannot_be_sent_are_refused_or_left_out() {
+    // A version or product with a line break would reach the wire and the manifest: refused.
+    for (info, expected) in [
+        (r#"{"style":"RPC","product":"DEMO","version":"2024-01-01\nX: y"}"#, "(at info.version): version"),
+        (r#"{"style":"RPC","product":"","version":"v"}"#, "(at info.product): product"),
+    ] {
+        let (output, dir) = generate(&format!(r#"{{"info":{info},"apis":{{"Ping":{{}}}}}}"#), &[]);
+        assert_refused(&output, dir.path(), expected);
+    }
+    // An operation named "" is skipped; an endpoint that is not a host name is left out.
+    let spec = r#"{"info":{"style":"RPC","product":"DEMO","version":"v"},"apis":{"":{},"Ping":{}},
+        "endpoints":[{"regionId":"cn-a","endpoint":"demo.cn-a.aliyuncs.com"},{"regionId":"cn-b","endpoint":"evil.com\nHost: x"}]}"#;
+    let (output, dir) = generate(spec, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("skipped operation  (at apis.): the operation's name is empty"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(r#"endpoints[1]: "evil.com\nHost: x" for region "cn-b" is not a host name; left out"#),
+        "{}",
+        stderr(&output)
+    );
+    let endpoints = std::fs::read_to_string(dir.path().join("out/src/endpoints.rs")).unwrap();
+    assert!(endpoints.contains("demo.cn-a.aliyuncs.com") && !endpoints.contains("evil"), "{endpoints}");
+}

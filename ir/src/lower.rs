@@ -109,6 +109,17 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
             ),
         });
     };
+    for (key, value) in [("product", &doc.info.product), ("version", &doc.info.version)] {
+        if value.trim().is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(LowerError {
+                kind: LowerErrorKind::Invalid,
+                path: format!("info.{key}"),
+                operation: None,
+                parameter: None,
+                message: format!("{key} {:?} is empty or holds white space or control characters", value.escape_debug().to_string()),
+            });
+        }
+    }
     if doc.apis.is_empty() && doc.broken.is_empty() {
         return Err(LowerError {
             kind: LowerErrorKind::Invalid,
@@ -156,6 +167,13 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
         // The rule: a problem inside one operation (a value that does not fit the format, a
         // contradiction, a construct this generator cannot send) skips that operation only.
         let lowered = match doc.broken.get(name) {
+            None if name.trim().is_empty() || name.chars().any(char::is_control) => Err(LowerError {
+                kind: LowerErrorKind::Invalid,
+                path: format!("apis.{name}"),
+                operation: Some(name.clone()),
+                parameter: None,
+                message: "the operation's name is empty or holds control characters; it cannot be sent as an action".into(),
+            }),
             Some(e) => Err(LowerError {
                 kind: LowerErrorKind::Invalid,
                 path: e.path.clone(),
@@ -218,6 +236,11 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
 
     let mut endpoints: BTreeMap<String, String> = BTreeMap::new();
     for (i, e) in doc.endpoints.iter().enumerate() {
+        let host_ok = !e.endpoint.is_empty() && e.endpoint.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+        if !host_ok || e.region_id.is_empty() || e.region_id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            warnings.push(format!("endpoints[{i}]: {:?} for region {:?} is not a host name; left out", e.endpoint, e.region_id));
+            continue;
+        }
         if let Some(previous) = endpoints.insert(e.region_id.clone(), e.endpoint.clone()) {
             if previous != e.endpoint {
                 warnings.push(format!("endpoints[{i}]: region {} listed twice; keeping {}", e.region_id, e.endpoint));

@@ -98,10 +98,13 @@ pub fn next_cursor(
         Cursor::Page(number) => {
             let short = page_size.or(info.page_size).is_some_and(|size| (info.items as i64) < size);
             let complete = info.total.is_some_and(|total| seen >= u64::try_from(total).unwrap_or(0));
-            if info.items == 0 || short || complete {
+            // The last page an `int32` page number can name: the stream ends there instead of
+            // wrapping back to page 1 (an unset page number) and looping.
+            let last = *number >= i64::from(i32::MAX);
+            if info.items == 0 || short || complete || last {
                 Ok(None)
             } else {
-                Ok(Some(Cursor::Page(number.saturating_add(1))))
+                Ok(Some(Cursor::Page(number + 1)))
             }
         }
     }
@@ -186,6 +189,10 @@ mod tests {
         assert_eq!(next(3, None, info(10, None, None), 30), Some(Cursor::Page(4)), "no total: go on while pages are full");
         assert_eq!(next(4, None, info(0, None, None), 30), None, "an empty page ends it");
         assert_eq!(next(3, None, info(3, Some(23), None).page_size(Some(10)), 3), None, "short by the size the response states");
+        // Full pages for ever: the stream ends at the last page an int32 can name, never wraps.
+        let last = i64::from(i32::MAX);
+        assert_eq!(next(last - 1, None, info(10, None, None), 10), Some(Cursor::Page(last)));
+        assert_eq!(next(last, None, info(10, None, None), 10), None, "no page after 2147483647");
     }
 
     #[test]
