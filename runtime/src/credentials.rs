@@ -318,6 +318,23 @@ pub(crate) fn read_small_file(path: &std::path::Path, limit: u64) -> std::io::Re
     String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "not UTF-8"))
 }
 
+/// A URL fit for an error message: its user information (`user:password@`) replaced with
+/// `***@`, so a password written into an endpoint or a credentials URI is never shown.
+pub fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // No scheme: the authority runs to the first `/`, `?` or `#`.
+        return match url.split(['/', '?', '#']).next().and_then(|authority| authority.rfind('@')) {
+            Some(at) => format!("***{}", &url[at..]),
+            None => url.to_owned(),
+        };
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
 /// Text from a server or a file, fit for an error message or a terminal: control characters
 /// (escape sequences, CR, LF) become spaces, and it is cut at `max` characters.
 pub fn printable(text: &str, max: usize) -> String {

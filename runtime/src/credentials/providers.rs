@@ -511,9 +511,14 @@ impl CredentialsUri {
     /// `uri` is `http(s)://host[:port]/path?query`, or without a scheme for `http`.
     pub fn new(uri: &str) -> Result<Self, CredentialsError> {
         let uri = if uri.contains("://") { uri.to_owned() } else { format!("http://{uri}") };
-        let url = Url::parse(&uri).map_err(|e| invalid(format!("credentials URI {:?} is not a URL: {e}", super::printable(&uri, 200))))?;
+        let url = Url::parse(&uri).map_err(|e| {
+            invalid(format!("credentials URI {:?} is not a URL: {e}", super::printable(&super::without_userinfo(&uri), 200)))
+        })?;
         if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() || url.has_user() {
-            return Err(invalid(format!("credentials URI {:?} must be http(s)://host…", super::printable(&uri, 200))));
+            return Err(invalid(format!(
+                "credentials URI {:?} must be http(s)://host… (without user information)",
+                super::printable(&super::without_userinfo(&uri), 200)
+            )));
         }
         Ok(Self { uri, http: HttpContext::default() })
     }
