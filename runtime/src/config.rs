@@ -128,6 +128,9 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// The credentials provider of this config: built by the chain once, then shared.
     pub(crate) fn shared_provider(&self) -> Result<Arc<dyn ProvideCredentials>, crate::credentials::CredentialsError> {
+        let environment = self.environment.clone().unwrap_or_else(Environment::process);
+        // A variable this client reads that is not UTF-8 is an error, never "unset".
+        environment.check_utf8()?;
         if let Some(provider) = &self.provider {
             return Ok(provider.clone());
         }
@@ -135,7 +138,6 @@ impl Config {
         if let Some(provider) = &*slot {
             return Ok(provider.clone());
         }
-        let environment = self.environment.clone().unwrap_or_else(Environment::process);
         let provider = self.chain.build(&environment, &self.credentials_http())?;
         *slot = Some(provider.clone());
         Ok(provider)

@@ -258,6 +258,8 @@ pub enum CredentialsError {
 pub struct Environment {
     vars: BTreeMap<String, String>,
     home: Option<PathBuf>,
+    /// Variables whose value is not UTF-8 (by name; the value is never kept).
+    not_utf8: Vec<String>,
 }
 
 impl Environment {
@@ -266,14 +268,42 @@ impl Environment {
     /// A variable whose name or value is not UTF-8 is left out: `std::env::vars` would panic on
     /// it, and the panic would print the value, which can be a secret.
     pub fn process() -> Self {
-        let vars = std::env::vars_os().filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?))).collect();
+        let mut vars = BTreeMap::new();
+        let mut not_utf8 = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            let Ok(name) = name.into_string() else { continue };
+            match value.into_string() {
+                Ok(value) => drop(vars.insert(name, value)),
+                Err(_) => not_utf8.push(name),
+            }
+        }
         let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
-        Self { vars, home }
+        Self { vars, home, not_utf8 }
+    }
+
+    /// An error naming the first variable this client reads (`ALIBABA_CLOUD_*`, the proxy
+    /// variables) whose value is not UTF-8: treated as unset, it would send a request without
+    /// its token or around the proxy.
+    pub fn check_utf8(&self) -> Result<(), CredentialsError> {
+        const PROXY: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
+        match self.not_utf8.iter().find(|n| n.starts_with("ALIBABA_CLOUD_") || PROXY.contains(&n.to_ascii_uppercase().as_str())) {
+            Some(name) => {
+                Err(CredentialsError::Invalid(format!("the environment variable {name} is not UTF-8; set it to UTF-8 text or unset it")))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The same environment, with `name` holding a value that is not UTF-8 (for tests).
+    pub fn with_non_utf8(mut self, name: &str) -> Self {
+        self.vars.remove(name);
+        self.not_utf8.push(name.to_owned());
+        self
     }
 
     /// A given environment (for tests, or to isolate a client from the process).
     pub fn new(vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>, home: Option<PathBuf>) -> Self {
-        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), home }
+        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), home, not_utf8: Vec::new() }
     }
 
     /// A variable's value; unset and empty are the same.

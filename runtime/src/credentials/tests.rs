@@ -255,3 +255,17 @@ fn a_password_in_a_url_is_never_shown() {
     let err = super::CredentialsUri::new("http://user:PW@127.0.0.1:1/creds").unwrap_err().to_string();
     assert!(!err.contains("PW") && err.contains("***@127.0.0.1:1"), "{err}");
 }
+
+#[test]
+fn a_variable_that_is_not_utf8_is_an_error_naming_it() {
+    let env = Environment::new([("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")], None);
+    assert!(env.check_utf8().is_ok());
+    for name in ["ALIBABA_CLOUD_SECURITY_TOKEN", "https_proxy", "HTTP_PROXY"] {
+        let err = env.clone().with_non_utf8(name).check_utf8().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("invalid credentials configuration: the environment variable {name} is not UTF-8; set it to UTF-8 text or unset it")
+        );
+    }
+    assert!(env.with_non_utf8("LANG").check_utf8().is_ok(), "a variable this client does not read is not its business");
+}
