@@ -318,13 +318,7 @@ impl Client {
             let query: Vec<(&str, &str)> = call.query.iter().collect();
             (wire::fill_path(call.path, call.path_params), sign::canonical_query(query))
         } else {
-            let mut pairs: Vec<(&str, &str)> = vec![
-                ("Action", call.action),
-                ("Format", "json"),
-                ("Version", self.service.version),
-                ("Timestamp", date.as_str()),
-                ("SignatureNonce", nonce.as_str()),
-            ];
+            let mut pairs: Vec<(&str, &str)> = rpc_common(call.action, self.service.version, &date, &nonce).to_vec();
             pairs.extend(call.query.iter());
             ("/".to_owned(), sign::canonical_query(pairs))
         };
@@ -408,13 +402,7 @@ impl Client {
                 // `SignatureType`; the order is cosmetic, the signature sorts.
                 // Borrowed, not copied: the signed set is only read.
                 let mut params: Vec<(&str, &str)> = Vec::with_capacity(call.query.len() + 9);
-                params.extend([
-                    ("Action", call.action),
-                    ("Format", "json"),
-                    ("Version", self.service.version),
-                    ("Timestamp", date.as_str()),
-                    ("SignatureNonce", nonce.as_str()),
-                ]);
+                params.extend(rpc_common(call.action, self.service.version, &date, &nonce));
                 params.extend(call.query.iter());
                 if let Some(token) = c.security_token() {
                     params.push(("SecurityToken", token.expose()));
@@ -489,6 +477,12 @@ fn url_prefix(endpoint: &ResolvedEndpoint, path: &str, query: bool, room: usize)
         url.push('?');
     }
     url
+}
+
+/// The parameters every RPC request carries, in the current SDK's order and spelling (vector
+/// rpc-05): `Format=json`, no `SignatureType`.
+fn rpc_common<'a>(action: &'a str, version: &'a str, date: &'a str, nonce: &'a str) -> [(&'a str, &'a str); 5] {
+    [("Action", action), ("Format", "json"), ("Version", version), ("Timestamp", date), ("SignatureNonce", nonce)]
 }
 
 /// The request body and its content type: raw bytes, a JSON body, a form, or none.
