@@ -14,6 +14,10 @@
 //!
 //! `GET /_emulator/state` shows the live state (secrets redacted), the idempotency ledger and
 //! the STS sessions issued.
+//!
+//! Longer than 500 lines on purpose: the request path after HTTP (decode, route, authenticate,
+//! check, record, answer) is one sequence read top to bottom; the parts with a life of their own
+//! (auth, params, ops, state, sts, reply) are modules.
 
 pub mod auth;
 pub mod ops;
@@ -83,6 +87,9 @@ struct World {
     /// Requests to the metadata service and the credentials URI, by path.
     credential_requests: BTreeMap<String, u64>,
 }
+
+/// The longest parameter value `recent_calls` keeps as it came.
+const RECORDED_VALUE_CHARS: usize = 1024;
 
 /// How many error answers `GET /_emulator/state` shows.
 const RECENT_ERRORS: usize = 100;
@@ -608,9 +615,20 @@ impl Inner {
 
 /// Keeps what the emulator read of one call (the latest [`RECENT_ERRORS`]), numbered by the
 /// request count, for `recent_calls` in the state view.
+///
+/// Bounded in bytes too: a parameter value over [`RECORDED_VALUE_CHARS`] characters is kept as
+/// its digest and length, so 100 calls with megabyte parameters cost kilobytes.
 fn record_call(world: &mut World, incoming: &Incoming<'_>, action: &str, signature: &str, params: &impl serde::Serialize) {
     if world.recent_calls.len() == RECENT_ERRORS {
         world.recent_calls.pop_front();
+    }
+    let mut params = serde_json::to_value(params).unwrap_or_default();
+    if let Some(fields) = params.as_object_mut() {
+        for value in fields.values_mut() {
+            if let Some(text) = value.as_str().filter(|t| t.chars().count() > RECORDED_VALUE_CHARS) {
+                *value = Value::String(format!("sha256:{} ({} bytes)", acs_runtime::sign::sha256_hex(text.as_bytes()), text.len()));
+            }
+        }
     }
     let seq = world.requests;
     world.recent_calls.push_back(serde_json::json!({

@@ -4,17 +4,24 @@
 //! a schema becomes, what each constraint checks, what every item is called. Anything the
 //! generator cannot represent faithfully is an error naming the operation, the parameter and the
 //! JSON path; anything it can represent but not enforce is kept as a documented note.
+//!
+//! Longer than 500 lines on purpose: an operation is lowered in one pass (parameters, body and
+//! path, the checks between them, the response) that reads in order; types, sharing, paging,
+//! paths and errors are submodules.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use acs_runtime::service::CLI_GLOBAL_FLAGS;
 
+mod error;
 mod paging;
 mod parts;
 mod share;
 mod types;
+
+use error::construct;
+pub use error::{LowerError, LowerErrorKind};
 
 use crate::docs;
 use crate::ident::{self, Scope};
@@ -23,70 +30,6 @@ use crate::parse::{self as model, ApiDocs, Schema};
 
 /// What the generated CLI module declares besides one variant and one flags struct per operation.
 const CLI_ITEMS: &[&str] = &["Cli", "Command"];
-
-/// A spec the generator cannot turn into a correct client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LowerError {
-    /// Whether the spec is wrong, or only uses what this generator cannot represent yet.
-    pub kind: LowerErrorKind,
-    /// JSON path of the offending value.
-    pub path: String,
-    /// The operation, if the problem is inside one.
-    pub operation: Option<String>,
-    /// The parameter, if the problem is inside one.
-    pub parameter: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// Why a spec (or one of its operations) cannot be lowered.
-///
-/// Either kind inside an operation skips that operation only, with a warning; the rest is
-/// generated. Only what concerns the whole file (no `info`, no operations, an unknown product
-/// style) refuses the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LowerErrorKind {
-    /// The spec contradicts itself or the format (a bound that is not a number, a `$ref` to
-    /// nothing, bounds no value can meet).
-    Invalid,
-    /// A construct this generator cannot represent (a parameter location, a style, a type, a
-    /// gateway-only construct).
-    Unsupported,
-}
-
-/// The construct a skip is about, for grouping skips: the last key of its JSON path in words
-/// (`parameters[3].in` → `parameter location`), with the location or style it names.
-fn construct(e: &LowerError) -> String {
-    let last = e.path.rsplit('.').next().unwrap_or_default();
-    let key = last.split('[').next().unwrap_or_default();
-    let quoted = e.message.split('"').nth(1).map(|v| format!(" {v:?}")).unwrap_or_default();
-    match key {
-        "in" => format!("parameter location{quoted}"),
-        "style" => format!("parameter style{quoted}"),
-        "methods" => "method".into(),
-        "path" => "path template".into(),
-        "$ref" => "$ref".into(),
-        "name" => "parameter name".into(),
-        "pattern" => "pattern".into(),
-        "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => "numeric bound".into(),
-        "minLength" | "maxLength" | "minItems" | "maxItems" => "length bound".into(),
-        _ if e.message.contains("no value can satisfy") => "contradictory bounds".into(),
-        _ if e.message.contains("nested more than") => "nesting depth".into(),
-        _ if e.operation.is_some() && e.path.matches('.').count() <= 1 => "operation definition".into(),
-        _ => "schema".into(),
-    }
-}
-
-impl fmt::Display for LowerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.operation, &self.parameter) {
-            (Some(op), Some(param)) => write!(f, "operation {op}, parameter {param}")?,
-            (Some(op), None) => write!(f, "operation {op}")?,
-            _ => f.write_str("spec")?,
-        }
-        write!(f, " (at {}): {}", self.path, self.message)
-    }
-}
 
 /// Lowers a parsed document. `only` restricts the operations (each must exist).
 /// Returns the IR and warnings about what the spec states but the client cannot enforce.
@@ -110,13 +53,14 @@ pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) 
         });
     };
     for (key, value) in [("product", &doc.info.product), ("version", &doc.info.version)] {
-        if value.trim().is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        // A line break would reach headers and the manifest; other text is sent as written.
+        if value.trim().is_empty() || value.chars().any(char::is_control) {
             return Err(LowerError {
                 kind: LowerErrorKind::Invalid,
                 path: format!("info.{key}"),
                 operation: None,
                 parameter: None,
-                message: format!("{key} {:?} is empty or holds white space or control characters", value.escape_debug().to_string()),
+                message: format!("{key} {:?} is empty or holds control characters", value.escape_debug().to_string()),
             });
         }
     }
