@@ -8,6 +8,9 @@
 //! * The emulator: STS `AssumeRole` and `AssumeRoleWithOIDC`, the instance metadata service and a
 //!   credentials URI issue keys that expire; clients and the generated CLI use them through the
 //!   default chain and every profile mode, and keep working across expiry.
+//!
+//! Longer than 500 lines on purpose: each test is one provider or mode of the official chain
+//! against its captured fixture.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

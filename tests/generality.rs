@@ -153,7 +153,7 @@ fn write_verdict_check(ws: &Path, shared: &Path) {
         }
     }
     write_file(&ws.join("verdict-check/Cargo.toml"), &manifest);
-    for file in ["main.rs", "diff.rs"] {
+    for file in ["main.rs", "diff.rs", "runs.rs"] {
         write_file(&ws.join("verdict-check").join(file), &std::fs::read_to_string(root.join("tests/verdict-check").join(file)).unwrap());
     }
     write_file(
@@ -191,17 +191,24 @@ fn real_metadata_generates_builds_without_warnings_and_matches_the_sdk_wire() {
 /// The generated clients and the emulator give every request built from the real metadata the
 /// same verdict: the client's `validate` on the typed request, the emulator's checks on the
 /// client's own wire encoding of it. Valid requests, and requests breaking each rule in turn.
+/// Runs `verdict-check` with `args` in the scratch workspace; it must end with
+/// "N passed, 0 failed" for some N of at least `at_least`. Returns what it printed.
+fn verdict_check(ws: &Path, args: &[&str], at_least: usize) -> String {
+    let run = cargo(ws, &[&["run", "--quiet", "-p", "verdict-check", "--"], args].concat());
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    println!("{stdout}");
+    assert!(run.status.success(), "verdict-check {args:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    let summary = stdout.lines().last().unwrap_or_default();
+    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(summary.ends_with(" passed, 0 failed") && passed >= at_least, "{stdout}");
+    stdout
+}
+
 #[test]
 fn clients_and_emulator_agree_on_every_operation() {
     let Some(shared) = shared_dir("generality") else { return };
     let ws = generate_all(&shared);
-    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check"]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    println!("{stdout}");
-    assert!(run.status.success(), "client and emulator disagree:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    let summary = stdout.lines().last().unwrap_or_default();
-    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    assert!(summary.ends_with(" passed, 0 failed") && passed >= 2_500, "{stdout}");
+    verdict_check(&ws, &[], 2_500);
 }
 
 #[test]
@@ -223,19 +230,10 @@ fn roa_requests_match_the_official_sdks_wire() {
     let Some(shared) = shared_dir("generality") else { return };
     let ws = generate_all(&shared);
     let vectors = shared.join("vectors/roa_v3.json");
-    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--vectors", vectors.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    println!("{stdout}");
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    assert!(stdout.lines().any(|l| l == "5 passed, 0 failed"), "{stdout}");
-
+    verdict_check(&ws, &["--vectors", vectors.to_str().unwrap()], 5);
     // And the same five requests, sent by the generated types through the client (both
     // signatures) and by the generated command line, to an emulator loaded with cs.
-    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--emulate", vectors.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    println!("{stdout}");
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    assert!(stdout.lines().any(|l| l == "5 passed, 0 failed"), "{stdout}");
+    verdict_check(&ws, &["--emulate", vectors.to_str().unwrap()], 5);
 }
 
 /// The official ocr-api SDK and the generated ocr-api client send one recognition call with an
@@ -313,13 +311,7 @@ async fn ocr_recognition_with_an_image_matches_the_official_sdk() {
 fn every_operation_through_the_cli_sends_what_the_typed_request_encodes() {
     let Some(shared) = shared_dir("generality") else { return };
     let ws = generate_all(&shared);
-    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--cli-all", "all"]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    println!("{stdout}");
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    let summary = stdout.lines().last().unwrap_or_default();
-    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    assert!(summary.ends_with(" passed, 0 failed") && passed >= 1_400, "{stdout}");
+    verdict_check(&ws, &["--cli-all", "all"], 1_400);
 }
 
 /// Every operation of every product in `../shared/meta` built by its official Python SDK
@@ -333,16 +325,10 @@ fn every_operation_matches_the_official_sdk_on_the_wire() {
     let Some(python) = acs_tests::sdk_python("generality") else { return };
     let ws = generate_all(&shared);
     let script = acs_tests::project_root().join("tests/interop/sdk_capture.py");
-    let args = ["run", "--quiet", "-p", "verdict-check", "--", "--diff", python.to_str().unwrap(), script.to_str().unwrap()];
-    let run = cargo(&ws, &args);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    println!("{stdout}");
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    let summary = stdout.lines().last().unwrap_or_default();
-    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    assert!(summary.ends_with(" passed, 0 failed") && passed >= 3_000, "{stdout}");
+    let args = ["--diff", python.to_str().unwrap(), script.to_str().unwrap()];
+    verdict_check(&ws, &args, 3_000);
 
-    let mutated = cargo(&ws, &[&args[..], &["--mutate"]].concat());
+    let mutated = cargo(&ws, &[&["run", "--quiet", "-p", "verdict-check", "--"][..], &args, &["--mutate"]].concat());
     let stdout = String::from_utf8_lossy(&mutated.stdout);
     assert!(!mutated.status.success() && stdout.lines().last().is_some_and(|l| l.ends_with(" passed, 1 failed")), "{stdout}");
 }
@@ -353,12 +339,6 @@ fn every_operation_matches_the_official_sdk_on_the_wire() {
 fn every_documented_example_response_decodes() {
     let Some(shared) = shared_dir("generality") else { return };
     let ws = generate_all(&shared);
-    let run = cargo(&ws, &["run", "--quiet", "-p", "verdict-check", "--", "--examples", "all"]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    println!("{stdout}");
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    let summary = stdout.lines().last().unwrap_or_default();
-    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    assert!(summary.ends_with(" passed, 0 failed") && passed >= 580, "{stdout}");
+    let stdout = verdict_check(&ws, &["--examples", "all"], 580);
     assert!(stdout.contains("meta/cs/2015-12-15/api-docs.json DescribeClusters: kept raw"), "{stdout}");
 }

@@ -1,5 +1,8 @@
 //! `acs-codegen` as a user runs it: good specs write a crate, bad specs exit 2 with an error
 //! naming the operation, the parameter and the JSON path, and write nothing.
+//!
+//! Longer than 500 lines on purpose: each test is one behaviour of the generator as a user runs
+//! it (a spec in, a crate or a refusal out), and they share the spec builders at the top.
 
 use std::path::Path;
 use std::process::{Command, Output};

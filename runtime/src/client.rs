@@ -4,6 +4,10 @@
 //! Everything here is written once, non-generic, around the [`Operation`] constants and wire
 //! parameters; the only generic piece is the thin [`Client::call`] that decodes the typed
 //! response. Generated crates wrap this client with one method per operation.
+//!
+//! Longer than 500 lines on purpose: the one non-generic call path (validate, endpoint, sign in
+//! each style, send, retry, decode) in one place, so that each protocol difference sits next to
+//! the others.
 
 use std::sync::Arc;
 use std::time::Duration;

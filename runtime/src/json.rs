@@ -11,6 +11,9 @@
 //! for strings, `""` for an absent number) and [`Mode::Strict`] for requests given as JSON (CLI
 //! flags, `Deserialize`), which accepts each type only in its own JSON form and requires
 //! required fields.
+//!
+//! Longer than 500 lines on purpose: the reader, its lenient and strict scalar rules and the
+//! writer are one format; their tests are in `json/tests.rs`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -3,6 +3,9 @@
 //! Both algorithms are pure functions of their inputs (no clock, no randomness), so the
 //! conformance vectors and the emulator can recompute every intermediate value. The client
 //! supplies date and nonce.
+//!
+//! Longer than 500 lines on purpose: the three signatures share their canonical forms and
+//! percent-encoding, which are the protocol and are kept together with their tests.
 
 use std::borrow::Cow;
 

@@ -4,6 +4,9 @@
 //! `style` says how an array or object is spread over pairs. [`Params::put`] encodes every style
 //! and [`take`] decodes it again: the client uses the first, the emulator the second, and both
 //! live here so they cannot drift apart.
+//!
+//! Longer than 500 lines on purpose: every wire style is put and taken back here, so that the
+//! encoder and its inverse cannot drift apart; ROA paths and bodies are in `wire/rest.rs`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

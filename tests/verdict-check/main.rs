@@ -13,9 +13,14 @@
 //!
 //! Long (over 500 lines) because its three modes share the table of operations, the typed
 //! values built from the IR and the requests built from the vectors.
+//!
+//! Longer than 500 lines on purpose: the value builders (valid and rule-breaking values per
+//! type) and the checks that use them belong together; whole runs are in `runs.rs`, the SDK
+//! comparison in `diff.rs`.
 
 mod diff;
 mod ops;
+mod runs;
 
 use std::collections::BTreeMap;
 
@@ -74,30 +79,6 @@ pub fn decode<O: Operation>(body: &[u8]) -> Result<Vec<String>, String> {
 
 /// A function that runs [`decode`] for one operation's response type.
 pub type Decoder = fn(&[u8]) -> Result<Vec<String>, String>;
-
-/// `--examples`: every operation's documented example response, decoded.
-fn examples() -> (usize, usize) {
-    let (mut passed, mut failed) = (0, 0);
-    for (label, service) in services() {
-        for op in &service.operations {
-            let Some(example) = op.docs.response_demo.as_deref() else { continue };
-            let (_, _, decode) = ops::DECODERS.iter().find(|(l, o, _)| *l == label && *o == op.name).unwrap();
-            match decode(example.as_bytes()) {
-                Ok(raw) => {
-                    passed += 1;
-                    if !raw.is_empty() {
-                        println!("{label} {}: kept raw {raw:?}", op.name);
-                    }
-                }
-                Err(e) => {
-                    failed += 1;
-                    println!("FAIL {label} {}: {e}", op.name);
-                }
-            }
-        }
-    }
-    (passed, failed)
-}
 
 /// A function that runs [`check`] for one operation's request type.
 pub type Checker = fn(Value) -> Result<ClientSide, String>;
@@ -499,128 +480,6 @@ fn emulate(file: &str) -> (usize, usize) {
     (passed, failed)
 }
 
-/// `--cli-all`: every operation of every product through its generated command line, twice
-/// (every parameter set; only the required ones), to an emulator loaded with the product. The
-/// parameters the emulator reads must be exactly those the typed request encodes: no value
-/// crosses between an operation's flag and a global one, an unset parameter is not sent, and
-/// no flag (`--endpoint-param`) moves the request. A panic is a failure, not the end.
-fn cli_all() -> (usize, usize) {
-    let products = services();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let local = tokio::task::LocalSet::new();
-    let (mut passed, mut failed) = (0usize, 0usize);
-    let dir = std::env::temp_dir().join(format!("verdict-check-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    local.block_on(&runtime, async {
-        for (label, service) in &products {
-            let (_, path, _) = ops::PRODUCTS.iter().find(|(l, _, _)| l == label).unwrap();
-            let spec = std::fs::read_to_string(path).unwrap();
-            let state = acs_emulator::state::State::parse(r#"{"access_keys":[{"id":"testid","secret":"testsecret","security_token":null}],"instances":[],"key_pairs":[]}"#).unwrap();
-            let emulator = acs_emulator::Emulator::new(&spec, label, state, None).unwrap();
-            let server = emulator.start("127.0.0.1:0").await.unwrap();
-            let cli = ops::CLIS.iter().find(|(l, _)| l == label).unwrap().1;
-            let mut product_failed = 0;
-            for op in &service.operations {
-                let (check, _) = checker_of(label, &op.name);
-                for request in requests(service, op).into_iter().take(2) {
-                    let Value::Object(request) = request else { continue };
-                    // Only requests the client would send (the others never leave it).
-                    let Ok(client) = check(Value::Object(request.clone())) else { continue };
-                    if !client.violations.is_empty() {
-                        continue;
-                    }
-                    let mut expected: BTreeMap<String, String> = client.pairs.into_iter().collect();
-                    let token = op.idempotency_token.map(|i| op.params[i].wire_name.clone());
-                    let mut args = vec!["cli".to_owned(), "--endpoint".to_owned(), server.url.clone()];
-                    args.extend(cli_args_with_files(op, &request, &dir));
-                    let environment = acs_runtime::credentials::Environment::new(
-                        [("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")],
-                        None,
-                    );
-                    // The emulator numbers requests; a call recorded after this one is the CLI's.
-                    let before = emulator.state()["requests"].as_u64().unwrap_or(0);
-                    let outcome = tokio::task::spawn_local(cli(args.clone(), environment)).await;
-                    let problem = match outcome {
-                        Err(e) => Some(format!("panicked: {e}")),
-                        Ok((status, _, err)) => {
-                            let state = emulator.state();
-                            let calls = state["recent_calls"].as_array().cloned().unwrap_or_default();
-                            match calls.last().filter(|call| call["seq"].as_u64().unwrap_or(0) > before) {
-                                None => Some(format!("nothing reached the emulator (exit {status}: {})", String::from_utf8_lossy(&err).trim())),
-                                Some(call) => {
-                                    let read: BTreeMap<String, String> = serde_json::from_value(call["params"].clone()).unwrap_or_default();
-                                    // The client fills an unset idempotency token, once per call.
-                                    if let Some(token) = token.as_ref().filter(|t| !expected.contains_key(*t)) {
-                                        if let Some(filled) = read.get(token).filter(|v| v.len() == 36) {
-                                            expected.insert(token.clone(), filled.clone());
-                                        }
-                                    }
-                                    (call["action"] != op.name.as_str() || read != expected)
-                                        .then(|| format!("the emulator read {read:?} for {}, the typed request encodes {expected:?}", call["action"]))
-                                }
-                            }
-                        }
-                    };
-                    match problem {
-                        None => passed += 1,
-                        Some(problem) => {
-                            failed += 1;
-                            product_failed += 1;
-                            if product_failed <= 5 {
-                                println!("FAIL {label} {} {args:?}: {problem}", op.name);
-                            }
-                        }
-                    }
-                }
-            }
-            println!("{label}: {} operations through the CLI, {product_failed} failed", service.operations.len());
-            server.stop().await;
-        }
-    });
-    let _ = std::fs::remove_dir_all(&dir);
-    (passed, failed)
-}
-
-/// [`cli_args`], with each binary value written to a file under `dir` and passed by its path.
-fn cli_args_with_files(op: &acs_ir::Operation, request: &Map<String, Value>, dir: &std::path::Path) -> Vec<String> {
-    let mut request = request.clone();
-    let mut files = Vec::new();
-    for p in op.params.iter().filter(|p| p.ty == Type::Binary) {
-        if let Some(Value::String(b64)) = request.remove(&p.key) {
-            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
-            let path = dir.join(format!("{}-{}.bin", op.module, p.rust_name));
-            std::fs::write(&path, bytes).unwrap();
-            files.extend([format!("--{}", p.flag.as_deref().unwrap()), path.display().to_string()]);
-        }
-    }
-    let mut args = cli_args(op, &request);
-    args.extend(files);
-    args
-}
-
-/// `--call LABEL OPERATION URL JSON`: sends one request (its JSON form, wire names) through the
-/// generated types and the client, signed with ACS3 by `testid`, to `URL`; prints the outcome.
-fn call_one(label: &str, op: &str, url: &str, json: &str) -> bool {
-    let service = ops::PRODUCTS.iter().find(|(l, _, _)| *l == label).unwrap_or_else(|| panic!("no product {label}")).2;
-    let (_, call) = checker_of(label, op);
-    let request: Value = serde_json::from_str(json).expect("the request is JSON");
-    let config = acs_runtime::Config::new()
-        .endpoint(url)
-        .signature_version(acs_runtime::SignatureVersion::V3)
-        .credentials(acs_runtime::Credentials::new("testid", "testsecret"));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    match runtime.block_on(call(request, service, config)) {
-        Ok(()) => {
-            println!("ok");
-            true
-        }
-        Err(e) => {
-            println!("error: {e}");
-            false
-        }
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--diff") {
@@ -631,14 +490,14 @@ fn main() {
     }
     if let [_, flag, label, op, url, json] = args.as_slice() {
         assert_eq!(flag, "--call");
-        std::process::exit(i32::from(!call_one(label, op, url, json)));
+        std::process::exit(i32::from(!runs::call_one(label, op, url, json)));
     }
     if let [_, flag, file] = args.as_slice() {
         let (passed, failed) = match flag.as_str() {
             "--vectors" => vectors(file),
             "--emulate" => emulate(file),
-            "--cli-all" => cli_all(),
-            "--examples" => examples(),
+            "--cli-all" => runs::cli_all(),
+            "--examples" => runs::examples(),
             other => panic!("unknown flag {other}"),
         };
         println!("{passed} passed, {failed} failed");

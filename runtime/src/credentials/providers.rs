@@ -3,6 +3,9 @@
 //!
 //! Each fetches on every [`provide`](ProvideCredentials::provide); put it behind
 //! [`Cached`](super::Cached) (the chain does) to share and refresh what it fetches.
+//!
+//! Longer than 500 lines on purpose: each provider of the official chain (RAM role, OIDC, ECS
+//! metadata, credentials URI) with its request and its checks, side by side.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
