@@ -241,6 +241,29 @@ pub struct Field {
     pub docs: FieldDocs,
 }
 
+impl Field {
+    /// True for an optional parameter whose empty value has a wire form of its own: a
+    /// collection as a member of a JSON body (`[]`, `{}`), or in a style that puts it in one
+    /// parameter (`json`: `[]`, `{}`; `simple` and the other joined styles: an empty string). The
+    /// official SDKs send it when the caller set it, even to empty (to clear a list), and nothing
+    /// when the caller did not; the request records which ones were set
+    /// ([`acs_runtime::Explicit`]). Styles that spread items over pairs send nothing for an
+    /// empty value either way, and a collection that is the whole body is always sent (the
+    /// SDKs send `[]` for an unset one).
+    pub fn empty_is_sent(&self) -> bool {
+        !self.required
+            && self.ty.absent_is_empty()
+            && match self.location {
+                Location::BodyField => true,
+                Location::Body => false,
+                Location::Query | Location::Form | Location::Header => {
+                    matches!(self.style, Style::Json | Style::Simple | Style::SpaceDelimited | Style::PipeDelimited)
+                }
+                Location::Path => false,
+            }
+    }
+}
+
 /// Documentation of a field.
 #[derive(Debug, Clone, Default)]
 pub struct FieldDocs {

@@ -214,9 +214,10 @@ struct LoweredOperation {
     types: Vec<ObjectType>,
 }
 
-/// Methods a request or object type has, which no field setter may shadow.
+/// Methods a request or object type has, which no field setter may shadow, and the request's
+/// private `explicit` field (which optional collections were set on purpose).
 const RESERVED_FIELD_NAMES: &[&str] =
-    &["new", "validate", "validate_into", "to_params", "encode", "idempotency_token", "set_idempotency_token"];
+    &["new", "validate", "validate_into", "to_params", "encode", "idempotency_token", "set_idempotency_token", "explicit"];
 
 struct OperationLowering<'a> {
     doc: &'a ApiDocs,

@@ -730,6 +730,16 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// [`Reader::set`] for a request's optional collection: a value that is not `null`, even an
+    /// empty one, also marks the parameter at `index` as set on purpose
+    /// ([`Explicit`](crate::wire::Explicit)), so that `[]` read back goes out as `[]` again.
+    pub fn set_marking<T: FromJson>(&mut self, slot: &mut T, explicit: &mut crate::wire::Explicit, index: u16) {
+        if self.failed.is_none() && self.peek() != Some(b'n') {
+            explicit.mark(index);
+        }
+        self.set(slot);
+    }
+
     /// The values of the wrong shape met so far (lenient mode), taken.
     pub fn take_mismatches(&mut self) -> Vec<Mismatch> {
         std::mem::take(&mut self.mismatches)
@@ -928,6 +938,15 @@ impl ObjectWriter {
     pub fn field(&mut self, key: &str, value: &dyn ToJson) {
         if !value.is_unset() {
             self.0.push((key.to_owned(), value.to_json()));
+        }
+    }
+
+    /// [`ObjectWriter::field`] for a collection the caller may have set to empty on purpose
+    /// (`explicit`, see [`Explicit`](crate::wire::Explicit)): then `[]` or `{}` is written.
+    pub fn field_set(&mut self, key: &str, value: &dyn ToJson, explicit: bool) {
+        let json = value.to_json();
+        if !value.is_unset() || (explicit && !matches!(json, Json::Null)) {
+            self.0.push((key.to_owned(), json));
         }
     }
 

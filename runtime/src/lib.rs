@@ -47,4 +47,4 @@ pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
 pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};
 pub use types::StringBool;
 pub use validate::{Validate, ValidationError, Validator, Violation, ViolationKind};
-pub use wire::{Params, Shape, Style};
+pub use wire::{Explicit, Params, Shape, Style};

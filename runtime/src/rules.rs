@@ -677,7 +677,13 @@ impl ListRules {
     /// Checks a list of `count` items. An empty optional list is not sent at all, so `minItems`
     /// does not apply to it.
     pub(crate) fn check(&self, v: &mut Validator, field: &str, count: usize) {
-        if count == 0 && !self.required {
+        self.check_sent(v, field, count, false)
+    }
+
+    /// [`ListRules::check`] for a list whose emptiness may be on purpose (`explicit`): an empty
+    /// list set on purpose is sent (`[]`), so `minItems` applies to it.
+    pub(crate) fn check_sent(&self, v: &mut Validator, field: &str, count: usize, explicit: bool) {
+        if count == 0 && !self.required && !explicit {
             return;
         }
         if self.required && self.min_items.unwrap_or(0) == 0 {

@@ -218,6 +218,12 @@ impl Validator {
         rules.check(self, field, count);
     }
 
+    /// [`Validator::list`] for an optional list the caller may have set to empty on purpose
+    /// (`explicit`, see [`Explicit`](crate::wire::Explicit)), which is then sent and checked.
+    pub fn list_set(&mut self, field: &str, count: usize, rules: &ListRules, explicit: bool) {
+        rules.check_sent(self, field, count, explicit);
+    }
+
     /// [`Validator::string`] for each item of a list, reported as `field.N`.
     pub fn strings(&mut self, field: &str, items: &[String], rules: &StrRules<'_>) {
         for (index, item) in items.iter().enumerate() {

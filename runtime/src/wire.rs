@@ -92,6 +92,44 @@ impl Style {
     }
 }
 
+/// Which of a request's optional collections the caller set, even to empty.
+///
+/// An empty `Vec` (or map) is an unset one, and nothing goes out for it. Where an empty value has
+/// a wire form of its own (`[]` or `{}` in a json-style parameter or a JSON body, an empty string
+/// in a joined style), the official SDKs send it when the caller set the field to empty, to
+/// clear a list say, and nothing when the caller left it alone. A request keeps this set to do
+/// the same: its setters and its JSON reader mark the parameter (by its position in the
+/// operation), and [`Params::put_set`] and its kin read the mark. Empty until a setter is called,
+/// so it costs nothing otherwise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explicit(Vec<u16>);
+
+impl Explicit {
+    /// Records that the parameter at `index` was set.
+    pub fn mark(&mut self, index: u16) {
+        if !self.0.contains(&index) {
+            self.0.push(index);
+        }
+    }
+
+    /// Whether the parameter at `index` was set.
+    pub fn has(&self, index: u16) -> bool {
+        self.0.contains(&index)
+    }
+}
+
+/// The wire form of an empty collection set on purpose in `style`, as the official SDKs write
+/// it: `[]` or `{}` in a json-style parameter, an empty string in a joined style, and nothing
+/// where the style spreads items over pairs (`Name.1`, `Name.Key`).
+fn empty_form(style: Style, object: bool) -> Option<&'static str> {
+    match style {
+        Style::Json if object => Some("{}"),
+        Style::Json => Some("[]"),
+        Style::Simple | Style::SpaceDelimited | Style::PipeDelimited => Some(""),
+        Style::Plain | Style::RepeatList | Style::Flat => None,
+    }
+}
+
 /// `name.n`, without `fmt` (this is on every list parameter's path).
 fn indexed(name: &str, n: usize) -> String {
     let mut digits = itoa::Buffer::new();
@@ -179,6 +217,32 @@ impl<'a> Params<'a> {
                     self.0.push((indexed(name, i + 1).into(), value.as_str().into()));
                 }
             }
+        }
+    }
+
+    /// [`Params::put_strs`] for a list the caller may have set to empty on purpose (`explicit`),
+    /// which then goes out in its empty form (see [`Explicit`]).
+    pub fn put_strs_set(&mut self, name: &'static str, style: Style, values: &'a [String], explicit: bool) {
+        if values.is_empty() && explicit {
+            self.put_empty(name, style, false);
+        } else {
+            self.put_strs(name, style, values);
+        }
+    }
+
+    /// [`Params::put`] for a collection the caller may have set to empty on purpose
+    /// (`explicit`), which then goes out in its empty form (see [`Explicit`]).
+    pub fn put_set(&mut self, name: &'static str, style: Style, value: &dyn ToJson, explicit: bool) {
+        match Value::from(value.to_json()) {
+            Value::Array(items) if items.is_empty() && explicit => self.put_empty(name, style, false),
+            Value::Object(fields) if fields.is_empty() && explicit => self.put_empty(name, style, true),
+            value => self.put_value(name, style, &value),
+        }
+    }
+
+    fn put_empty(&mut self, name: &'static str, style: Style, object: bool) {
+        if let Some(form) = empty_form(style, object) {
+            self.push(name, form);
         }
     }
 
@@ -542,6 +606,58 @@ mod tests {
             assert_eq!(fast, generic.into_vec(), "{style:?}");
             p = Params::new();
         }
+    }
+
+    #[test]
+    fn a_collection_set_empty_on_purpose_goes_out_as_the_sdks_send_it() {
+        let none: Vec<String> = Vec::new();
+        let map: BTreeMap<String, String> = BTreeMap::new();
+        // (style, what an empty list set on purpose sends, what an empty map does)
+        let expected = [
+            (Style::Json, Some("[]"), Some("{}")),
+            (Style::Simple, Some(""), Some("")),
+            (Style::SpaceDelimited, Some(""), Some("")),
+            (Style::PipeDelimited, Some(""), Some("")),
+            (Style::RepeatList, None, None),
+            (Style::Flat, None, None),
+            (Style::Plain, None, None),
+        ];
+        for (style, list, object) in expected {
+            let mut p = Params::new();
+            p.put_strs_set("L", style, &none, true);
+            p.put_set("G", style, &none, true);
+            p.put_set("M", style, &map, true);
+            // Unset: nothing, in every style.
+            p.put_strs_set("U", style, &none, false);
+            p.put_set("V", style, &map, false);
+            assert_eq!(p.get("L"), list, "{style:?}");
+            assert_eq!(p.get("G"), list, "{style:?}");
+            assert_eq!(p.get("M"), object, "{style:?}");
+            assert_eq!(p.len(), usize::from(list.is_some()) * 2 + usize::from(object.is_some()), "{style:?}");
+            // What the emulator reads back is an empty value, not a list of one empty string.
+            if let Some(sent) = list {
+                let pairs = BTreeMap::from([("L".to_owned(), sent.to_owned())]);
+                assert_eq!(take(&pairs, "L", style, Shape::Composite).unwrap(), Some(serde_json::json!([])), "{style:?}");
+            }
+        }
+        // Not empty: exactly what the plain puts send.
+        let ids = vec!["a".to_owned(), "b".to_owned()];
+        for style in [Style::Json, Style::Simple, Style::RepeatList] {
+            let (mut set, mut plain) = (Params::new(), Params::new());
+            set.put_strs_set("L", style, &ids, true);
+            plain.put_strs("L", style, &ids);
+            assert_eq!(set, plain);
+        }
+        let mut marks = Explicit::default();
+        assert!(!marks.has(3));
+        marks.mark(3);
+        marks.mark(3);
+        assert!(marks.has(3) && !marks.has(4));
+        let mut body = JsonObject::new();
+        body.put_set("Set", &none, true);
+        body.put_set("Unset", &none, false);
+        body.put_set("Null", &None::<Vec<String>>, true);
+        assert_eq!(json_sorted(&body.finish()), "{\"Set\":[]}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `--diff PYTHON SCRIPT [--mutate]`: every operation of every product that has an official
 //! Python SDK, built by that SDK (`tests/interop/sdk_capture.py`, which captures what the SDK
 //! hands its HTTP layer, in-process) and by the generated client (through a recording transport),
-//! in both signature versions, with three value sets: every parameter, only the required ones,
-//! and awkward characters. The two requests are compared on what the service reads; every
+//! in both signature versions, with four value sets: every parameter, only the required ones,
+//! awkward characters, and every optional collection set to empty on purpose. The two requests are compared on what the service reads; every
 //! accepted difference is in [`ACCEPTED`] with the reason it is harmless.
 //!
 //! `--mutate` changes one value on our side of the first case, so the comparison is shown to be
@@ -16,7 +16,7 @@ use acs_ir::{Location, Type};
 use acs_runtime::{Validator, Violation};
 use serde_json::{json, Map, Value};
 
-use crate::{checker_of, ops, requests, services};
+use crate::{checker_of, empties, ops, requests, services};
 
 /// Differences that are not differences to the service, each with the reason.
 pub const ACCEPTED: &[(&str, &str)] = &[
@@ -72,6 +72,10 @@ struct Seen {
     binary: Option<String>,
     content_type: Option<String>,
     headers: Vec<(String, String)>,
+    /// Whether the JSON body's own members are kept when empty: they are parameters, which the
+    /// SDK sends empty only when set so. A whole body that is one model (`in: body`) is not: its
+    /// model writes unset lists as `[]` (see ACCEPTED). Not compared.
+    body_members: bool,
 }
 
 /// Python's spellings of a boolean (`True`) and of an integral float (`0.0`), as the metadata
@@ -102,6 +106,15 @@ fn normal_json(value: Value) -> Value {
     }
 }
 
+/// A JSON body: [`normal_json`], keeping the body's own empty members when they are parameters
+/// (`members`), so that a collection set to empty on purpose is compared too.
+fn normal_body(value: Value, members: bool) -> Value {
+    match value {
+        Value::Object(fields) if members => Value::Object(fields.into_iter().map(|(k, v)| (k, normal_json(v))).collect()),
+        other => normal_json(other),
+    }
+}
+
 /// A wire value: a JSON object or list (a json-style parameter) compared as a value.
 fn normal_value(v: &str) -> String {
     match serde_json::from_str::<Value>(v) {
@@ -110,13 +123,14 @@ fn normal_value(v: &str) -> String {
     }
 }
 
-fn seen(method: &str, path: &str, query: Vec<(String, String)>, headers: &[(String, String)], body: &[u8]) -> Seen {
+fn seen(method: &str, path: &str, query: Vec<(String, String)>, headers: &[(String, String)], body: &[u8], body_members: bool) -> Seen {
     let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
     let content_type = header("content-type").map(|t| t.to_ascii_lowercase().replace(' ', ""));
     let mut out = Seen {
         method: method.to_ascii_uppercase(),
         path: percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned(),
         content_type: content_type.clone(),
+        body_members,
         ..Seen::default()
     };
     out.query = query.into_iter().filter(|(n, _)| !VOLATILE_QUERY.contains(&n.as_str())).map(|(n, v)| (n, normal_value(&v))).collect();
@@ -126,7 +140,7 @@ fn seen(method: &str, path: &str, query: Vec<(String, String)>, headers: &[(Stri
             out.form = acs_runtime::wire::decode_query(&String::from_utf8_lossy(body)).into_iter().map(|(n, v)| (n, normal_value(&v))).collect();
             out.form.sort();
         }
-        Some(t) if t.starts_with("application/json") => out.json = serde_json::from_slice(body).ok().map(normal_json),
+        Some(t) if t.starts_with("application/json") => out.json = serde_json::from_slice(body).ok().map(|v| normal_body(v, body_members)),
         _ if !body.is_empty() => out.binary = Some(acs_runtime::sign::sha256_hex(body)),
         _ => {}
     }
@@ -181,6 +195,7 @@ struct Case {
     op: String,
     set: &'static str,
     signature: &'static str,
+    body_members: bool,
     ours: Result<Seen, String>,
 }
 
@@ -204,6 +219,10 @@ pub fn run(python: &str, script: &str, mutate: bool) -> (usize, usize) {
             if let Some(m) = awkward(op, &sets[0].1) {
                 sets.push(("awkward", m));
             }
+            if let Some(m) = empties(op, &sets[1].1, true) {
+                sets.push(("empty", m));
+            }
+            let body_members = !op.params.iter().any(|p| p.location == Location::Body);
             for (set, request) in sets {
                 // Only requests the client sends (a value the typed request refuses never leaves).
                 match check(Value::Object(request.clone())) {
@@ -254,7 +273,7 @@ pub fn run(python: &str, script: &str, mutate: bool) -> (usize, usize) {
                     let ours = replay.requests().first().map(|r| {
                         let (path, query) = r.url.split_once("://").map(|(_, rest)| rest).and_then(|rest| rest.find('/').map(|i| &rest[i..])).map(|pq| pq.split_once('?').unwrap_or((pq, ""))).unwrap_or(("/", ""));
                         let headers: Vec<(String, String)> = r.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-                        seen(r.method.as_str(), path, acs_runtime::wire::decode_query(query), &headers, &r.body)
+                        seen(r.method.as_str(), path, acs_runtime::wire::decode_query(query), &headers, &r.body, body_members)
                     });
                     // The accepted difference: a filled idempotency token.
                     let ours = ours.map(|mut seen| {
@@ -271,7 +290,7 @@ pub fn run(python: &str, script: &str, mutate: bool) -> (usize, usize) {
                         json!({"id": id, "package": package, "action": op.name, "signature": signature, "values": values, "path_values": path_values, "binary": binary})
                             .to_string(),
                     );
-                    cases.push(Case { id, label, op: op.name.clone(), set, signature, ours: ours.ok_or_else(|| "the client sent nothing".to_owned()) });
+                    cases.push(Case { id, label, op: op.name.clone(), set, signature, body_members, ours: ours.ok_or_else(|| "the client sent nothing".to_owned()) });
                 }
             }
         }
@@ -314,11 +333,12 @@ fn without(seen: &Seen, names: &[&str]) -> Seen {
                     prune(k, member);
                 }
             }
-            normal_json(v)
+            normal_body(v, seen.body_members)
         }),
         binary: seen.binary.clone(),
         content_type: seen.content_type.clone(),
         headers: seen.headers.iter().filter(|(n, _)| !names.iter().any(|x| x.eq_ignore_ascii_case(n))).cloned().collect(),
+        body_members: seen.body_members,
     }
 }
 
@@ -376,7 +396,7 @@ fn sdk_answers(python: &str, script: &str, lines: &[String]) -> BTreeMap<usize, 
     answers
 }
 
-fn theirs(answer: &Value) -> Result<Seen, String> {
+fn theirs(answer: &Value, body_members: bool) -> Result<Seen, String> {
     if let Some(e) = answer["error"].as_str() {
         return Err(e.to_owned());
     }
@@ -386,7 +406,7 @@ fn theirs(answer: &Value) -> Result<Seen, String> {
             .unwrap_or_default()
     };
     let body = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, answer["body_b64"].as_str().unwrap_or_default()).unwrap_or_default();
-    Ok(seen(answer["method"].as_str().unwrap_or_default(), answer["path"].as_str().unwrap_or_default(), pairs(&answer["query"]), &pairs(&answer["headers"]), &body))
+    Ok(seen(answer["method"].as_str().unwrap_or_default(), answer["path"].as_str().unwrap_or_default(), pairs(&answer["query"]), &pairs(&answer["headers"]), &body, body_members))
 }
 
 fn compare(cases: &[Case], answers: &BTreeMap<usize, Value>) -> (usize, usize) {
@@ -403,7 +423,7 @@ fn compare(cases: &[Case], answers: &BTreeMap<usize, Value>) -> (usize, usize) {
         row.0.insert(&case.op);
         row.1 += 1;
         let Some(answer) = answers.get(&case.id) else { panic!("no SDK answer for case {}", case.id) };
-        let (ours, theirs) = match (&case.ours, theirs(answer)) {
+        let (ours, theirs) = match (&case.ours, theirs(answer, case.body_members)) {
             (Ok(o), Ok(t)) => {
                 let ignored: Vec<&str> = answer["ignored"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
                 if !ignored.is_empty() {

@@ -271,6 +271,26 @@ fn requests(service: &acs_ir::Service, op: &IrOperation) -> Vec<Value> {
     out
 }
 
+/// The required parameters, and every optional collection set to empty on purpose (`[]`, `{}`):
+/// the SDK sends each in its empty form where the style has one, and nothing where it spreads
+/// items over pairs. `scalar_lists: false` leaves out lists of scalars (a repeated flag on the
+/// command line, which cannot be given empty). `None` when no collection is set.
+fn empties(op: &IrOperation, required: &Map<String, Value>, scalar_lists: bool) -> Option<Map<String, Value>> {
+    let mut out = required.clone();
+    let mut changed = false;
+    for p in op.params.iter().filter(|p| !p.required && p.location != acs_ir::Location::Path) {
+        let empty = match &p.ty {
+            Type::List(item) if !scalar_lists && item.shape() == acs_runtime::Shape::Scalar => continue,
+            Type::List(_) => json!([]),
+            Type::Map(_) | Type::Any => json!({}),
+            _ => continue,
+        };
+        out.insert(p.key.clone(), empty);
+        changed = true;
+    }
+    changed.then_some(out)
+}
+
 /// The typed value of one wire text, as the field's type reads it.
 fn typed(field: &Field, text: &str) -> Value {
     match (&field.ty, field.style) {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use acs_ir::Type;
 use serde_json::{Map, Value};
 
-use crate::{checker_of, cli_args, ops, requests, services};
+use crate::{checker_of, cli_args, empties, ops, requests, services};
 
 /// `--examples`: every operation's documented example response, decoded.
 pub fn examples() -> (usize, usize) {
@@ -33,8 +33,8 @@ pub fn examples() -> (usize, usize) {
     (passed, failed)
 }
 
-/// `--cli-all`: every operation of every product through its generated command line, twice
-/// (every parameter set; only the required ones), to an emulator loaded with the product. The
+/// `--cli-all`: every operation of every product through its generated command line, up to three
+/// times (every parameter set; only the required ones; every JSON-valued collection given empty), to an emulator loaded with the product. The
 /// parameters the emulator reads must be exactly those the typed request encodes: no value
 /// crosses between an operation's flag and a global one, an unset parameter is not sent, and
 /// no flag (`--endpoint-param`) moves the request. A panic is a failure, not the end.
@@ -56,8 +56,14 @@ pub fn cli_all() -> (usize, usize) {
             let mut product_failed = 0;
             for op in &service.operations {
                 let (check, _) = checker_of(label, &op.name);
-                for request in requests(service, op).into_iter().take(2) {
-                    let Value::Object(request) = request else { continue };
+                let mut sets: Vec<Map<String, Value>> =
+                    requests(service, op).into_iter().take(2).filter_map(|r| if let Value::Object(r) = r { Some(r) } else { None }).collect();
+                // Every JSON flag of a collection given empty (`'[]'`): sent empty where the
+                // style has an empty form, as the typed request set so sends it.
+                if let Some(empty) = sets.get(1).and_then(|required| empties(op, required, false)) {
+                    sets.push(empty);
+                }
+                for request in sets {
                     // Only requests the client would send (the others never leave it).
                     let Ok(client) = check(Value::Object(request.clone())) else { continue };
                     if !client.violations.is_empty() {

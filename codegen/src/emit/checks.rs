@@ -14,9 +14,14 @@ use quote::{format_ident, quote};
 use super::{float_literal, ident, int_literal};
 
 /// `impl Validate for <type_name>`.
-pub fn validate_impl(type_name: &str, fields: &[Field]) -> TokenStream {
+pub fn validate_impl(type_name: &str, fields: &[Field], is_param: bool) -> TokenStream {
     let type_ident = ident(type_name);
-    let checks: Vec<TokenStream> = fields.iter().map(field_checks).filter(|t| !t.is_empty()).collect();
+    let checks: Vec<TokenStream> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| field_checks(f, super::types::explicit_index(f, i, is_param)))
+        .filter(|t| !t.is_empty())
+        .collect();
     let v = if checks.is_empty() { quote!(_v) } else { quote!(v) };
     quote! {
         impl ::acs_runtime::Validate for #type_ident {
@@ -132,8 +137,9 @@ fn value_call(check: &Check<'_>, ty: &Type, wire: &str, value: TokenStream) -> O
     })
 }
 
-/// The checks of one field, or nothing when it has no rule.
-fn field_checks(f: &Field) -> TokenStream {
+/// The checks of one field, or nothing when it has no rule. `explicit` is the position under
+/// which the request marks the field as set on purpose (an empty list then is sent and checked).
+fn field_checks(f: &Field, explicit: Option<proc_macro2::Literal>) -> TokenStream {
     let wire = f.wire_name.as_str();
     let name = ident(&f.rust_name);
     let check = rules::of(f);
@@ -142,7 +148,10 @@ fn field_checks(f: &Field) -> TokenStream {
             let mut out = Vec::new();
             if !list.is_empty() {
                 let rules = list_rules(list);
-                out.push(quote! { v.list(#wire, self.#name.len(), &#rules); });
+                out.push(match explicit {
+                    Some(index) => quote! { v.list_set(#wire, self.#name.len(), &#rules, self.explicit.has(#index)); },
+                    None => quote! { v.list(#wire, self.#name.len(), &#rules); },
+                });
             }
             if !item_check.is_none() {
                 out.push(match (item_check.as_ref(), item_ty.as_ref()) {

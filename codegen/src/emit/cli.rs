@@ -48,7 +48,8 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
     let title = service.title.clone().unwrap_or_else(|| service.product.clone());
     let docs = inner_doc(&format!(
         "The `{binary}` command: one subcommand per operation, one flag per parameter.\n\n\
-         Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON. \
+         Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON; \
+         a JSON flag given `[]` or `{{}}` sends that empty value where the parameter's style has one (to clear a list). \
          Global flags: `--endpoint`, `--region`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. \
          The response body goes to stdout; errors go to stderr with status 2 for invalid requests \
          (nothing sent) and 1 for everything else."
@@ -119,6 +120,12 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
                     }
                 }),
                 (_, true) => new_args.push(quote!(self.#name)),
+                // Through the setter, so that an empty value given on purpose (`'[]'`) is sent.
+                (FlagKind::Json, false) if p.empty_is_sent() => sets.push(quote! {
+                    if let Some(text) = &self.#name {
+                        request = request.#name(::acs_runtime::cli::json_flag::<#ty>(#flag, text)?);
+                    }
+                }),
                 (FlagKind::Json, false) if p.ty.absent_is_empty() => sets.push(quote! {
                     if let Some(text) = &self.#name {
                         request.#name = ::acs_runtime::cli::json_flag::<#ty>(#flag, text)?;

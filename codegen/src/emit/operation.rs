@@ -196,16 +196,27 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
     let action = &op.name;
     let method = format_ident!("{}", op.method.variant_name());
     let https_only = op.https_only;
+    let explicit = |i: usize| types::explicit_index(&op.params[i], i, true);
     let put = |location: Location| -> Vec<TokenStream> {
         op.params
             .iter()
-            .filter(|p| p.location == location)
-            .map(|p| {
+            .enumerate()
+            .filter(|(_, p)| p.location == location)
+            .map(|(i, p)| {
                 let wire = &p.wire_name;
                 let style = format_ident!("{}", p.style.variant_name());
                 let field = ident(&p.rust_name);
                 // Typed puts for scalars (required or optional, one call each) and string lists;
-                // the generic put (through JSON) only for objects, maps and lists of them.
+                // the generic put (through JSON) only for objects, maps and lists of them. A
+                // collection whose empty value has a wire form goes out empty when set so.
+                if let Some(index) = explicit(i) {
+                    return match &p.ty {
+                        Type::List(item) if **item == Type::String => {
+                            quote!(params.put_strs_set(#wire, ::acs_runtime::Style::#style, &self.#field, self.explicit.has(#index));)
+                        }
+                        _ => quote!(params.put_set(#wire, ::acs_runtime::Style::#style, &self.#field, self.explicit.has(#index));),
+                    };
+                }
                 match &p.ty {
                     Type::String | Type::I32 | Type::I64 | Type::F32 | Type::F64 | Type::Bool => {
                         quote!(params.put_scalar(#wire, &self.#field);)
@@ -256,16 +267,20 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
     let body_fields: Vec<TokenStream> = op
         .params
         .iter()
-        .filter(|p| p.location == Location::BodyField)
-        .map(|p| {
+        .enumerate()
+        .filter(|(_, p)| p.location == Location::BodyField)
+        .map(|(i, p)| {
             let wire = &p.wire_name;
             let field = ident(&p.rust_name);
-            quote!(body.put(#wire, &self.#field);)
+            match explicit(i) {
+                Some(index) => quote!(body.put_set(#wire, &self.#field, self.explicit.has(#index));),
+                None => quote!(body.put(#wire, &self.#field);),
+            }
         })
         .collect();
-    let whole_body = op.params.iter().find(|p| p.location == Location::Body);
+    let whole_body = op.params.iter().position(|p| p.location == Location::Body).map(|i| (i, &op.params[i]));
     let json_fn = match (whole_body, body_fields.is_empty()) {
-        (Some(p), _) if p.ty == Type::Binary => {
+        (Some((_, p)), _) if p.ty == Type::Binary => {
             let field = ident(&p.rust_name);
             let value = if p.required { quote!(Some(&self.#field)) } else { quote!(self.#field.as_deref()) };
             quote! {
@@ -275,7 +290,8 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
                 }
             }
         }
-        (Some(p), _) => {
+        // A collection that is the whole body goes out even empty, as the SDKs send it.
+        (Some((_, p)), _) => {
             let field = ident(&p.rust_name);
             quote! {
                 #[inline]

@@ -37,6 +37,18 @@ pub fn field_doc(field: &Field, is_param: bool) -> String {
     if field.required {
         facts.push("Required.".into());
     }
+    if is_param && field.empty_is_sent() {
+        let empty = match (field.style, &field.ty) {
+            (acs_ir::Style::Simple | acs_ir::Style::SpaceDelimited | acs_ir::Style::PipeDelimited, _)
+                if field.location != Location::BodyField && field.location != Location::Body =>
+            {
+                "an empty value"
+            }
+            (_, Type::Map(_)) => "`{}`",
+            _ => "`[]`",
+        };
+        facts.push(format!("Set to empty on purpose (with its setter), it is sent as {empty}; left unset, it is not sent."));
+    }
     let rules = rules::of(field).describe();
     if !rules.is_empty() {
         facts.push(format!("Constraints: {}.", rules.join("; ")));
@@ -84,6 +96,16 @@ fn derives(name: &str, fields: &[Field]) -> (TokenStream, TokenStream) {
     )
 }
 
+/// The position under which a request marks this parameter as set on purpose
+/// ([`acs_runtime::Explicit`]), for an operation's parameter whose empty value has a wire form.
+pub fn explicit_index(field: &Field, position: usize, is_param: bool) -> Option<proc_macro2::Literal> {
+    if is_param && field.empty_is_sent() {
+        u16::try_from(position).ok().map(proc_macro2::Literal::u16_unsuffixed)
+    } else {
+        None
+    }
+}
+
 /// Which way a struct's JSON is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Json {
@@ -95,13 +117,21 @@ enum Json {
 
 /// `FromJson` and `ToJson` for a struct: the wire names in a table, one match arm with one
 /// runtime call per field to read, one call per field to write.
-fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str) -> TokenStream {
-    json_impls_with(name, fields, side, key_of, false)
+fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str, is_param: bool) -> TokenStream {
+    json_impls_with(name, fields, side, key_of, false, is_param)
 }
 
 /// [`json_impls`]; `collect` also moves the values of the wrong shape met while reading into
-/// the `mismatched` field (an operation's response).
-fn json_impls_with(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str, collect: bool) -> TokenStream {
+/// the `mismatched` field (an operation's response); `is_param` reads and writes the marks of
+/// collections set on purpose (an operation's request).
+fn json_impls_with(
+    name: &str,
+    fields: &[Field],
+    side: Json,
+    key_of: impl Fn(&Field) -> &str,
+    collect: bool,
+    is_param: bool,
+) -> TokenStream {
     let name = ident(name);
     let keys: Vec<&str> = fields.iter().map(&key_of).collect();
     let mut locals = Vec::new();
@@ -118,7 +148,10 @@ fn json_impls_with(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Fi
             // Locals take a prefix so that no field name can shadow `r`.
             Json::Request => {
                 let local = format_ident!("f_{}", super::bare(&f.rust_name));
-                arms.push(quote!(#pattern => r.set(&mut #local),));
+                arms.push(match explicit_index(f, i, is_param) {
+                    Some(index) => quote!(#pattern => r.set_marking(&mut #local, &mut explicit, #index),),
+                    None => quote!(#pattern => r.set(&mut #local),),
+                });
                 if f.required {
                     locals.push(quote!(let mut #local = None;));
                     inits.push(quote!(#field: r.required(#local, #key)?));
@@ -128,7 +161,17 @@ fn json_impls_with(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Fi
                 }
             }
         }
-        writes.push(if f.required { quote!(w.required(#key, &self.#field);) } else { quote!(w.field(#key, &self.#field);) });
+        writes.push(match explicit_index(f, i, is_param) {
+            _ if f.required => quote!(w.required(#key, &self.#field);),
+            Some(index) => quote!(w.field_set(#key, &self.#field, self.explicit.has(#index));),
+            None => quote!(w.field(#key, &self.#field);),
+        });
+    }
+    // Locals are `f_`-prefixed, so `explicit` cannot clash with one.
+    let tracked = fields.iter().enumerate().any(|(i, f)| explicit_index(f, i, is_param).is_some());
+    if tracked {
+        locals.push(quote!(let mut explicit = ::acs_runtime::Explicit::default();));
+        inits.push(quote!(explicit));
     }
     let read = if fields.is_empty() {
         quote!(r.object(&[], &mut |_, _| {})?;)
@@ -184,9 +227,12 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
         let d = doc(&field_doc(f, is_param));
         quote! { #d pub #field: #ty }
     });
-    let constructors = constructors(name, fields);
-    let validate = super::checks::validate_impl(name, fields);
-    let json = json_impls(name, fields, Json::Request, |f| &f.key);
+    let tracked = fields.iter().enumerate().any(|(i, f)| explicit_index(f, i, is_param).is_some());
+    // Private: only the setters and the JSON reader mark a collection as set on purpose.
+    let explicit = if tracked { quote!(explicit: ::acs_runtime::Explicit,) } else { quote!() };
+    let constructors = constructors(name, fields, is_param);
+    let validate = super::checks::validate_impl(name, fields, is_param);
+    let json = json_impls(name, fields, Json::Request, |f| &f.key, is_param);
     // Operation requests also offer serde (through JSON), for callers that store or load them.
     let serde = if is_param { quote!(::acs_runtime::serde_via_json!(#name_ident, Strict);) } else { quote!() };
     quote! {
@@ -195,6 +241,7 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
         #[non_exhaustive]
         pub struct #name_ident {
             #(#members,)*
+            #explicit
         }
 
         #traits
@@ -234,11 +281,11 @@ pub fn request_object(t: &ObjectType) -> TokenStream {
 }
 
 /// `new(required…)` and one setter per optional field.
-fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
+fn constructors(type_name: &str, fields: &[Field], is_param: bool) -> TokenStream {
     let mut args = Vec::new();
     let mut inits = Vec::new();
     let mut setters = Vec::new();
-    for f in fields {
+    for (i, f) in fields.iter().enumerate() {
         let name = ident(&f.rust_name);
         let (arg_ty, convert) = match &f.ty {
             Type::String => (quote!(impl Into<String>), quote!(#name.into())),
@@ -262,17 +309,27 @@ fn constructors(type_name: &str, fields: &[Field]) -> TokenStream {
             inits.push(quote!(#name: #convert));
         } else {
             let value = if f.ty.absent_is_empty() { convert } else { quote!(Some(#convert)) };
-            let d = doc(&format!("Sets `{}`.", f.wire_name));
+            let (d, mark) = match explicit_index(f, i, is_param) {
+                Some(index) => (
+                    doc(&format!("Sets `{}`; set to empty, it is sent empty (to clear it), where unset it is not sent.", f.wire_name)),
+                    quote!(self.explicit.mark(#index);),
+                ),
+                None => (doc(&format!("Sets `{}`.", f.wire_name)), quote!()),
+            };
             setters.push(quote! {
                 #d
                 #[inline]
                 pub fn #name(mut self, #name: #arg_ty) -> Self {
                     self.#name = #value;
+                    #mark
                     self
                 }
             });
             inits.push(if f.ty.absent_is_empty() { quote!(#name: Default::default()) } else { quote!(#name: None) });
         }
+    }
+    if fields.iter().enumerate().any(|(i, f)| explicit_index(f, i, is_param).is_some()) {
+        inits.push(quote!(explicit: ::acs_runtime::Explicit::default()));
     }
     let type_ident = ident(type_name);
     let new_doc = if args.is_empty() {
@@ -303,7 +360,7 @@ pub fn response_struct(name: &str, docs: &str, fields: &[Field], operation: bool
         let d = doc(&field_doc(f, false));
         quote! { #d pub #field: #ty }
     });
-    let json = json_impls_with(name, fields, Json::Response, |f| &f.wire_name, operation);
+    let json = json_impls_with(name, fields, Json::Response, |f| &f.wire_name, operation, false);
     let serde = if operation { quote!(::acs_runtime::serde_via_json!(#name_ident, Lenient);) } else { quote!() };
     let mismatched = if operation {
         let d = doc("Parts of the response whose shape disagrees with the spec (an object where it says a list, …), \

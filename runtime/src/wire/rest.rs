@@ -31,6 +31,21 @@ impl JsonObject {
         }
     }
 
+    /// [`JsonObject::put`] for a collection the caller may have set to empty on purpose
+    /// (`explicit`, see [`Explicit`](super::Explicit)): then `[]` or `{}` is kept.
+    pub fn put_set(&mut self, key: &str, value: &dyn ToJson, explicit: bool) {
+        let value = Value::from(value.to_json());
+        let empty = match &value {
+            Value::Array(items) => items.is_empty(),
+            Value::Object(fields) => fields.is_empty(),
+            _ => false,
+        };
+        if value.is_null() || (empty && !explicit) {
+            return;
+        }
+        self.0.insert(key.to_owned(), value);
+    }
+
     /// The object.
     pub fn finish(self) -> Value {
         Value::Object(self.0)
