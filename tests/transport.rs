@@ -98,3 +98,49 @@ async fn a_body_ended_by_the_close_of_the_connection_is_read_whole() {
     assert_eq!(response.body, b"{\"RequestId\":\"R\"}");
     assert_eq!(response.header("Connection"), Some("close"));
 }
+
+/// A server that sends the head, then `pieces` one-byte pieces `gap` apart (a trickle the read
+/// timeout never sees), then the rest of a 64-byte body at once.
+async fn trickling(gap: Duration, pieces: usize) -> String {
+    raw_server(move |mut conn| async move {
+        let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 64\r\n\r\n").await;
+        for _ in 0..pieces {
+            tokio::time::sleep(gap).await;
+            if conn.write_all(b"x").await.is_err() {
+                return;
+            }
+        }
+        let _ = conn.write_all(&[b'y'; 64][pieces..]).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_cut_by_the_minimum_throughput_not_left_to_the_read_timeout() {
+    let floor = acs_runtime::MinThroughput { bytes_per_second: 20, grace: Duration::from_millis(500) };
+    // 10 bytes per second: each byte well within the 5 s read timeout, the whole far too slow.
+    let url = trickling(Duration::from_millis(100), 60).await;
+    let transport = HttpTransport::new().without_proxy().min_throughput(Some(floor));
+    let start = Instant::now();
+    let err = transport.send(request(&url), timeouts(5000)).await.unwrap_err();
+    assert_eq!(err.kind, TransportErrorKind::Timeout, "{}", err.message);
+    assert!(err.message.starts_with("the response body stalled: "), "{}", err.message);
+    assert!(err.message.contains("under the minimum of 20 byte(s) per second"), "{}", err.message);
+    assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+    // The same trickle is read whole with the protection off, and a body brisk enough passes it.
+    let transport = HttpTransport::new().without_proxy().min_throughput(None);
+    assert_eq!(transport.send(request(&url), timeouts(5000)).await.unwrap().body.len(), 64);
+    let brisk = trickling(Duration::from_millis(10), 30).await;
+    let transport = HttpTransport::new().without_proxy().min_throughput(Some(floor));
+    assert_eq!(transport.send(request(&brisk), timeouts(5000)).await.unwrap().body.len(), 64);
+    assert_eq!(acs_runtime::MinThroughput::DEFAULT, acs_runtime::MinThroughput { bytes_per_second: 1, grace: Duration::from_secs(20) });
+}
+
+#[tokio::test]
+async fn a_url_too_long_for_http_says_so() {
+    let mut long = request("http://127.0.0.1:9");
+    long.url.push_str(&format!("&InstanceId={}", "i".repeat(100_000)));
+    let err = HttpTransport::new().without_proxy().send(long, timeouts(1000)).await.unwrap_err();
+    assert_eq!(err.kind, TransportErrorKind::Invalid);
+    assert!(err.message.starts_with("the request URL is 100040 bytes, more than HTTP carries here (65534)"), "{}", err.message);
+}

@@ -99,8 +99,9 @@ impl Client {
     /// credentials are fetched at the first call.
     pub fn new(service: &'static ServiceInfo, config: Config) -> Result<Self, Error> {
         let credentials = config.shared_provider()?;
-        let transport =
-            config.transport.clone().unwrap_or_else(|| Arc::new(HttpTransport::new().max_response_bytes(config.max_response_bytes)));
+        let transport = config.transport.clone().unwrap_or_else(|| {
+            Arc::new(HttpTransport::new().max_response_bytes(config.max_response_bytes).min_throughput(config.min_throughput))
+        });
         Ok(Self { service, credentials, config, transport })
     }
 
@@ -201,6 +202,8 @@ impl Client {
         let deadline = options.deadline.or(self.config.deadline);
         // Attempts so far, readable when the deadline cuts the call short.
         let attempts = std::sync::atomic::AtomicU32::new(0);
+        // What the latest failed attempt met, for the deadline's message.
+        let last_failure: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
         let call_future = async {
             let mut attempt = 0;
             loop {
@@ -260,6 +263,10 @@ impl Client {
                             "acs call failed"
                         );
                         if retryable && !last {
+                            let what = service_error
+                                .as_ref()
+                                .map_or_else(|| format!("HTTP {}", response.status), |e| format!("HTTP {} {}", response.status, e.code));
+                            *last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
                             tokio::time::sleep(self.delay(&retry, attempt, Some(&response))).await;
                             continue;
                         }
@@ -280,6 +287,7 @@ impl Client {
                             || (call.idempotent && matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::Io));
                         tracing::info!(attempt, kind = %e.kind, retryable, "acs transport error: {}", e.message);
                         if retryable && !last {
+                            *last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.message.clone());
                             tokio::time::sleep(self.delay(&retry, attempt, None)).await;
                             continue;
                         }
@@ -296,7 +304,12 @@ impl Client {
                 Err(_) => Err(Error::Transport {
                     operation: call.action,
                     kind: TransportErrorKind::Timeout,
-                    message: format!("no answer within the call's deadline of {deadline:?}, retries included"),
+                    message: match last_failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                        Some(failure) => format!(
+                            "no answer within the call's deadline of {deadline:?}, retries included; an earlier attempt failed: {failure}"
+                        ),
+                        None => format!("no answer within the call's deadline of {deadline:?}, retries included"),
+                    },
                     attempts: attempts.load(std::sync::atomic::Ordering::Relaxed),
                 }),
             },

@@ -73,6 +73,7 @@ pub struct Config {
     pub(crate) allow_http: bool,
     pub(crate) deadline: Option<Duration>,
     pub(crate) max_response_bytes: usize,
+    pub(crate) min_throughput: Option<crate::transport::MinThroughput>,
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
@@ -101,6 +102,7 @@ impl Default for Config {
             allow_http: false,
             deadline: Some(DEFAULT_DEADLINE),
             max_response_bytes: crate::transport::DEFAULT_MAX_RESPONSE_BYTES,
+            min_throughput: Some(crate::transport::MinThroughput::DEFAULT),
             transport: None,
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
@@ -256,6 +258,15 @@ impl Config {
     /// an error, not retried.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The slowest a response body may arrive through the default transport (stalled-stream
+    /// protection; default [`MinThroughput::DEFAULT`](crate::transport::MinThroughput::DEFAULT),
+    /// 1 byte per second over 20 s). `None` turns it off; the read timeout and the deadline
+    /// still apply.
+    pub fn min_throughput(mut self, floor: Option<crate::transport::MinThroughput>) -> Self {
+        self.min_throughput = floor;
         self
     }
 

@@ -44,7 +44,7 @@ pub use paging::{Cursor, PageInfo, PageStream, Paginated};
 pub use rules::{IntRules, ListRules, NumRules, Pattern, PatternEngine, StrRules};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
-pub use transport::{HttpRequest, HttpResponse, Timeouts, Transport};
+pub use transport::{HttpRequest, HttpResponse, MinThroughput, Timeouts, Transport};
 pub use types::StringBool;
 pub use validate::{Validate, ValidationError, Validator, Violation, ViolationKind};
 pub use wire::{Explicit, Params, Shape, Style};
