@@ -106,10 +106,14 @@ impl Cached {
         let fetched = self.inner.provide().await.and_then(|c| match c.expiry() {
             Some(expiry) if expiry <= now + MIN_REMAINING => Err(CredentialsError::Provider {
                 provider: c.source().to_owned(),
-                message: format!(
-                    "returned credentials that expire at {}, which is not in the future",
-                    crate::sign::format_timestamp(expiry)
-                ),
+                message: if expiry <= now {
+                    format!("returned credentials that have already expired (at {})", crate::sign::format_timestamp(expiry))
+                } else {
+                    format!(
+                        "returned credentials that expire at {}, within {MIN_REMAINING:?} of now: too soon to sign a request with",
+                        crate::sign::format_timestamp(expiry)
+                    )
+                },
             }),
             _ => Ok(c),
         });
@@ -303,7 +307,11 @@ mod tests {
     async fn keys_already_expired_are_an_error() {
         let (source, cache, _) = setup(0);
         let err = cache.provide().await.unwrap_err().to_string();
-        assert!(err.contains("which is not in the future"), "{err}");
+        assert!(err.contains("returned credentials that have already expired (at 2023-11-14T22:13:20Z)"), "{err}");
         assert_eq!(source.fetches.load(Ordering::SeqCst), 1);
+        // Expiring in a second: not "in the past", but too soon to sign with.
+        let (_, cache, _) = setup(1);
+        let err = cache.provide().await.unwrap_err().to_string();
+        assert!(err.contains("expire at 2023-11-14T22:13:21Z, within 1s of now: too soon to sign a request with"), "{err}");
     }
 }

@@ -253,34 +253,31 @@ impl Files {
             Some(p) => PathBuf::from(p),
             None => home.map(|h| h.join(".aliyun/config.json")).unwrap_or_default(),
         };
+        let named = |variable: &str, path: &PathBuf, problem: String| CredentialsError::Malformed {
+            file: path.clone(),
+            problem: format!("{variable} names a file that {problem}"),
+        };
         let cli = if env.is_true("ALIBABA_CLOUD_CLI_PROFILE_DISABLED") {
             Err("disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED".to_owned())
-        } else if cli_path.is_file() {
-            Ok(CliConfig::read(&cli_path)?)
-        } else if env.var("ALIBABA_CLOUD_CONFIG_FILE").is_some() {
-            return Err(CredentialsError::Malformed {
-                file: cli_path,
-                problem: "ALIBABA_CLOUD_CONFIG_FILE names a file that does not exist".into(),
-            });
         } else {
-            Err(format!("{} does not exist", cli_path.display()))
+            match (presence(&cli_path), env.var("ALIBABA_CLOUD_CONFIG_FILE").is_some()) {
+                (Ok(()), _) => Ok(CliConfig::read(&cli_path)?),
+                (Err(problem), true) => return Err(named("ALIBABA_CLOUD_CONFIG_FILE", &cli_path, problem)),
+                (Err(problem), false) => Err(format!("{} {problem}", cli_path.display())),
+            }
         };
         let ini = match env.var("ALIBABA_CLOUD_CREDENTIALS_FILE") {
             Some(path) => {
                 let path = PathBuf::from(path);
-                if !path.is_file() {
-                    return Err(CredentialsError::Malformed {
-                        file: path,
-                        problem: "ALIBABA_CLOUD_CREDENTIALS_FILE names a file that does not exist".into(),
-                    });
-                }
+                presence(&path).map_err(|problem| named("ALIBABA_CLOUD_CREDENTIALS_FILE", &path, problem))?;
                 Ok(IniFile::read(&path)?)
             }
             None => {
                 let dir = home.map(|h| h.join(".alibabacloud")).unwrap_or_default();
-                match [dir.join("credentials.ini"), dir.join("credentials")].into_iter().find(|p| p.is_file()) {
-                    Some(path) => Ok(IniFile::read(&path)?),
-                    None => Err(format!("{} does not exist", dir.join("credentials.ini").display())),
+                let first = dir.join("credentials.ini");
+                match [first.clone(), dir.join("credentials")].into_iter().map(|p| (presence(&p), p)).find(|(found, _)| found.is_ok()) {
+                    Some((_, path)) => Ok(IniFile::read(&path)?),
+                    None => Err(format!("{} {}", first.display(), presence(&first).err().unwrap_or_default())),
                 }
             }
         };
@@ -313,6 +310,18 @@ impl Files {
 
 /// The provider a source describes, configured from the environment where the source is
 /// silent, and cached unless it is static.
+/// Whether `path` is a file to read: `Err` says what it is instead, in words for a message
+/// ("does not exist", "is not a regular file (a FIFO, a device or a folder)", "cannot be read:
+/// too many levels of symbolic links"), so a FIFO is never said not to exist.
+fn presence(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err("is not a regular file (a FIFO, a device or a folder)".into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("does not exist".into()),
+        Err(e) => Err(format!("cannot be read: {e}")),
+    }
+}
+
 fn provider_for(source: Source, env: &Environment, http: &HttpContext) -> Result<Arc<dyn ProvideCredentials>, CredentialsError> {
     let cached = |p: Arc<dyn ProvideCredentials>| -> Arc<dyn ProvideCredentials> { Arc::new(Cached::with_clock(p, http.clock.clone())) };
     Ok(match source {

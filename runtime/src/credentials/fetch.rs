@@ -74,7 +74,10 @@ impl HttpContext {
         (self.clock)()
     }
 
-    /// Sends `request`; a transport failure becomes a provider error.
+    /// Sends `request`; a transport failure becomes a provider error. The whole exchange is
+    /// bounded by the connect and read timeouts together (15 s for STS and a credentials URI,
+    /// 2 s for the metadata service), whatever the server does: the read timeout alone restarts
+    /// at every byte a trickling server sends.
     pub(crate) async fn send(
         &self,
         provider: &str,
@@ -83,7 +86,11 @@ impl HttpContext {
         timeouts: Timeouts,
     ) -> Result<HttpResponse, CredentialsError> {
         let transport = if metadata { &self.metadata_transport } else { &self.transport };
-        transport.send(request, timeouts).await.map_err(|e| failed(provider, format!("request failed: {}", e.message)))
+        let limit = timeouts.connect + timeouts.read;
+        match tokio::time::timeout(limit, transport.send(request, timeouts)).await {
+            Ok(answer) => answer.map_err(|e| failed(provider, format!("request failed: {}", e.message))),
+            Err(_) => Err(failed(provider, format!("no complete answer within {limit:?}"))),
+        }
     }
 }
 

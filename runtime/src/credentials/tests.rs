@@ -206,6 +206,25 @@ fn nothing_configured_lists_every_provider_and_why() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_symlink_loop_where_a_file_belongs_is_called_what_it_is() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aliyun")).unwrap();
+    std::fs::create_dir_all(home.path().join(".alibabacloud")).unwrap();
+    let fifo = home.path().join(".aliyun/config.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let looped = home.path().join(".alibabacloud/credentials.ini");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let err = build(&Chain::new(), &env(&[], home.path())).unwrap_err().to_string();
+    assert!(err.contains(".aliyun/config.json is not a regular file (a FIFO, a device or a folder); profile: "), "{err}");
+    assert!(err.contains(".alibabacloud/credentials.ini cannot be read: Too many levels of symbolic links"), "{err}");
+    // Named by a variable: an error of its own, saying the same.
+    let named = fifo.display().to_string();
+    let err = build(&Chain::new(), &env(&[("ALIBABA_CLOUD_CONFIG_FILE", named.as_str())], home.path())).unwrap_err().to_string();
+    assert!(err.contains("ALIBABA_CLOUD_CONFIG_FILE names a file that is not a regular file"), "{err}");
+}
+
 #[test]
 fn secrets_are_redacted() {
     let c = Credentials::new("LTAIid", "very-secret").with_security_token("token-secret");
