@@ -35,10 +35,10 @@ pub fn safe_text(text: &str) -> String {
     out
 }
 
-/// Bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and zero-width
-/// characters (U+200B–U+200D, U+2060, U+FEFF).
+/// Bidirectional controls and zero-width characters: the runtime's one list, which the CLI also
+/// keeps from the terminal.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    acs_runtime::credentials::is_hidden_format(c)
 }
 
 /// Cleans one description for use in a doc comment.

@@ -238,7 +238,9 @@ pub fn reformat_json(body: &[u8], pretty: bool) -> Option<String> {
                         }
                         // JSON allows C1 controls (U+0080–U+009F, 8-bit CSI among them) raw in
                         // strings; a terminal must not see them.
-                        c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        // Nor bidi and zero-width characters, which reorder or hide text: as
+                        // escapes, the JSON means the same.
+                        c if c.is_control() || crate::credentials::is_hidden_format(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
                         c => out.push(c),
                     }
                 }
@@ -328,6 +330,36 @@ mod tests {
         let err = super::body_file("body-file", &big).unwrap_err();
         assert!(err.contains("more than the limit of 67108864"), "{err}");
         assert!(super::body_file("body-file", &dir.path().join("missing")).unwrap_err().contains("No such file"));
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_from_the_service_never_reach_the_terminal_raw() {
+        let hostile = "a\u{202e}b\u{2066}c\u{200b}d\u{feff}e";
+        // In a JSON body: escaped, so the JSON means the same and the terminal sees no override.
+        let body = serde_json::json!({"Code": "X", "Name": hostile}).to_string();
+        let shown = super::reformat_json(body.as_bytes(), false).unwrap();
+        assert_eq!(shown, r#"{"Code":"X","Name":"a\u202eb\u2066c\u200bd\ufeffe"}"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["Name"], hostile);
+        // In an error's code, message and request id: shown as escapes.
+        let error = crate::Error::Service {
+            operation: "Op",
+            error: Box::new(crate::ServiceError {
+                status: 400,
+                code: format!("Bad{hostile}"),
+                message: hostile.to_owned(),
+                request_id: Some(format!("R{hostile}")),
+                host_id: None,
+                recommend: None,
+                body: String::new(),
+            }),
+            attempts: 1,
+        };
+        let mut err = Vec::new();
+        super::report(&error, &mut err);
+        let err = String::from_utf8(err).unwrap();
+        assert!(!err.chars().any(crate::credentials::is_hidden_format), "{err:?}");
+        assert!(err.contains("code: Bada\\u{202e}b\\u{2066}c\\u{200b}d\\u{feff}e"), "{err}");
+        assert!(err.contains("request id: Ra\\u{202e}"), "{err}");
     }
 
     use clap::CommandFactory;

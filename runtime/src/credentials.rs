@@ -366,13 +366,29 @@ pub fn without_userinfo(url: &str) -> String {
 }
 
 /// Text from a server or a file, fit for an error message or a terminal: control characters
-/// (escape sequences, CR, LF) become spaces, and it is cut at `max` characters.
+/// (escape sequences, CR, LF) become spaces, bidi and zero-width characters show as `\u{202e}`
+/// ([`is_hidden_format`]), and it is cut at `max` characters.
 pub fn printable(text: &str, max: usize) -> String {
-    let mut out: String = text.chars().take(max).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars().take(max) {
+        match c {
+            c if c.is_control() => out.push(' '),
+            // Shown, not obeyed: a bidi override would reorder what the user reads.
+            c if is_hidden_format(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
     if text.chars().nth(max).is_some() {
         out.push('…');
     }
     out
+}
+
+/// Characters a terminal obeys without showing: bidirectional overrides and isolates (which
+/// reorder the text around them, "Trojan Source") and zero-width ones (which hide a difference
+/// between two names).
+pub fn is_hidden_format(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 pub mod sts_rules;
