@@ -32,29 +32,6 @@ fn host(url: &str) -> &str {
     url.trim_start_matches("http://")
 }
 
-/// A signed RPC AttachKeyPair query, with `extra` business parameters (names and values as
-/// given, encoded) and the nonce given; `raw_tail` is appended to the encoded query unsigned.
-fn rpc_query(extra: &[(&str, &str)], nonce: &str) -> String {
-    let date = sign::format_timestamp(std::time::SystemTime::now());
-    let mut params: Vec<(String, String)> = [
-        ("Action", "AttachKeyPair"),
-        ("Version", "2020-06-01"),
-        ("Format", "JSON"),
-        ("Timestamp", date.as_str()),
-        ("SignatureNonce", nonce),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("AccessKeyId", "testid"),
-    ]
-    .iter()
-    .chain(extra)
-    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-    .collect();
-    let signature = sign::sign_rpc("POST", "/", &params, "testsecret").signature;
-    params.push(("Signature".into(), signature));
-    sign::encode_pairs(params.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-}
-
 /// Sends `request` as is and reads the whole answer: status and JSON body.
 async fn send(url: &str, request: &[u8]) -> (u16, Value) {
     let mut stream = TcpStream::connect(host(url)).await.unwrap();
@@ -112,7 +89,7 @@ async fn half_sent_requests_neither_starve_clients_nor_live_forever() {
     }
     // A normal client is served at once.
     let started = Instant::now();
-    let (status, body) = post(&running.url, &rpc_query(&with(&attach("i-1")), &sign::new_nonce()), b"").await;
+    let (status, body) = post(&running.url, &emu::rpc_query(&with(&attach("i-1")), &sign::new_nonce()), b"").await;
     assert_eq!(status, 200, "{body}");
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     // And the half-sent ones are closed once the header timeout passes.
@@ -130,7 +107,7 @@ async fn half_sent_requests_neither_starve_clients_nor_live_forever() {
 async fn a_trickled_body_gets_408_in_the_service_shape() {
     let (_emulator, running) = start(fast()).await;
     let mut s = TcpStream::connect(host(&running.url)).await.unwrap();
-    let query = rpc_query(&with(&attach("i-1")), &sign::new_nonce());
+    let query = emu::rpc_query(&with(&attach("i-1")), &sign::new_nonce());
     s.write_all(format!("POST /?{query} HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789").as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await.expect("answered in time").unwrap();
@@ -154,7 +131,7 @@ async fn stopping_does_not_wait_for_hanging_clients() {
 async fn a_huge_body_is_413_in_the_service_shape() {
     let (_emulator, running) = start(Limits::default()).await;
     let body = vec![b'a'; 3 << 20];
-    let (status, answer) = post(&running.url, &rpc_query(&with(&attach("i-1")), &sign::new_nonce()), &body).await;
+    let (status, answer) = post(&running.url, &emu::rpc_query(&with(&attach("i-1")), &sign::new_nonce()), &body).await;
     assert_eq!(status, 413);
     assert_eq!(answer["Code"], "RequestEntityTooLarge");
     assert!(answer["RequestId"].is_string());
@@ -163,29 +140,42 @@ async fn a_huge_body_is_413_in_the_service_shape() {
 #[tokio::test]
 async fn bad_encoding_duplicates_and_deep_names_are_short_400s() {
     let (emulator, running) = start(Limits::default()).await;
-    let signed = rpc_query(&with(&attach("i-1")), &sign::new_nonce());
+    let signed = emu::rpc_query(&with(&attach("i-1")), &sign::new_nonce());
     for (tail, expected) in [
         ("&KeyPairName=%FF", "not UTF-8"),
         ("&Extra=%G1", "'%' is not followed by two hex digits"),
         ("&RegionId=cn-hangzhou", "\"RegionId\" appears more than once"),
+        // A second signature, whichever of the two a lenient reader would check.
+        ("&Signature=00", "\"Signature\" appears more than once"),
     ] {
         let (status, body) = post(&running.url, &format!("{signed}{tail}"), b"").await;
         assert_eq!((status, body["Code"].as_str()), (400, Some("InvalidParameter")), "{tail}: {body}");
         assert!(body["Message"].as_str().unwrap().contains(expected), "{tail}: {body}");
     }
     // A signature over U+FFFD (what a lossy decoder reads %FF as) does not get through either.
-    let lossy = rpc_query(&[("RegionId", "cn-hangzhou"), ("KeyPairName", "\u{fffd}"), ("InstanceIds.1", "i-1")], &sign::new_nonce());
+    let lossy = emu::rpc_query(&[("RegionId", "cn-hangzhou"), ("KeyPairName", "\u{fffd}"), ("InstanceIds.1", "i-1")], &sign::new_nonce());
     let (status, _) = post(&running.url, &lossy.replace("%EF%BF%BD", "%FF"), b"").await;
     assert_eq!(status, 400);
 
+    // List positions as the SDKs write them only: `.01` and `.+1` are not the first item.
+    for index in ["01", "+1", "0"] {
+        let name = format!("InstanceIds.{index}");
+        let query = emu::rpc_query(&[("RegionId", "cn-hangzhou"), ("KeyPairName", "test"), (&name, "i-1")], &sign::new_nonce());
+        let (status, body) = post(&running.url, &query, b"").await;
+        assert_eq!((status, body["Code"].as_str()), (400, Some("InvalidParameter")), "{name}: {body}");
+    }
+
     // A name 1,500 levels deep: a short 400, and the emulator lives on.
     let deep = format!("InstanceIds{}", ".1".repeat(1500));
-    let (status, body) =
-        post(&running.url, &rpc_query(&[("RegionId", "cn-hangzhou"), ("KeyPairName", "test"), (&deep, "i-1")], &sign::new_nonce()), b"")
-            .await;
+    let (status, body) = post(
+        &running.url,
+        &emu::rpc_query(&[("RegionId", "cn-hangzhou"), ("KeyPairName", "test"), (&deep, "i-1")], &sign::new_nonce()),
+        b"",
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert!(body["Message"].as_str().unwrap().len() < 400, "the message does not echo the name: {body}");
-    let (status, _) = post(&running.url, &rpc_query(&with(&attach("i-1")), &sign::new_nonce()), b"").await;
+    let (status, _) = post(&running.url, &emu::rpc_query(&with(&attach("i-1")), &sign::new_nonce()), b"").await;
     assert_eq!(status, 200);
     assert!(emulator.state()["recent_errors"].as_array().unwrap().len() >= 5);
 }
@@ -194,13 +184,13 @@ async fn bad_encoding_duplicates_and_deep_names_are_short_400s() {
 async fn nonces_must_be_present_short_and_single_use() {
     let (_emulator, running) = start(Limits::default()).await;
     let nonce = sign::new_nonce();
-    let ok = rpc_query(&with(&attach("i-1")), &nonce);
+    let ok = emu::rpc_query(&with(&attach("i-1")), &nonce);
     assert_eq!(post(&running.url, &ok, b"").await.0, 200);
     let (status, body) = post(&running.url, &ok, b"").await;
     assert_eq!((status, body["Code"].as_str()), (400, Some("SignatureNonceUsed")));
-    let (_, body) = post(&running.url, &rpc_query(&with(&attach("i-1")), &"n".repeat(2000)), b"").await;
+    let (_, body) = post(&running.url, &emu::rpc_query(&with(&attach("i-1")), &"n".repeat(2000)), b"").await;
     assert_eq!(body["Code"], "InvalidSignatureNonce");
-    let (_, body) = post(&running.url, &rpc_query(&with(&attach("i-1")), ""), b"").await;
+    let (_, body) = post(&running.url, &emu::rpc_query(&with(&attach("i-1")), ""), b"").await;
     assert_eq!(body["Code"], "MissingSignatureNonce");
 }
 
@@ -244,4 +234,31 @@ async fn the_binary_stops_on_sigterm_while_a_client_hangs() {
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = tokio::time::timeout(Duration::from_secs(8), child.wait()).await.expect("stops within the grace period").unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn the_emulator_serves_the_network_only_when_told_and_then_warns() {
+    assert_eq!(acs_emulator::check_listen("127.0.0.1:0", false), Ok(None));
+    assert_eq!(acs_emulator::check_listen("[::1]:0", false), Ok(None));
+    let refused = acs_emulator::check_listen("0.0.0.0:0", false).unwrap_err();
+    assert!(
+        refused.contains("issues working keys to anyone who asks") && refused.ends_with("pass --allow-remote to serve the network anyway"),
+        "{refused}"
+    );
+    let warned = acs_emulator::check_listen("0.0.0.0:0", true).unwrap().unwrap();
+    assert!(warned.starts_with("warning: --listen 0.0.0.0:0 is reachable from the network"), "{warned}");
+    assert!(acs_emulator::check_listen("not an address", false).unwrap_err().contains("is not an address to listen on"));
+    // The binary: refused with status 2, before it listens.
+    let binary = acs_tests::built_binary("acs-emulator", "acs-emulator").expect("acs-emulator builds");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, format!(r#"{{"access_keys":{}}}"#, emu::KEYS)).unwrap();
+    let spec = acs_tests::project_root().join("spec/swas-open/2020-06-01/api-docs.json");
+    let out = std::process::Command::new(binary)
+        .args(["--spec", spec.to_str().unwrap(), "--state", state.to_str().unwrap(), "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --allow-remote"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "no URL printed: nothing listens");
 }

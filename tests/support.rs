@@ -332,6 +332,29 @@ pub mod emu {
         .unwrap()
     }
 
+    /// A signed RPC AttachKeyPair query, with `extra` business parameters (names and values as
+    /// given, encoded) and the nonce given, signed by `testid` with RPC HMAC-SHA1.
+    pub fn rpc_query(extra: &[(&str, &str)], nonce: &str) -> String {
+        let date = acs_runtime::sign::format_timestamp(std::time::SystemTime::now());
+        let mut params: Vec<(String, String)> = [
+            ("Action", "AttachKeyPair"),
+            ("Version", "2020-06-01"),
+            ("Format", "JSON"),
+            ("Timestamp", date.as_str()),
+            ("SignatureNonce", nonce),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureVersion", "1.0"),
+            ("AccessKeyId", "testid"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+        let signature = acs_runtime::sign::sign_rpc("POST", "/", &params, "testsecret").signature;
+        params.push(("Signature".into(), signature));
+        acs_runtime::sign::encode_pairs(params.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+
     /// Starts an emulator for the project's SWAS spec.
     pub async fn start(state: State, faults: Option<Faults>) -> (Emulator, Running) {
         let spec_path = crate::project_root().join("spec/swas-open/2020-06-01/api-docs.json");

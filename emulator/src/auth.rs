@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use acs_runtime::sign;
 
 use crate::reply::Fault;
-use crate::state::AccessKey;
+use crate::state::{AccessKey, Keys};
 
 /// How far a request's date may be from the emulator's clock.
 pub const SKEW: Duration = Duration::from_secs(15 * 60);
@@ -51,18 +51,30 @@ impl Incoming<'_> {
     }
 }
 
-/// Nonces seen within the clock window, per key.
+/// Nonces seen within the clock window, per key, each kept as 128 bits of the SHA-256 of the key
+/// and the nonce (about 50 bytes a nonce, whatever its length; two distinct ones collide with a
+/// chance of 2⁻¹²⁸).
 #[derive(Default)]
 pub struct Nonces {
-    seen: HashMap<(String, String), SystemTime>,
-    order: VecDeque<(SystemTime, (String, String))>,
+    seen: HashMap<u128, SystemTime>,
+    order: VecDeque<(SystemTime, u128)>,
 }
 
-/// The longest nonce accepted (UUIDs are 36 characters): the store's memory stays bounded.
+/// The longest nonce accepted (UUIDs are 36 characters).
 pub const MAX_NONCE_LEN: usize = 128;
 /// Nonces remembered at most; beyond that the oldest are forgotten first (a replay of one of
-/// those within the clock window would pass, a bounded trade for bounded memory: about 25 MB).
+/// those within the clock window would pass, a bounded trade for bounded memory: about 5 MB).
 pub const MAX_NONCES: usize = 100_000;
+
+/// The digest a nonce is remembered by: the key's length first, so no split collides.
+fn nonce_digest(key: &str, nonce: &str) -> u128 {
+    let mut bytes = Vec::with_capacity(8 + key.len() + nonce.len());
+    bytes.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(key.as_bytes());
+    bytes.extend_from_slice(nonce.as_bytes());
+    let hex = sign::sha256_hex(&bytes);
+    u128::from_str_radix(&hex[..32], 16).expect("SHA-256 in hex")
+}
 
 impl Nonces {
     /// Records a nonce: refused if missing, empty, too long, or already used within the window.
@@ -85,11 +97,11 @@ impl Nonces {
                 break;
             }
         }
-        let k = (key.to_owned(), nonce.to_owned());
+        let k = nonce_digest(key, nonce);
         if self.seen.contains_key(&k) {
             return Err(Fault::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
         }
-        self.seen.insert(k.clone(), now);
+        self.seen.insert(k, now);
         self.order.push_back((now, k));
         Ok(())
     }
@@ -138,8 +150,8 @@ pub(crate) fn check_time(text: Option<&str>, name: &str, now: SystemTime) -> Res
     Ok(())
 }
 
-fn find_key<'k>(keys: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, Fault> {
-    keys.iter().find(|k| k.id == id).ok_or_else(|| Fault::new(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))
+fn find_key<'k>(keys: Keys<'k>, id: &str) -> Result<&'k AccessKey, Fault> {
+    keys.get(id).ok_or_else(|| Fault::new(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))
 }
 
 fn check_token(key: &AccessKey, sent: Option<&str>, now: SystemTime) -> Result<(), Fault> {
@@ -157,7 +169,7 @@ fn check_token(key: &AccessKey, sent: Option<&str>, now: SystemTime) -> Result<(
 }
 
 /// Verifies the request's signature; the `Fault` is the gateway's answer when it fails.
-pub fn verify(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+pub fn verify(req: &Incoming<'_>, keys: Keys<'_>, nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
     match req.header("authorization") {
         Some(auth) if auth.starts_with("acs ") => verify_roa_legacy(req, auth, keys, nonces, now),
         Some(auth) => verify_v3(req, auth, keys, nonces, now),
@@ -166,7 +178,7 @@ pub fn verify(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: 
     }
 }
 
-fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+fn verify_v3(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
     let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ").ok_or_else(|| {
         incomplete(format!("Unsupported signature algorithm in Authorization: {:?}.", auth.split(' ').next().unwrap_or("")))
     })?;
@@ -224,7 +236,7 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut No
     Ok(Caller { access_key_id: id.to_owned(), signature: "v3" })
 }
 
-fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
     let (id, signature) =
         auth["acs ".len()..].split_once(':').ok_or_else(|| incomplete("Authorization must be \"acs <AccessKeyId>:<Signature>\"."))?;
     let key = find_key(keys, id)?;
@@ -254,7 +266,7 @@ fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: &[AccessKey], nonces:
     Ok(Caller { access_key_id: id.to_owned(), signature: "roa" })
 }
 
-fn verify_rpc(req: &Incoming<'_>, keys: &[AccessKey], nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
+fn verify_rpc(req: &Incoming<'_>, keys: Keys<'_>, nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
     let id = req.param("AccessKeyId").ok_or_else(|| Fault::new(400, "MissingAccessKeyId", "AccessKeyId is mandatory for this action."))?;
     let key = find_key(keys, id)?;
     match req.param("SignatureMethod") {

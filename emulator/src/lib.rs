@@ -41,7 +41,7 @@ use serde_json::Value;
 
 use crate::auth::{Incoming, Nonces};
 use crate::reply::{new_request_id, Fault};
-use crate::state::{LedgerEntry, State};
+use crate::state::{Ledger, LedgerEntry, State};
 
 /// Fault injection settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,7 +72,7 @@ pub enum FaultKind {
 
 struct World {
     state: State,
-    ledger: BTreeMap<(String, String, String), LedgerEntry>,
+    ledger: Ledger,
     nonces: Nonces,
     /// API requests received (faults included).
     requests: u64,
@@ -102,6 +102,7 @@ impl World {
         view["sts_sessions"] = Value::Array(self.sts_sessions.iter().cloned().collect());
         view["recent_calls"] = Value::Array(self.recent_calls.iter().cloned().collect());
         view["credential_requests"] = serde_json::to_value(&self.credential_requests).unwrap_or_default();
+        view["metadata_tokens"] = Value::from(self.metadata_tokens.len());
         view
     }
 }
@@ -190,7 +191,7 @@ impl Emulator {
                 service,
                 world: Mutex::new(World {
                     state,
-                    ledger: BTreeMap::new(),
+                    ledger: Ledger::default(),
                     nonces: Nonces::default(),
                     requests: 0,
                     recent_errors: Default::default(),
@@ -258,6 +259,31 @@ impl Emulator {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(serve(listener, self.router(), self.inner.limits, rx));
         Ok(Running { url, shutdown: Some(tx), task: Some(task) })
+    }
+}
+
+/// Checks an address to serve on: every address it names must be loopback, unless
+/// `allow_remote`, because the emulator hands working keys to whoever asks
+/// (`/_emulator/credentials`, the metadata service). With `allow_remote`, a non-loopback
+/// address is served and the warning to print is returned.
+pub fn check_listen(addr: &str, allow_remote: bool) -> Result<Option<String>, String> {
+    use std::net::ToSocketAddrs as _;
+    let resolved: Vec<std::net::SocketAddr> =
+        addr.to_socket_addrs().map_err(|e| format!("--listen {addr:?} is not an address to listen on (host:port): {e}"))?.collect();
+    if resolved.is_empty() {
+        return Err(format!("--listen {addr:?} names no address"));
+    }
+    if resolved.iter().all(|a| a.ip().is_loopback()) {
+        return Ok(None);
+    }
+    let warning = format!(
+        "--listen {addr} is reachable from the network, and the emulator issues working keys to anyone who asks \
+         (GET /_emulator/credentials, the metadata service)"
+    );
+    if allow_remote {
+        Ok(Some(format!("warning: {warning}")))
+    } else {
+        Err(format!("{warning}; listen on 127.0.0.1, or pass --allow-remote to serve the network anyway"))
     }
 }
 
@@ -485,7 +511,7 @@ impl Inner {
         } else {
             let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
             let World { state, nonces, .. } = &mut *world;
-            auth::verify(incoming, &state.access_keys, nonces, SystemTime::now())?
+            auth::verify(incoming, state.keys(), nonces, SystemTime::now())?
         };
         let rpc_params = caller.signature == "rpc" || (anonymous && incoming.param("Action").is_some());
         let (action, version) = if rpc_params {
@@ -568,7 +594,7 @@ impl Inner {
         if op.name == "AttachKeyPair" && self.service.product == "SWAS-OPEN" {
             let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
             let token = business.get("ClientToken").filter(|t| !t.is_empty()).cloned();
-            let fingerprint: String = business.iter().filter(|(n, _)| *n != "ClientToken").map(|(n, v)| format!("{n}={v}\n")).collect();
+            let fingerprint = state::fingerprint(business.iter().filter(|(n, _)| *n != "ClientToken"));
             let key = token.as_ref().map(|t| (caller.access_key_id.clone(), op.name.clone(), t.clone()));
             if let Some(entry) = key.as_ref().and_then(|k| world.ledger.get_mut(k)) {
                 if entry.fingerprint != fingerprint {

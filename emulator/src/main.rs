@@ -16,9 +16,13 @@ struct Args {
     /// The api-docs.json whose operations to serve.
     #[arg(long, default_value = "spec/swas-open/2020-06-01/api-docs.json")]
     spec: PathBuf,
-    /// Address to listen on (loopback; port 0 picks a free one).
+    /// Address to listen on (loopback; port 0 picks a free one). Another address is refused
+    /// unless --allow-remote: the emulator issues working keys to whoever asks.
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: String,
+    /// Serve on a --listen address that is not loopback (with a warning).
+    #[arg(long)]
+    allow_remote: bool,
     /// The state file (access keys, servers, key pairs).
     #[arg(long)]
     state: PathBuf,
@@ -36,6 +40,14 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    match acs_emulator::check_listen(&args.listen, args.allow_remote) {
+        Ok(None) => {}
+        Ok(Some(warning)) => eprintln!("{warning}"),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let spec = match std::fs::read_to_string(&args.spec) {
         Ok(text) => text,
         Err(e) => {

@@ -8,8 +8,9 @@
 //!  "key_pairs": [{"name": "test", "region": "cn-hangzhou"}]}
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -95,6 +96,139 @@ pub struct State {
     /// Other fields, kept.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// Keys the emulator issued (STS, the metadata service, the credentials URI).
+    #[serde(skip)]
+    pub issued: Issued,
+}
+
+/// The most issued keys kept at once; beyond that the oldest is forgotten (its holder then gets
+/// `InvalidAccessKeyId.NotFound` and asks again). A thousand live sessions is far more than a
+/// test needs, and costs about half a megabyte.
+pub const MAX_ISSUED: usize = 1_000;
+/// How long an issued key is kept after it expires, so that it is refused as expired (as the
+/// service does) rather than as unknown.
+pub const KEEP_EXPIRED: Duration = Duration::from_secs(3600);
+
+/// Issued keys by id, and in the order they were issued: a lookup is a hash, and each issuance
+/// forgets from the oldest end only what has expired (or is over [`MAX_ISSUED`]), so no call
+/// scans them all under the world's lock.
+#[derive(Debug, Clone, Default)]
+pub struct Issued {
+    by_id: HashMap<String, AccessKey>,
+    order: VecDeque<(SystemTime, String)>,
+}
+
+impl Issued {
+    /// Adds `key`, which expires at `expiry`, first forgetting what has gone stale at `now`.
+    pub fn insert(&mut self, key: AccessKey, expiry: SystemTime, now: SystemTime) {
+        while let Some((at, _)) = self.order.front() {
+            if *at + KEEP_EXPIRED <= now || self.order.len() >= MAX_ISSUED {
+                let (_, id) = self.order.pop_front().expect("front exists");
+                self.by_id.remove(&id);
+            } else {
+                break;
+            }
+        }
+        self.order.push_back((expiry, key.id.clone()));
+        self.by_id.insert(key.id.clone(), key);
+    }
+
+    /// The issued key `id`.
+    pub fn get(&self, id: &str) -> Option<&AccessKey> {
+        self.by_id.get(id)
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The latest `n`, newest last.
+    pub fn latest(&self, n: usize) -> impl Iterator<Item = &AccessKey> {
+        self.order.iter().skip(self.order.len().saturating_sub(n)).filter_map(|(_, id)| self.by_id.get(id))
+    }
+}
+
+/// The keys a request may be signed with: the state file's and the issued ones.
+#[derive(Clone, Copy)]
+pub struct Keys<'a> {
+    /// The state file's keys (a handful: looked through in order).
+    pub configured: &'a [AccessKey],
+    /// The issued keys.
+    pub issued: &'a Issued,
+}
+
+impl<'a> Keys<'a> {
+    /// The key `id`.
+    pub fn get(&self, id: &str) -> Option<&'a AccessKey> {
+        self.configured.iter().find(|k| k.id == id).or_else(|| self.issued.get(id))
+    }
+}
+
+/// How many idempotency ledger entries are kept; beyond that the oldest is forgotten (a retry
+/// that late is then applied as new, as after the service's own token window). Retries come
+/// within seconds; a thousand calls later is far past any.
+pub const MAX_LEDGER: usize = 1_000;
+
+/// The idempotency ledger: entries by (AccessKeyId, action, ClientToken), forgotten oldest first
+/// beyond [`MAX_LEDGER`]. Each keeps a digest of the parameters, not their values.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    entries: BTreeMap<(String, String, String), LedgerEntry>,
+    order: VecDeque<(String, String, String)>,
+}
+
+impl Ledger {
+    /// The entry for `key`.
+    pub fn get_mut(&mut self, key: &(String, String, String)) -> Option<&mut LedgerEntry> {
+        self.entries.get_mut(key)
+    }
+
+    /// Records `entry` under `key`, forgetting the oldest beyond [`MAX_LEDGER`].
+    pub fn insert(&mut self, key: (String, String, String), entry: LedgerEntry) {
+        while self.order.len() >= MAX_LEDGER {
+            if let Some(old) = self.order.pop_front() {
+                self.entries.remove(&old);
+            }
+        }
+        if self.entries.insert(key.clone(), entry).is_none() {
+            self.order.push_back(key);
+        }
+    }
+
+    /// How many entries are kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &LedgerEntry> {
+        self.entries.values()
+    }
+}
+
+/// The digest the ledger keeps of a request's parameters (sorted `name=value` lines): equal
+/// parameters, equal digests; a megabyte of parameters costs 64 characters.
+pub fn fingerprint<'a>(params: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    let mut bytes = Vec::new();
+    for (name, value) in params {
+        // Lengths first, so that no split of the same bytes into name and value collides.
+        bytes.extend_from_slice(&(name.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.extend_from_slice(&(value.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(value.as_bytes());
+    }
+    acs_runtime::sign::sha256_hex(&bytes)
 }
 
 /// One idempotent change: the token that made it and how often it was applied and replayed.
@@ -106,7 +240,7 @@ pub struct LedgerEntry {
     pub action: String,
     /// The caller's ClientToken.
     pub client_token: String,
-    /// Business parameters the token was first used with (sorted `name=value`).
+    /// The digest of the business parameters the token was first used with ([`fingerprint`]).
     #[serde(skip)]
     pub fingerprint: String,
     /// Times the change was applied: 1, or the emulator is wrong.
@@ -185,10 +319,22 @@ impl State {
         Ok(())
     }
 
+    /// The keys a request may be signed with.
+    pub fn keys(&self) -> Keys<'_> {
+        Keys { configured: &self.access_keys, issued: &self.issued }
+    }
+
     /// The state in the file's shape with live bindings, secrets and tokens redacted, plus the
     /// idempotency ledger (`GET /_emulator/state` adds request counts and recent errors).
-    pub fn view(&self, ledger: &BTreeMap<(String, String, String), LedgerEntry>) -> Value {
+    pub fn view(&self, ledger: &Ledger) -> Value {
         let mut value = serde_json::to_value(self).expect("state is JSON");
+        // The latest issued keys (all of them would be megabytes), after the file's.
+        const SHOWN_ISSUED: usize = 100;
+        if let Some(keys) = value["access_keys"].as_array_mut() {
+            keys.extend(self.issued.latest(SHOWN_ISSUED).map(|k| serde_json::to_value(k).expect("a key is JSON")));
+        }
+        value["issued_keys"] = Value::from(self.issued.len());
+        value["idempotency_ledger_entries"] = Value::from(ledger.len());
         if let Some(keys) = value["access_keys"].as_array_mut() {
             for k in keys {
                 k["secret"] = Value::from("** redacted **");
@@ -214,7 +360,7 @@ mod tests {
             "key_pairs":[{"name":"test","region":"cn-hangzhou"}],"note":"x"}"#,
         )
         .unwrap();
-        let view = s.view(&BTreeMap::new());
+        let view = s.view(&Ledger::default());
         assert_eq!(view["instances"][0]["name"], "web");
         assert_eq!(view["note"], "x");
         assert_eq!(view["access_keys"][0]["secret"], "** redacted **");

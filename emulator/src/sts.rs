@@ -35,11 +35,8 @@ pub fn issue(state: &mut State, lifetime: Duration, now: SystemTime, origin: &st
         expiration: Some(sign::format_timestamp(now + lifetime)),
         extra: [("issued_by".to_owned(), Value::from(origin))].into_iter().collect(),
     };
-    // Keys that expired long ago are dropped, so a long run does not grow without bound.
-    state
-        .access_keys
-        .retain(|k| k.expiration.as_deref().and_then(sign::parse_timestamp).is_none_or(|e| e + Duration::from_secs(3600) > now));
-    state.access_keys.push(key.clone());
+    // Kept apart from the file's keys, capped, and forgotten once long expired (no scan).
+    state.issued.insert(key.clone(), now + lifetime, now);
     key
 }
 
@@ -99,7 +96,7 @@ pub fn assume_role(
     now: SystemTime,
     request_id: &str,
 ) -> Result<(Value, Value), Fault> {
-    let caller = auth::verify(incoming, &state.access_keys, nonces, now)?;
+    let caller = auth::verify(incoming, state.keys(), nonces, now)?;
     let (arn, name, lifetime) = session(incoming)?;
     if let Some(id) = incoming.param("ExternalId") {
         if !sts_rules::is_external_id(id) {
@@ -157,9 +154,30 @@ pub mod metadata {
     /// How long a metadata session token lives, at most (the service's limit).
     const MAX_TOKEN_TTL: u64 = 21600;
 
-    /// Session tokens handed out, with their expiry.
+    /// The most session tokens kept at once; beyond that the oldest is forgotten (its holder
+    /// gets 401 and asks again, as after expiry).
+    pub const MAX_TOKENS: usize = 1_000;
+
+    /// Session tokens handed out, by token and in the order they were issued: a read is a hash
+    /// lookup, and each issuance forgets from the oldest end only what has expired (or is over
+    /// [`MAX_TOKENS`]), so nothing scans them all under the world's lock.
     #[derive(Default)]
-    pub struct Tokens(Vec<(String, SystemTime)>);
+    pub struct Tokens {
+        expiry: std::collections::HashMap<String, SystemTime>,
+        order: std::collections::VecDeque<(SystemTime, String)>,
+    }
+
+    impl Tokens {
+        /// How many are kept.
+        pub fn len(&self) -> usize {
+            self.expiry.len()
+        }
+
+        /// Whether none is kept.
+        pub fn is_empty(&self) -> bool {
+            self.expiry.is_empty()
+        }
+    }
 
     /// `PUT /latest/api/token`: a session token for `X-aliyun-ecs-metadata-token-ttl-seconds`.
     pub fn token(tokens: &mut Tokens, ttl: Option<&str>, now: SystemTime) -> Result<String, (u16, String)> {
@@ -167,9 +185,18 @@ pub mod metadata {
             .and_then(|t| t.trim().parse::<u64>().ok())
             .filter(|t| (1..=MAX_TOKEN_TTL).contains(t))
             .ok_or((400, format!("X-aliyun-ecs-metadata-token-ttl-seconds must be 1…{MAX_TOKEN_TTL}")))?;
-        tokens.0.retain(|(_, expiry)| *expiry > now);
+        while let Some((at, _)) = tokens.order.front() {
+            if *at <= now || tokens.order.len() >= MAX_TOKENS {
+                let (_, old) = tokens.order.pop_front().expect("front exists");
+                tokens.expiry.remove(&old);
+            } else {
+                break;
+            }
+        }
         let token = random(56);
-        tokens.0.push((token.clone(), now + Duration::from_secs(ttl)));
+        let expiry = now + Duration::from_secs(ttl);
+        tokens.order.push_back((expiry, token.clone()));
+        tokens.expiry.insert(token.clone(), expiry);
         Ok(token)
     }
 
@@ -177,7 +204,7 @@ pub mod metadata {
     /// mode.
     pub fn admit(tokens: &Tokens, state: &State, sent: Option<&str>, now: SystemTime) -> Result<(), (u16, String)> {
         match sent {
-            Some(t) if tokens.0.iter().any(|(k, e)| k == t && *e > now) => Ok(()),
+            Some(t) if tokens.expiry.get(t).is_some_and(|e| *e > now) => Ok(()),
             Some(_) => Err((401, "the metadata session token is invalid or expired".into())),
             None if state.sts.metadata_hardened_only => Err((401, "a metadata session token is required".into())),
             None => Ok(()),

@@ -507,11 +507,17 @@ fn unflatten(prefix: &str, pairs: &BTreeMap<String, String>) -> Result<Option<Va
     Ok((!root.is_empty()).then(|| listify(Value::Object(root))))
 }
 
+/// A list position as the SDKs write it: a positive integer in decimal, no sign, no leading zero.
+fn is_position(key: &str) -> bool {
+    !key.is_empty() && !key.starts_with('0') && key.len() <= 9 && key.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Objects whose keys are all positive integers become lists, in index order. Recursion here is
 /// bounded by [`MAX_DEPTH`].
 fn listify(value: Value) -> Value {
     match value {
-        Value::Object(map) if map.keys().all(|k| k.parse::<u32>().is_ok_and(|n| n > 0)) => {
+        // Only canonical positions (`1`, `12`): `01` and `+1` are not the list's first item.
+        Value::Object(map) if map.keys().all(|k| is_position(k)) => {
             let mut items: Vec<(u32, Value)> = map.into_iter().map(|(k, v)| (k.parse().unwrap_or(0), listify(v))).collect();
             items.sort_by_key(|(n, _)| *n);
             Value::Array(items.into_iter().map(|(_, v)| v).collect())
