@@ -117,27 +117,66 @@ pub fn spec_path(product: &str, version: &str, fetch: &Fetch) -> Result<PathBuf,
 }
 
 fn download(url: &str) -> Result<String, FetchError> {
-    let network = |e: reqwest::Error| FetchError::Network { url: url.to_owned(), message: e.without_url().to_string() };
-    let client = reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(network)?;
-    let response = client.get(url).header("accept", "application/json").send().map_err(network)?;
+    let started = std::time::Instant::now();
+    // A timeout says so, in words, instead of reqwest's "error sending request".
+    let network = |e: reqwest::Error| FetchError::Network {
+        url: url.to_owned(),
+        message: if e.is_timeout() || started.elapsed() >= DOWNLOAD_LIMIT {
+            format!("no complete answer within the download limit of {DOWNLOAD_LIMIT:?}")
+        } else {
+            e.without_url().to_string()
+        },
+    };
+    let client =
+        reqwest::blocking::Client::builder().connect_timeout(Duration::from_secs(10)).timeout(DOWNLOAD_LIMIT).build().map_err(network)?;
+    let mut response = client.get(url).header("accept", "application/json").send().map_err(network)?;
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         return Err(FetchError::Status { url: url.to_owned(), status });
     }
-    // Bounded, and UTF-8 by the same rule as --spec (never replaced with U+FFFD).
+    // Bounded in size, time and pace, and UTF-8 by the same rule as --spec (never replaced with
+    // U+FFFD).
+    let failed = |message: String| FetchError::Network { url: url.to_owned(), message };
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(response, MAX_DOWNLOAD_BYTES + 1), &mut bytes)
-        .map_err(|e| FetchError::Network { url: url.to_owned(), message: format!("the download failed: {e}") })?;
-    if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
-        return Err(FetchError::NotASpec { url: url.to_owned(), message: format!("larger than {MAX_DOWNLOAD_BYTES} bytes") });
+    let mut chunk = vec![0u8; 64 << 10];
+    let (mut window, mut window_bytes) = (std::time::Instant::now(), 0u64);
+    loop {
+        let n = match std::io::Read::read(&mut response, &mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) if started.elapsed() >= DOWNLOAD_LIMIT => {
+                return Err(failed(format!("the download did not finish within the limit of {DOWNLOAD_LIMIT:?}")))
+            }
+            Err(e) => return Err(failed(format!("the download failed: {e}"))),
+        };
+        if (bytes.len() + n) as u64 > MAX_DOWNLOAD_BYTES {
+            return Err(FetchError::NotASpec { url: url.to_owned(), message: format!("larger than {MAX_DOWNLOAD_BYTES} bytes") });
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        window_bytes += n as u64;
+        let elapsed = window.elapsed();
+        if elapsed >= STALL_WINDOW {
+            if (window_bytes as f64) < MIN_DOWNLOAD_BYTES_PER_SECOND as f64 * elapsed.as_secs_f64() {
+                return Err(failed(format!(
+                    "the download stalled: {window_bytes} bytes in {:.1} s, under the minimum of {MIN_DOWNLOAD_BYTES_PER_SECOND} bytes per second",
+                    elapsed.as_secs_f64()
+                )));
+            }
+            (window, window_bytes) = (std::time::Instant::now(), 0);
+        }
     }
     String::from_utf8(bytes)
         .map_err(|e| FetchError::NotASpec { url: url.to_owned(), message: format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to()) })
 }
+
+/// The longest a metadata download may take, connection included.
+pub const DOWNLOAD_LIMIT: Duration = Duration::from_secs(60);
+/// The slowest a metadata download may arrive, over each stretch of [`STALL_WINDOW`]: 1 KiB per
+/// second, far below any working network; it ends a trickle in seconds instead of at the limit.
+pub const MIN_DOWNLOAD_BYTES_PER_SECOND: u64 = 1024;
+/// How long each stretch measured against [`MIN_DOWNLOAD_BYTES_PER_SECOND`] is.
+pub const STALL_WINDOW: Duration = Duration::from_secs(10);
 
 /// The largest metadata download (the largest product, ECS, is about 9 MB).
 pub const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
