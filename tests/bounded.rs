@@ -183,6 +183,9 @@ fn every_wait_ends_within_the_default_limit_in_bounded_memory() {
     dry_run.extend(["--endpoint".to_owned(), "http://127.0.0.1:9".to_owned(), "--dry-run".to_owned()]);
     let mut local = owned(&attach);
     local.extend(["--endpoint".to_owned(), "http://127.0.0.1:9".to_owned()]);
+    let download = |meta_url: &str| {
+        owned(&["--product", "Demo", "--version", "2020-01-01", "--meta-url", meta_url, "--cache-dir", &cache_text, "--out", &out_text])
+    };
     let cases: Vec<Case> = vec![
         ("API answer trickles (H1)", cli.clone(), endpoint_args, with_keys.clone(), &["stalled"]),
         (
@@ -208,42 +211,8 @@ fn every_wait_ends_within_the_default_limit_in_bounded_memory() {
         ),
         ("OIDC token file is a FIFO (H3)", cli.clone(), local.clone(), oidc(&fifo_text), &["not a regular file"]),
         ("OIDC token file is /dev/zero (H3)", cli.clone(), local, oidc("/dev/zero"), &["not a regular file"]),
-        (
-            "metadata download trickles (M1)",
-            codegen.clone(),
-            owned(&[
-                "--product",
-                "Demo",
-                "--version",
-                "2020-01-01",
-                "--meta-url",
-                &trickle,
-                "--cache-dir",
-                &cache_text,
-                "--out",
-                &out_text,
-            ]),
-            vec![],
-            &["the download stalled"],
-        ),
-        (
-            "metadata download never ends (M1)",
-            codegen,
-            owned(&[
-                "--product",
-                "Demo",
-                "--version",
-                "2020-01-01",
-                "--meta-url",
-                &endless,
-                "--cache-dir",
-                &cache_text,
-                "--out",
-                &out_text,
-            ]),
-            vec![],
-            &["larger than 67108864 bytes"],
-        ),
+        ("metadata download trickles (M1)", codegen.clone(), download(&trickle), vec![], &["the download stalled"]),
+        ("metadata download never ends (M1)", codegen, download(&endless), vec![], &["larger than 67108864 bytes"]),
     ];
     let running: Vec<_> = cases
         .into_iter()
