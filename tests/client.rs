@@ -478,7 +478,7 @@ struct Rotating {
 impl acs_runtime::credentials::ProvideCredentials for Rotating {
     fn provide(&self) -> acs_runtime::credentials::ProvideFuture<'_> {
         let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let credentials = if n.is_multiple_of(2) {
+        let credentials = if n % 2 == 0 {
             Credentials::new("testid", "testsecret")
         } else {
             Credentials::new("STS.tmp", "stssecret").with_security_token("tok+en/with=chars")
@@ -535,8 +535,8 @@ impl acs_runtime::json::FromJson for ListThingsResponse {
     }
 }
 
-impl acs_runtime::Validate for ListThings {
-    fn validate_into(&self, _v: &mut acs_runtime::Validator) {}
+impl acs_runtime::__private::Validate for ListThings {
+    fn validate_into(&self, _v: &mut acs_runtime::__private::Validator) {}
 }
 
 impl acs_runtime::Operation for ListThings {
@@ -549,8 +549,8 @@ impl acs_runtime::Operation for ListThings {
     fn to_params(&self) -> acs_runtime::Params<'_> {
         let mut params = acs_runtime::Params::new();
         params.put_str("RegionId", "cn-hangzhou");
-        params.put("NextToken", acs_runtime::Style::Plain, &self.next_token);
-        params.put("MaxResults", acs_runtime::Style::Plain, &self.max_results);
+        params.put("NextToken", acs_runtime::__private::Style::Plain, &self.next_token);
+        params.put("MaxResults", acs_runtime::__private::Style::Plain, &self.max_results);
         params
     }
 }

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use acs_emulator::Faults;
+use acs_runtime::__private::{Style, Validate, Validator};
 use acs_runtime::credentials::Environment;
 use acs_runtime::Error;
-use acs_runtime::{HttpMethod, Operation, Params, Style, Validate, Validator};
+use acs_runtime::{HttpMethod, Operation, Params};
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
 use acs_swas_open::{Client, Config, Credentials, ErrorCode, RetryPolicy, SignatureVersion, Timeouts};
 use acs_tests::emu;
@@ -593,8 +594,7 @@ impl Operation for DeleteTree {
     }
 }
 
-static SYNTHETIC: acs_runtime::ServiceInfo =
-    acs_runtime::ServiceInfo { product: "SYNTHETIC", version: "2026-01-01", style: acs_runtime::ApiStyle::Rpc, endpoints: &[] };
+static SYNTHETIC: acs_runtime::ServiceInfo = acs_runtime::ServiceInfo::new("SYNTHETIC", "2026-01-01", acs_runtime::ApiStyle::Rpc, &[]);
 
 #[tokio::test]
 async fn delete_operations_and_header_parameters_reach_the_emulator_checked() {
@@ -660,8 +660,7 @@ impl Operation for ModifyCluster {
     }
 }
 
-static CS: acs_runtime::ServiceInfo =
-    acs_runtime::ServiceInfo { product: "CS", version: "2015-12-15", style: acs_runtime::ApiStyle::Roa, endpoints: &[] };
+static CS: acs_runtime::ServiceInfo = acs_runtime::ServiceInfo::new("CS", "2015-12-15", acs_runtime::ApiStyle::Roa, &[]);
 
 #[tokio::test]
 async fn the_emulator_serves_roa_operations_by_path_in_both_signatures() {

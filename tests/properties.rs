@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use acs_runtime::{Operation, Validate};
+use acs_runtime::__private::Validate;
+use acs_runtime::Operation;
 use acs_swas_open::attach_key_pair::AttachKeyPairRequest;
 use acs_swas_open::list_instances::ListInstancesRequest;
 use proptest::prelude::*;

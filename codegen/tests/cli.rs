@@ -142,7 +142,7 @@ fn look_around_is_checked_by_the_backtracking_engine() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
     let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
-    assert!(bad.contains(r#"::acs_runtime::Pattern::new("^(?!http)")"#), "{bad}");
+    assert!(bad.contains(r#"::acs_runtime::__private::Pattern::new("^(?!http)")"#), "{bad}");
 }
 
 #[test]

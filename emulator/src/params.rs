@@ -3,7 +3,7 @@
 //! Nothing here decides what a parameter means: the wire is read back with the runtime's
 //! decoder (`acs_runtime::wire::take`, the inverse of the encoder the clients use), and each
 //! field's checks come from `acs_ir::rules::of`, the function the generator writes into every
-//! generated `validate`. The same `acs_runtime::Validator` methods then produce the same
+//! generated `validate`. The same `acs_runtime::__private::Validator` methods then produce the same
 //! violations, so a request a generated client refuses is one the emulator refuses too, with the
 //! same words. This module only walks decoded values alongside the IR.
 
@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use acs_ir::rules::{self, Check};
 use acs_ir::{Field, Location, ObjectType, Operation, Service, Type};
-use acs_runtime::{Validate, Validator, Violation};
+use acs_runtime::__private::{Validate, Validator};
+use acs_runtime::Violation;
 use serde_json::{Map, Value};
 
 use crate::reply::Fault;

@@ -3,7 +3,8 @@
 //! next to its Rust name, and every constraint is typed. The emitter and the emulator read only
 //! this; neither looks at the spec.
 
-pub use acs_runtime::{ApiStyle, HttpMethod, Pattern, Style};
+pub use acs_runtime::__private::{Pattern, Style};
+pub use acs_runtime::{ApiStyle, HttpMethod};
 
 pub use crate::rules::{Constraints, Number};
 
@@ -247,7 +248,7 @@ impl Field {
     /// parameter (`json`: `[]`, `{}`; `simple` and the other joined styles: an empty string). The
     /// official SDKs send it when the caller set it, even to empty (to clear a list), and nothing
     /// when the caller did not; the request records which ones were set
-    /// ([`acs_runtime::Explicit`]). Styles that spread items over pairs send nothing for an
+    /// ([`acs_runtime::__private::Explicit`]). Styles that spread items over pairs send nothing for an
     /// empty value either way, and a collection that is the whole body is always sent (the
     /// SDKs send `[]` for an unset one).
     pub fn empty_is_sent(&self) -> bool {
@@ -325,10 +326,10 @@ impl Type {
     }
 
     /// What a value of this type is on the wire, which decides how the wire is read back.
-    pub fn shape(&self) -> acs_runtime::Shape {
+    pub fn shape(&self) -> acs_runtime::__private::Shape {
         match self {
-            Type::List(_) | Type::Object(_) | Type::Map(_) | Type::Any | Type::Boxed(_) => acs_runtime::Shape::Composite,
-            _ => acs_runtime::Shape::Scalar,
+            Type::List(_) | Type::Object(_) | Type::Map(_) | Type::Any | Type::Boxed(_) => acs_runtime::__private::Shape::Composite,
+            _ => acs_runtime::__private::Shape::Scalar,
         }
     }
 

@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use acs_runtime::service::CLI_GLOBAL_FLAGS;
+use acs_runtime::__private::CLI_GLOBAL_FLAGS;
 
 mod error;
 mod paging;
@@ -33,7 +33,7 @@ const CLI_ITEMS: &[&str] = &["Cli", "Command"];
 
 /// Lowers a parsed document. `only` restricts the operations (each must exist).
 /// Returns the IR and warnings about what the spec states but the client cannot enforce.
-pub fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
+pub(crate) fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
     let style = if doc.info.style.eq_ignore_ascii_case("RPC") {
         ApiStyle::Rpc
     } else if doc.info.style.eq_ignore_ascii_case("ROA") || doc.info.style.eq_ignore_ascii_case("V3") {
@@ -396,7 +396,7 @@ impl<'a> OperationLowering<'a> {
             }
             let mut field =
                 self.field(&p.name, &p.schema, &format!("{path}.schema"), Side::Request, &mut types, &mut field_names, Some(&p.name))?;
-            let scalar = field.ty.shape() == acs_runtime::Shape::Scalar;
+            let scalar = field.ty.shape() == acs_runtime::__private::Shape::Scalar;
             match location {
                 Location::Header if !scalar || style != Style::Plain => {
                     return Err(self.unsupported(
@@ -440,7 +440,9 @@ impl<'a> OperationLowering<'a> {
             .iter()
             .filter(|p| {
                 p.wire_name.split_once('.').is_some_and(|(head, _)| {
-                    params.iter().any(|q| q.wire_name == head && q.location == p.location && q.ty.shape() == acs_runtime::Shape::Composite)
+                    params.iter().any(|q| {
+                        q.wire_name == head && q.location == p.location && q.ty.shape() == acs_runtime::__private::Shape::Composite
+                    })
                 })
             })
             .map(|p| p.wire_name.clone())

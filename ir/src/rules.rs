@@ -3,11 +3,11 @@
 //!
 //! [`of`] turns a field's IR into the runtime's rule values. The emitter writes those values into
 //! the generated `validate` (as `const fn` builder calls), and the emulator hands them to the same
-//! [`acs_runtime::Validator`] methods for the values it decodes from the wire. A rule added here
+//! [`acs_runtime::__private::Validator`] methods for the values it decodes from the wire. A rule added here
 //! reaches both, and nothing else decides what a field is checked for. Adding a constraint kind
 //! takes this file and `runtime/src/rules.rs`.
 
-use acs_runtime::{IntRules, ListRules, NumRules, Pattern, StrRules};
+use acs_runtime::__private::{IntRules, ListRules, NumRules, Pattern, StrRules};
 
 use crate::ir::{Field, Type};
 use crate::parse::Schema;

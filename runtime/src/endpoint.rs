@@ -2,11 +2,19 @@
 
 /// One region and the host that serves it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RegionEndpoint {
     /// Region id, e.g. `cn-hangzhou`.
     pub region: &'static str,
     /// Host name, e.g. `swas.cn-hangzhou.aliyuncs.com`.
     pub host: &'static str,
+}
+
+impl RegionEndpoint {
+    /// `region` served by `host`.
+    pub const fn new(region: &'static str, host: &'static str) -> Self {
+        Self { region, host }
+    }
 }
 
 /// True for a host name or address (without port; IPv6 with or without brackets) that is this

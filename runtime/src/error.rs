@@ -52,6 +52,7 @@ pub enum Error {
     Endpoint(#[from] EndpointError),
     /// The request could not be delivered or answered in time.
     #[error("{operation}: {kind} error after {attempts} attempt(s): {message}")]
+    #[non_exhaustive]
     Transport {
         /// The operation.
         operation: &'static str,
@@ -64,6 +65,7 @@ pub enum Error {
     },
     /// The service answered with an error.
     #[error("{operation}: {error}")]
+    #[non_exhaustive]
     Service {
         /// The operation.
         operation: &'static str,
@@ -76,6 +78,7 @@ pub enum Error {
     /// A paginator stopped because the service's paging would not end.
     #[cfg(feature = "client")]
     #[error("{operation}: {error}")]
+    #[non_exhaustive]
     Paging {
         /// The operation.
         operation: &'static str,
@@ -88,6 +91,7 @@ pub enum Error {
     /// The service answered, but not with a body this client can read (an HTML error page from a
     /// proxy, an empty body, JSON of the wrong shape).
     #[error("{operation}: cannot decode the HTTP {status} response ({message}); body: {snippet:?}")]
+    #[non_exhaustive]
     Decode {
         /// The operation.
         operation: &'static str,

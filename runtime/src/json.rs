@@ -153,6 +153,7 @@ impl JsonError {
 /// `Serialize` and `Deserialize` for a generated type through its [`ToJson`] and [`FromJson`]
 /// impls: `serde_via_json!(Type, Strict)` for requests, `Lenient` for responses.
 #[macro_export]
+#[doc(hidden)]
 macro_rules! serde_via_json {
     ($t:ty, $mode:ident) => {
         impl $crate::json::serde::Serialize for $t {

@@ -1,15 +1,23 @@
 //! Runtime for Rust clients generated from Alibaba Cloud API metadata.
 //!
+//! What a user of a generated crate reaches is documented here: the [`Client`] and its
+//! [`Config`], the [`Error`] a call fails with, [`Credentials`] and the providers of the
+//! [`credentials`] chain, the [`Transport`] a test or a proxy can replace (with the doubles of
+//! [`testing`]), signing ([`sign`]), endpoints, and the types responses hold
+//! ([`StringBool`], [`Mismatch`], [`UntypedResponse`]).
+//!
 //! Generated crates are mostly declarations; the behaviour they share lives here once, as
-//! non-generic code: putting values on the wire ([`wire`]), checking constraints
-//! ([`validate`]), reading and writing JSON without derives, weakly typed responses included ([`json`], [`types`]), endpoints and
-//! the service's error body.
+//! non-generic code. What only generated code and this project's generator use (JSON without
+//! derives, wire styles, the rule types, the CLI's plumbing) is in `__private`: hidden from these
+//! docs, with no semver promise; a generated crate requires the exact runtime version it was
+//! generated for.
 
 #![warn(missing_docs)]
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
 #[cfg(feature = "client")]
 pub mod client;
@@ -18,9 +26,11 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[doc(hidden)]
 pub mod json;
 #[cfg(feature = "client")]
 pub mod paging;
+#[doc(hidden)]
 pub mod rules;
 pub mod service;
 pub mod service_error;
@@ -28,8 +38,28 @@ pub mod sign;
 pub mod testing;
 pub mod transport;
 pub mod types;
+#[doc(hidden)]
 pub mod validate;
+#[doc(hidden)]
 pub mod wire;
+
+/// What generated crates, and this project's generator and emulator, use that is not user API.
+/// No semver promise: a generated crate requires the exact runtime version it was generated
+/// for, so these may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "cli")]
+    pub use crate::cli;
+    pub use crate::json::{self, FromJson, ToJson};
+    pub use crate::rules::{self, IntRules, ListRules, NumRules, Pattern, PatternEngine, StrRules};
+    pub use crate::serde_via_json;
+    pub use crate::service::CLI_GLOBAL_FLAGS;
+    pub use crate::validate::{Validate, Validator};
+    pub use crate::wire::{self, Explicit, Shape, Style};
+
+    /// This runtime's version: what a generated crate's manifest requires, exactly.
+    pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+}
 
 /// The bytes of a binary request body (`format: binary`): `Bytes::from(vec)` takes a `Vec<u8>`
 /// without copying, and clones share the buffer.
@@ -39,12 +69,12 @@ pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion, DEF
 pub use credentials::{Credentials, Secret};
 pub use endpoint::RegionEndpoint;
 pub use error::{Error, TransportErrorKind, TypedError};
+pub use json::{Mismatch, UntypedResponse};
 #[cfg(feature = "client")]
 pub use paging::{Cursor, PageInfo, PageStream, Paginated};
-pub use rules::{IntRules, ListRules, NumRules, Pattern, PatternEngine, StrRules};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
 pub use transport::{HttpRequest, HttpResponse, MinThroughput, Timeouts, Transport};
 pub use types::StringBool;
-pub use validate::{Validate, ValidationError, Validator, Violation, ViolationKind};
-pub use wire::{Explicit, Params, Shape, Style};
+pub use validate::{ValidationError, Violation, ViolationKind};
+pub use wire::Params;

@@ -3,7 +3,7 @@
 //!
 //! Generated code builds these with `const fn` builders (`StrRules::new().required().max_length(64)`),
 //! and the emulator builds the same values from the spec's IR; both hand them to
-//! [`crate::Validator`]. The types are `#[non_exhaustive]` with public fields to read: a rule
+//! [`crate::validate::Validator`]. The types are `#[non_exhaustive]` with public fields to read: a rule
 //! added here later breaks no generated crate.
 //!
 //! Longer than 500 lines on purpose: everything about a rule is in this one file (its field, its
@@ -54,7 +54,7 @@ fn call<'a>(method: &'static str, arg: BuilderArg<'a>) -> BuilderCall<'a> {
     BuilderCall { method, arg }
 }
 
-/// The constraint a [`Violation`] breaks, with its limit and what was found.
+/// The constraint a [`Violation`](crate::Violation) breaks, with its limit and what was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ViolationKind {
@@ -822,7 +822,7 @@ mod tests {
         let value = format!("{}zy", "x".repeat(40));
         assert_eq!(hostile.is_match(&value), None);
         assert!(hostile.compiles());
-        let mut v = crate::Validator::new();
+        let mut v = crate::validate::Validator::new();
         v.pattern("Name", &value, &hostile);
         assert!(matches!(v.violations()[0].kind, ViolationKind::PatternTooCostly { .. }), "{:?}", v.violations());
         assert!(v.violations()[0].to_string().contains("within 1000000 backtracking steps"), "{}", v.violations()[0]);

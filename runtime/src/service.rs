@@ -26,7 +26,11 @@ impl ApiStyle {
 }
 
 /// A product version (`SWAS-OPEN` `2020-06-01`) and its endpoints.
+///
+/// Generated crates build theirs with [`ServiceInfo::new`]; a field added later breaks none of
+/// them.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ServiceInfo {
     /// Product code, e.g. `SWAS-OPEN`.
     pub product: &'static str,
@@ -39,6 +43,11 @@ pub struct ServiceInfo {
 }
 
 impl ServiceInfo {
+    /// A product version, its API style and its endpoints (sorted by region id).
+    pub const fn new(product: &'static str, version: &'static str, style: ApiStyle, endpoints: &'static [RegionEndpoint]) -> Self {
+        Self { product, version, style, endpoints }
+    }
+
     /// The host serving `region`, if the metadata lists one.
     pub fn endpoint(&self, region: &str) -> Option<&'static str> {
         crate::endpoint::lookup(self.endpoints, region)
@@ -199,6 +208,7 @@ pub trait Operation: Validate + Sized {
 }
 
 /// Flags every generated command-line front end has; per-operation flags must take other names.
+#[doc(hidden)]
 pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "endpoint",
     "region",

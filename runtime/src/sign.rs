@@ -48,7 +48,7 @@ static UNRESERVED: [bool; 256] = {
 /// [`percent_encode`] into a byte buffer: runs of literal bytes are copied at once, every other
 /// byte as one fixed-size three-byte escape. The request path encodes every parameter twice
 /// (RPC), so this is one of its hot loops. What it appends is ASCII.
-pub fn encode_into(out: &mut Vec<u8>, text: &str) {
+pub(crate) fn encode_into(out: &mut Vec<u8>, text: &str) {
     let mut rest = text.as_bytes();
     out.reserve(rest.len() + 8);
     while !rest.is_empty() {
@@ -110,7 +110,7 @@ fn literal_run(bytes: &[u8]) -> usize {
 }
 
 /// A buffer [`encode_into`] filled (and other ASCII) as a `String`.
-pub fn ascii_string(bytes: Vec<u8>) -> String {
+pub(crate) fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
@@ -187,7 +187,7 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 }
 
 /// Lower-case hex, by table (the `hex` crate's iterator costs more than the hash it prints).
-pub fn hex_lower(bytes: &[u8]) -> String {
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     push_hex(&mut out, bytes);
     out
@@ -245,14 +245,10 @@ pub fn sign_v3(input: &V3Input<'_>) -> V3Signature {
 }
 
 /// [`sign_v3`] signing every header of `input.headers` (`signed_headers` is not read), with the
-/// body's hash already computed (`hashed_payload`, the `x-acs-content-sha256` value): the
-/// client's path, which signs every header it sets and has hashed the body for that header.
-pub fn sign_v3_every_header(input: &V3Input<'_>, hashed_payload: Cow<'static, str>) -> V3Signature {
-    sign_v3_names(input, None, hashed_payload, v3_key(input.access_key_secret))
-}
-
-/// [`sign_v3_every_header`] with the HMAC already keyed with `input.access_key_secret` (the
-/// client keeps one per set of credentials: keying costs two of the hash's blocks).
+/// body's hash already computed (`hashed_payload`, the `x-acs-content-sha256` value) and the
+/// HMAC already keyed with `input.access_key_secret`: the client's path, which signs every
+/// header it sets, has hashed the body for that header, and keeps one key per set of
+/// credentials (keying costs two of the hash's blocks).
 #[cfg(feature = "client")]
 pub(crate) fn sign_v3_keyed(input: &V3Input<'_>, hashed_payload: Cow<'static, str>, key: V3Key) -> V3Signature {
     sign_v3_names(input, None, hashed_payload, key)
@@ -401,7 +397,7 @@ pub fn sign_rpc(method: &str, path: &str, params: &[(String, String)], access_ke
 }
 
 /// [`sign_rpc`] over borrowed pairs.
-pub fn sign_rpc_pairs<'a>(
+pub(crate) fn sign_rpc_pairs<'a>(
     method: &str,
     path: &str,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,

@@ -160,11 +160,13 @@ impl<'a> Params<'a> {
 
     /// An empty parameter list with room for `n` pairs (generated code passes its parameter
     /// count, so the list is sized once).
+    #[doc(hidden)]
     pub fn with_capacity(n: usize) -> Self {
         Self(Vec::with_capacity(n))
     }
 
     /// Appends one pair as is.
+    #[doc(hidden)]
     pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'a, str>>) {
         self.0.push((name.into(), value.into()));
     }
@@ -172,28 +174,33 @@ impl<'a> Params<'a> {
     /// Appends the pairs for one parameter value laid out in `style`.
     ///
     /// `None`/`null` values add nothing; an empty string is kept as `Name=`.
+    #[doc(hidden)]
     pub fn put(&mut self, name: &'static str, style: Style, value: &dyn ToJson) {
         self.put_value(name, style, &Value::from(value.to_json()));
     }
 
     /// A string parameter (the fast path for the commonest field).
+    #[doc(hidden)]
     pub fn put_str(&mut self, name: &'static str, value: &'a str) {
         self.0.push((name.into(), value.into()));
     }
 
     /// A number or boolean, in its shortest exact form (`0.165` for an `f32` 0.165, as the
     /// official SDKs send it, not the widened `0.16500000655651093`).
+    #[doc(hidden)]
     pub fn put_display(&mut self, name: &'static str, value: &dyn fmt::Display) {
         self.0.push((name.into(), value.to_string().into()));
     }
 
     /// A string, number or boolean parameter, or nothing for `None`: the one call generated code
     /// makes for every scalar field, required or optional (numbers in their shortest exact form).
+    #[doc(hidden)]
     pub fn put_scalar<T: Scalar + ?Sized>(&mut self, name: &'static str, value: &'a T) {
         value.put_into(self, name);
     }
 
     /// A list of strings laid out in `style` (the fast path for ID lists).
+    #[doc(hidden)]
     pub fn put_strs(&mut self, name: &'static str, style: Style, values: &'a [String]) {
         // An empty list is an unset one: nothing goes out, as the official SDKs send nothing
         // for a list they were not given (not `[]`, not an empty string).
@@ -222,6 +229,7 @@ impl<'a> Params<'a> {
 
     /// [`Params::put_strs`] for a list the caller may have set to empty on purpose (`explicit`),
     /// which then goes out in its empty form (see [`Explicit`]).
+    #[doc(hidden)]
     pub fn put_strs_set(&mut self, name: &'static str, style: Style, values: &'a [String], explicit: bool) {
         if values.is_empty() && explicit {
             self.put_empty(name, style, false);
@@ -232,6 +240,7 @@ impl<'a> Params<'a> {
 
     /// [`Params::put`] for a collection the caller may have set to empty on purpose
     /// (`explicit`), which then goes out in its empty form (see [`Explicit`]).
+    #[doc(hidden)]
     pub fn put_set(&mut self, name: &'static str, style: Style, value: &dyn ToJson, explicit: bool) {
         match Value::from(value.to_json()) {
             Value::Array(items) if items.is_empty() && explicit => self.put_empty(name, style, false),
@@ -247,6 +256,7 @@ impl<'a> Params<'a> {
     }
 
     /// [`Params::put`] for a value that is already JSON.
+    #[doc(hidden)]
     pub fn put_value(&mut self, name: &'static str, style: Style, value: &Value) {
         match (style, value) {
             (_, Value::Null) => {}

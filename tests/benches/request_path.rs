@@ -26,7 +26,7 @@ mod derived {
 
     #[allow(dead_code)]
     #[derive(Deserialize)]
-    pub struct Response {
+    pub(crate) struct Response {
         #[serde(rename = "RequestId", default, deserialize_with = "string")]
         request_id: Option<String>,
         #[serde(rename = "TotalCount", default, deserialize_with = "i32")]
@@ -41,7 +41,7 @@ mod derived {
 
     #[allow(dead_code)]
     #[derive(Deserialize)]
-    pub struct Instance {
+    pub(crate) struct Instance {
         #[serde(rename = "InstanceId", default, deserialize_with = "string")]
         instance_id: Option<String>,
         #[serde(rename = "InstanceName", default, deserialize_with = "string")]
@@ -209,9 +209,9 @@ fn main() {
     // Patterns: a spec's look-around pattern (devs 2023-07-14) on the backtracking engine,
     // against the same rule without look-around on the linear one; and a hostile pattern
     // whose every check runs to the step limit.
-    let linear = acs_runtime::Pattern::new("^[a-z][a-z0-9-]{1,40}$");
-    let backtracking = acs_runtime::Pattern::new("^[a-z](?!-)[a-z0-9-]{1,40}(?<!-)$");
-    let hostile = acs_runtime::Pattern::new("(x+x+)+(?>y)");
+    let linear = acs_runtime::__private::Pattern::new("^[a-z][a-z0-9-]{1,40}$");
+    let backtracking = acs_runtime::__private::Pattern::new("^[a-z](?!-)[a-z0-9-]{1,40}(?<!-)$");
+    let hostile = acs_runtime::__private::Pattern::new("(x+x+)+(?>y)");
     let slug = "web-server-production-01";
     let worst = format!("{}zy", "x".repeat(40));
     let _ = (linear.is_match(slug), backtracking.is_match(slug), hostile.is_match(&worst));
@@ -228,7 +228,7 @@ fn main() {
     println!("{:<44} {:>10.0} {:>7.2}×", "pattern, fancy-regex (look-around)", backtracking_ns, backtracking_ns / linear_ns);
     println!(
         "{:<44} {:>10.0} {:>7.0}×",
-        format!("hostile pattern, to the {}-step limit", acs_runtime::Pattern::BACKTRACK_LIMIT),
+        format!("hostile pattern, to the {}-step limit", acs_runtime::__private::Pattern::BACKTRACK_LIMIT),
         hostile_ns,
         hostile_ns / linear_ns
     );

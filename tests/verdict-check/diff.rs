@@ -7,13 +7,17 @@
 //!
 //! `--mutate` changes one value on our side of the first case, so the comparison is shown to be
 //! able to fail: the run must then report a difference.
+//!
+//! Longer than 500 lines on purpose: what "the same request" means (the normal forms, the
+//! accepted differences) and the run that applies it are one argument, read top to bottom.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use acs_ir::{Location, Type};
-use acs_runtime::{Validator, Violation};
+use acs_runtime::__private::Validator;
+use acs_runtime::Violation;
 use serde_json::{json, Map, Value};
 
 use crate::{checker_of, empties, ops, requests, services};

@@ -26,7 +26,8 @@ use std::collections::BTreeMap;
 
 use acs_ir::rules::{self, Check};
 use acs_ir::{Field, ObjectType, Operation as IrOperation, Type};
-use acs_runtime::{Operation, Validator, Violation};
+use acs_runtime::__private::Validator;
+use acs_runtime::{Operation, Violation};
 use serde_json::{json, Map, Value};
 
 /// What the client side makes of one request: its violations and its wire parameters.
@@ -280,7 +281,7 @@ fn empties(op: &IrOperation, required: &Map<String, Value>, scalar_lists: bool) 
     let mut changed = false;
     for p in op.params.iter().filter(|p| !p.required && p.location != acs_ir::Location::Path) {
         let empty = match &p.ty {
-            Type::List(item) if !scalar_lists && item.shape() == acs_runtime::Shape::Scalar => continue,
+            Type::List(item) if !scalar_lists && item.shape() == acs_runtime::__private::Shape::Scalar => continue,
             Type::List(_) => json!([]),
             Type::Map(_) | Type::Any => json!({}),
             _ => continue,
@@ -436,12 +437,12 @@ fn cli_args(op: &acs_ir::Operation, request: &Map<String, Value>) -> Vec<String>
             _ => None,
         };
         match (&p.ty, value) {
-            (Type::List(item), Value::Array(items)) if item.shape() == acs_runtime::Shape::Scalar => {
+            (Type::List(item), Value::Array(items)) if item.shape() == acs_runtime::__private::Shape::Scalar => {
                 for item in items {
                     args.extend([flag.clone(), scalar(item).unwrap()]);
                 }
             }
-            (_, v) => args.extend([flag, scalar(v).filter(|_| p.ty.shape() == acs_runtime::Shape::Scalar).unwrap_or_else(|| v.to_string())]),
+            (_, v) => args.extend([flag, scalar(v).filter(|_| p.ty.shape() == acs_runtime::__private::Shape::Scalar).unwrap_or_else(|| v.to_string())]),
         }
     }
     args

@@ -6,8 +6,8 @@
 
 use acs_ir::rules::{self, Check};
 use acs_ir::{Field, Type};
-use acs_runtime::rules::{BuilderArg, BuilderCall};
-use acs_runtime::{IntRules, ListRules, NumRules, StrRules};
+use acs_runtime::__private::rules::{BuilderArg, BuilderCall};
+use acs_runtime::__private::{IntRules, ListRules, NumRules, StrRules};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -24,22 +24,22 @@ pub fn validate_impl(type_name: &str, fields: &[Field], is_param: bool) -> Token
         .collect();
     let v = if checks.is_empty() { quote!(_v) } else { quote!(v) };
     quote! {
-        impl ::acs_runtime::Validate for #type_ident {
+        impl ::acs_runtime::__private::Validate for #type_ident {
             #[inline]
-            fn validate_into(&self, #v: &mut ::acs_runtime::Validator) {
+            fn validate_into(&self, #v: &mut ::acs_runtime::__private::Validator) {
                 #(#checks)*
             }
         }
     }
 }
 
-/// A rule value as its builder expression (`::acs_runtime::StrRules::new().required()`), from
+/// A rule value as its builder expression (`::acs_runtime::__private::StrRules::new().required()`), from
 /// the value's own [`BuilderCall`]s, and the `static` its pattern needs, if any (a pattern is
 /// compiled once, in its `static`). Knows no rule by name: a rule added to the runtime is spelled
 /// here without a change.
 fn rules_expr(type_name: &str, calls: &[BuilderCall<'_>]) -> (TokenStream, Option<TokenStream>) {
     let ty = format_ident!("{type_name}");
-    let mut expr = quote!(::acs_runtime::#ty::new());
+    let mut expr = quote!(::acs_runtime::__private::#ty::new());
     let mut pattern_static = None;
     for call in calls {
         let method = format_ident!("{}", call.method);
@@ -53,7 +53,8 @@ fn rules_expr(type_name: &str, calls: &[BuilderCall<'_>]) -> (TokenStream, Optio
             BuilderArg::Float(x) => float_literal(*x),
             BuilderArg::Pattern(p) => {
                 let source = p.as_str();
-                pattern_static = Some(quote!(static PATTERN: ::acs_runtime::Pattern = ::acs_runtime::Pattern::new(#source);));
+                pattern_static =
+                    Some(quote!(static PATTERN: ::acs_runtime::__private::Pattern = ::acs_runtime::__private::Pattern::new(#source);));
                 quote!(&PATTERN)
             }
             BuilderArg::Texts(texts) => quote!(&[#(#texts),*]),

@@ -112,28 +112,28 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
             fields.push(quote! { #help_doc #attrs #name: #field_ty });
             let ty = rust_type(&p.ty, Site::Crate(&op.module));
             match (&kind, p.required) {
-                (FlagKind::Json, true) => new_args.push(quote!(::acs_runtime::cli::json_flag::<#ty>(#flag, &self.#name)?)),
-                (FlagKind::File, true) => new_args.push(quote!(::acs_runtime::cli::body_file(#flag, &self.#name)?)),
+                (FlagKind::Json, true) => new_args.push(quote!(::acs_runtime::__private::cli::json_flag::<#ty>(#flag, &self.#name)?)),
+                (FlagKind::File, true) => new_args.push(quote!(::acs_runtime::__private::cli::body_file(#flag, &self.#name)?)),
                 (FlagKind::File, false) => sets.push(quote! {
                     if let Some(path) = &self.#name {
-                        request.#name = Some(::acs_runtime::cli::body_file(#flag, path)?);
+                        request.#name = Some(::acs_runtime::__private::cli::body_file(#flag, path)?);
                     }
                 }),
                 (_, true) => new_args.push(quote!(self.#name)),
                 // Through the setter, so that an empty value given on purpose (`'[]'`) is sent.
                 (FlagKind::Json, false) if p.empty_is_sent() => sets.push(quote! {
                     if let Some(text) = &self.#name {
-                        request = request.#name(::acs_runtime::cli::json_flag::<#ty>(#flag, text)?);
+                        request = request.#name(::acs_runtime::__private::cli::json_flag::<#ty>(#flag, text)?);
                     }
                 }),
                 (FlagKind::Json, false) if p.ty.absent_is_empty() => sets.push(quote! {
                     if let Some(text) = &self.#name {
-                        request.#name = ::acs_runtime::cli::json_flag::<#ty>(#flag, text)?;
+                        request.#name = ::acs_runtime::__private::cli::json_flag::<#ty>(#flag, text)?;
                     }
                 }),
                 (FlagKind::Json, false) => sets.push(quote! {
                     if let Some(text) = &self.#name {
-                        request.#name = Some(::acs_runtime::cli::json_flag::<#ty>(#flag, text)?);
+                        request.#name = Some(::acs_runtime::__private::cli::json_flag::<#ty>(#flag, text)?);
                     }
                 }),
                 (_, false) => sets.push(quote!(request.#name = self.#name;)),
@@ -158,7 +158,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
             }
         });
         arms.push(quote! {
-            Command::#variant(args) => ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await,
+            Command::#variant(args) => ::acs_runtime::__private::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await,
         });
     }
     quote! {
@@ -168,7 +168,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         #[command(name = #binary, about = #about, version)]
         struct Cli {
             #[command(flatten)]
-            global: ::acs_runtime::cli::GlobalArgs,
+            global: ::acs_runtime::__private::cli::GlobalArgs,
             #[command(subcommand)]
             command: Command,
         }
@@ -189,7 +189,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         {
             let cli = match <Cli as ::clap::Parser>::try_parse_from(args) {
                 Ok(cli) => cli,
-                Err(e) => return ::acs_runtime::cli::parse_error(e, out, err),
+                Err(e) => return ::acs_runtime::__private::cli::parse_error(e, out, err),
             };
             let global = &cli.global;
             match cli.command {
@@ -200,7 +200,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         /// The binary's entry point: process arguments, environment, stdout and stderr.
         #[inline]
         pub fn main() -> ::std::process::ExitCode {
-            ::acs_runtime::cli::main(run(::std::env::args_os(), ::acs_runtime::credentials::Environment::process(), &mut ::std::io::stdout(), &mut ::std::io::stderr()))
+            ::acs_runtime::__private::cli::main(run(::std::env::args_os(), ::acs_runtime::credentials::Environment::process(), &mut ::std::io::stdout(), &mut ::std::io::stderr()))
         }
     }
 }

@@ -11,17 +11,12 @@ pub fn module(service: &Service) -> TokenStream {
     let docs = inner_doc(&format!("Regional endpoints of `{}` `{}`, from the spec's `endpoints` list.", service.product, service.version));
     let (product, version) = (&service.product, &service.version);
     let style = quote::format_ident!("{}", service.style.variant_name());
-    let entries = service.endpoints.iter().map(|(region, host)| quote! { ::acs_runtime::RegionEndpoint { region: #region, host: #host } });
+    let entries = service.endpoints.iter().map(|(region, host)| quote! { ::acs_runtime::RegionEndpoint::new(#region, #host) });
     quote! {
         #docs
 
         /// The product, its API version and its endpoints.
-        pub static SERVICE: ::acs_runtime::ServiceInfo = ::acs_runtime::ServiceInfo {
-            product: #product,
-            version: #version,
-            style: ::acs_runtime::ApiStyle::#style,
-            endpoints: ENDPOINTS,
-        };
+        pub static SERVICE: ::acs_runtime::ServiceInfo = ::acs_runtime::ServiceInfo::new(#product, #version, ::acs_runtime::ApiStyle::#style, ENDPOINTS);
 
         /// Region → host, sorted by region id.
         pub const ENDPOINTS: &[::acs_runtime::RegionEndpoint] = &[#(#entries),*];

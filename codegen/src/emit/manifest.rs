@@ -56,7 +56,9 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          required-features = [\"cli\"]\n\
          \n\
          [dependencies]\n\
-         acs-runtime = {{ path = {runtime} }}\n\
+         # The runtime this crate was generated for, exactly: its `__private` items carry no\n\
+         # semver promise.\n\
+         acs-runtime = {{ version = {runtime_version}, path = {runtime} }}\n\
          clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
          serde_json = \"1\"\n",
         name = toml_string(names.crate_name),
@@ -64,6 +66,7 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
         cli_name = toml_string(cli),
         bin_path = toml_string(&format!("src/bin/{cli}.rs")),
         runtime = toml_string(runtime_path),
+        runtime_version = toml_string(&format!("={}", acs_runtime::__private::VERSION)),
     )
 }
 

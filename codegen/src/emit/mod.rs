@@ -1,26 +1,11 @@
-//! Emit: the IR as Rust tokens, one module per kind of output file.
-//!
-//! | module | writes |
-//! |---|---|
-//! | [`operation`] | `src/<operation>.rs`: request, its `Operation` impl, response |
-//! | [`types`] | `src/types.rs`, the crate's object types, each once; the structs of requests and responses (fields, constructors, serde attributes) |
-//! | [`checks`] | each request struct's `Validate` impl, from [`acs_ir::rules::of`] |
-//! | [`errors`] | `src/errors.rs`: the product's `ErrorCode` and `Error` |
-//! | [`client`] | `src/client.rs` |
-//! | [`cli`] | `src/cli.rs` and `src/bin/<name>.rs` |
-//! | [`endpoints`] | `src/endpoints.rs` |
-//! | [`root`] | `src/lib.rs` |
-//! | [`manifest`] | `Cargo.toml` |
+//! Emit: the IR as Rust tokens, one module per kind of output file; which module writes which
+//! file is in ARCHITECTURE.md ("`acs-codegen`"), the one map of the tree.
 //!
 //! Every function here is a pure function of the IR. Emitted code names what it uses by full
-//! path (`::acs_runtime::Params`, `::serde_json::Value`) except the Rust prelude (`Option`,
-//! `String`, `Vec`), whose names lowering keeps free, so no import list is tracked anywhere.
-//! Behaviour lives in the runtime: emitted code is declarations plus one call per parameter.
-//!
-//! Compile cost (see the README's "Performance"): every emitted function is `#[inline]`, as std's
-//! derives are, so a crate compiles only the functions its users call; no serde derives (JSON
-//! goes through the runtime's `FromJson`/`ToJson`, `Debug` and `PartialEq` through the JSON
-//! form); client methods are plain functions returning the runtime's future.
+//! path (`::acs_runtime::Params`, `::serde_json::Value`; the runtime's plumbing through
+//! `::acs_runtime::__private`) except the Rust prelude (`Option`, `String`, `Vec`), whose names
+//! lowering keeps free, so no import list is tracked anywhere. Behaviour lives in the runtime:
+//! emitted code is declarations plus one call per parameter.
 
 pub mod checks;
 pub mod cli;

@@ -212,9 +212,9 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
                 if let Some(index) = explicit(i) {
                     return match &p.ty {
                         Type::List(item) if **item == Type::String => {
-                            quote!(params.put_strs_set(#wire, ::acs_runtime::Style::#style, &self.#field, self.explicit.has(#index));)
+                            quote!(params.put_strs_set(#wire, ::acs_runtime::__private::Style::#style, &self.#field, self.explicit.has(#index));)
                         }
-                        _ => quote!(params.put_set(#wire, ::acs_runtime::Style::#style, &self.#field, self.explicit.has(#index));),
+                        _ => quote!(params.put_set(#wire, ::acs_runtime::__private::Style::#style, &self.#field, self.explicit.has(#index));),
                     };
                 }
                 match &p.ty {
@@ -222,9 +222,9 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
                         quote!(params.put_scalar(#wire, &self.#field);)
                     }
                     Type::List(item) if **item == Type::String => {
-                        quote!(params.put_strs(#wire, ::acs_runtime::Style::#style, &self.#field);)
+                        quote!(params.put_strs(#wire, ::acs_runtime::__private::Style::#style, &self.#field);)
                     }
-                    _ => quote!(params.put(#wire, ::acs_runtime::Style::#style, &self.#field);),
+                    _ => quote!(params.put(#wire, ::acs_runtime::__private::Style::#style, &self.#field);),
                 }
             })
             .collect()
@@ -296,14 +296,14 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
             quote! {
                 #[inline]
                 fn to_json_body(&self) -> Option<::serde_json::Value> {
-                    ::acs_runtime::wire::json_value(&self.#field)
+                    ::acs_runtime::__private::wire::json_value(&self.#field)
                 }
             }
         }
         (None, false) => quote! {
             #[inline]
             fn to_json_body(&self) -> Option<::serde_json::Value> {
-                let mut body = ::acs_runtime::wire::JsonObject::new();
+                let mut body = ::acs_runtime::__private::wire::JsonObject::new();
                 #(#body_fields)*
                 Some(body.finish())
             }
@@ -314,7 +314,7 @@ fn request(op: &Operation, service_style: acs_ir::ApiStyle) -> TokenStream {
         quote! {
             #[inline]
             fn decode_response(body: &[u8]) -> Result<String, String> {
-                ::acs_runtime::wire::decode_text_body(body)
+                ::acs_runtime::__private::wire::decode_text_body(body)
             }
         }
     } else {
@@ -414,7 +414,7 @@ fn response(service: &Service, op: &Operation) -> TokenStream {
             ));
             quote! {
                 #d
-                pub type #name = ::acs_runtime::json::UntypedResponse;
+                pub type #name = ::acs_runtime::UntypedResponse;
             }
         }
         ResponseShape::List { item } => {

@@ -3,7 +3,7 @@
 //! `src/types.rs`, the crate's object types, each once.
 
 use acs_ir::{rules, Field, Location, ObjectType, Service, Side, Type};
-use acs_runtime::rules::code;
+use acs_runtime::__private::rules::code;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
 
@@ -82,14 +82,14 @@ fn derives(name: &str, fields: &[Field]) -> (TokenStream, TokenStream) {
             impl ::std::fmt::Debug for #type_ident {
                 #[inline]
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    ::acs_runtime::json::debug(#name, self, f)
+                    ::acs_runtime::__private::json::debug(#name, self, f)
                 }
             }
 
             impl PartialEq for #type_ident {
                 #[inline]
                 fn eq(&self, other: &Self) -> bool {
-                    ::acs_runtime::json::same(self, other)
+                    ::acs_runtime::__private::json::same(self, other)
                 }
             }
         },
@@ -97,7 +97,7 @@ fn derives(name: &str, fields: &[Field]) -> (TokenStream, TokenStream) {
 }
 
 /// The position under which a request marks this parameter as set on purpose
-/// ([`acs_runtime::Explicit`]), for an operation's parameter whose empty value has a wire form.
+/// ([`acs_runtime::__private::Explicit`]), for an operation's parameter whose empty value has a wire form.
 pub fn explicit_index(field: &Field, position: usize, is_param: bool) -> Option<proc_macro2::Literal> {
     if is_param && field.empty_is_sent() {
         u16::try_from(position).ok().map(proc_macro2::Literal::u16_unsuffixed)
@@ -106,18 +106,11 @@ pub fn explicit_index(field: &Field, position: usize, is_param: bool) -> Option<
     }
 }
 
-/// Which way a struct's JSON is read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Json {
-    /// A request: required fields must be present, scalars in their own JSON form.
-    Request,
-    /// A response: every field optional, scalars lenient (the reader's mode).
-    Response,
-}
-
 /// `FromJson` and `ToJson` for a struct: the wire names in a table, one match arm with one
-/// runtime call per field to read, one call per field to write.
-fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) -> &str, is_param: bool) -> TokenStream {
+/// runtime call per field to read, one call per field to write. A request's (`Side::Request`)
+/// required fields must be present and its scalars come in their own JSON form; a response's
+/// fields are all optional and its scalars lenient (the reader's mode).
+fn json_impls(name: &str, fields: &[Field], side: Side, key_of: impl Fn(&Field) -> &str, is_param: bool) -> TokenStream {
     json_impls_with(name, fields, side, key_of, false, is_param)
 }
 
@@ -127,7 +120,7 @@ fn json_impls(name: &str, fields: &[Field], side: Json, key_of: impl Fn(&Field) 
 fn json_impls_with(
     name: &str,
     fields: &[Field],
-    side: Json,
+    side: Side,
     key_of: impl Fn(&Field) -> &str,
     collect: bool,
     is_param: bool,
@@ -144,9 +137,9 @@ fn json_impls_with(
         // The last arm is `_`, so the match needs no unreachable fallback.
         let pattern = if i + 1 == fields.len() { quote!(_) } else { proc_macro2::Literal::usize_unsuffixed(i).into_token_stream() };
         match side {
-            Json::Response => arms.push(quote!(#pattern => r.set(&mut out.#field),)),
+            Side::Response => arms.push(quote!(#pattern => r.set(&mut out.#field),)),
             // Locals take a prefix so that no field name can shadow `r`.
-            Json::Request => {
+            Side::Request => {
                 let local = format_ident!("f_{}", super::bare(&f.rust_name));
                 arms.push(match explicit_index(f, i, is_param) {
                     Some(index) => quote!(#pattern => r.set_marking(&mut #local, &mut explicit, #index),),
@@ -170,7 +163,7 @@ fn json_impls_with(
     // Locals are `f_`-prefixed, so `explicit` cannot clash with one.
     let tracked = fields.iter().enumerate().any(|(i, f)| explicit_index(f, i, is_param).is_some());
     if tracked {
-        locals.push(quote!(let mut explicit = ::acs_runtime::Explicit::default();));
+        locals.push(quote!(let mut explicit = ::acs_runtime::__private::Explicit::default();));
         inits.push(quote!(explicit));
     }
     let read = if fields.is_empty() {
@@ -179,18 +172,18 @@ fn json_impls_with(
         quote!(r.object(&[#(#keys),*], &mut |r, i| match i { #(#arms)* })?;)
     };
     let body = match side {
-        Json::Response if collect => quote! {
+        Side::Response if collect => quote! {
             let mut out = Self::default();
             #read
             out.mismatched = r.take_mismatches();
             Ok(out)
         },
-        Json::Response => quote! {
+        Side::Response => quote! {
             let mut out = Self::default();
             #read
             Ok(out)
         },
-        Json::Request => quote! {
+        Side::Request => quote! {
             #(#locals)*
             #read
             Ok(Self { #(#inits),* })
@@ -198,17 +191,17 @@ fn json_impls_with(
     };
     let writer = if fields.is_empty() { quote!(let w) } else { quote!(let mut w) };
     quote! {
-        impl ::acs_runtime::json::FromJson for #name {
+        impl ::acs_runtime::__private::json::FromJson for #name {
             #[inline]
-            fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+            fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
                 #body
             }
         }
 
-        impl ::acs_runtime::json::ToJson for #name {
+        impl ::acs_runtime::__private::json::ToJson for #name {
             #[inline]
-            fn to_json(&self) -> ::acs_runtime::json::Json {
-                #writer = ::acs_runtime::json::ObjectWriter::new();
+            fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+                #writer = ::acs_runtime::__private::json::ObjectWriter::new();
                 #(#writes)*
                 w.finish()
             }
@@ -229,12 +222,12 @@ pub fn request_struct(name: &str, docs: &str, fields: &[Field], is_param: bool) 
     });
     let tracked = fields.iter().enumerate().any(|(i, f)| explicit_index(f, i, is_param).is_some());
     // Private: only the setters and the JSON reader mark a collection as set on purpose.
-    let explicit = if tracked { quote!(explicit: ::acs_runtime::Explicit,) } else { quote!() };
+    let explicit = if tracked { quote!(explicit: ::acs_runtime::__private::Explicit,) } else { quote!() };
     let constructors = constructors(name, fields, is_param);
     let validate = super::checks::validate_impl(name, fields, is_param);
-    let json = json_impls(name, fields, Json::Request, |f| &f.key, is_param);
+    let json = json_impls(name, fields, Side::Request, |f| &f.key, is_param);
     // Operation requests also offer serde (through JSON), for callers that store or load them.
-    let serde = if is_param { quote!(::acs_runtime::serde_via_json!(#name_ident, Strict);) } else { quote!() };
+    let serde = if is_param { quote!(::acs_runtime::__private::serde_via_json!(#name_ident, Strict);) } else { quote!() };
     quote! {
         #d
         #derives
@@ -329,7 +322,7 @@ fn constructors(type_name: &str, fields: &[Field], is_param: bool) -> TokenStrea
         }
     }
     if fields.iter().enumerate().any(|(i, f)| explicit_index(f, i, is_param).is_some()) {
-        inits.push(quote!(explicit: ::acs_runtime::Explicit::default()));
+        inits.push(quote!(explicit: ::acs_runtime::__private::Explicit::default()));
     }
     let type_ident = ident(type_name);
     let new_doc = if args.is_empty() {
@@ -360,13 +353,13 @@ pub fn response_struct(name: &str, docs: &str, fields: &[Field], operation: bool
         let d = doc(&field_doc(f, false));
         quote! { #d pub #field: #ty }
     });
-    let json = json_impls_with(name, fields, Json::Response, |f| &f.wire_name, operation, false);
-    let serde = if operation { quote!(::acs_runtime::serde_via_json!(#name_ident, Lenient);) } else { quote!() };
+    let json = json_impls_with(name, fields, Side::Response, |f| &f.wire_name, operation, false);
+    let serde = if operation { quote!(::acs_runtime::__private::serde_via_json!(#name_ident, Lenient);) } else { quote!() };
     let mismatched = if operation {
         let d = doc("Parts of the response whose shape disagrees with the spec (an object where it says a list, …), \
              kept as received under their JSON paths; the fields they belong to are left unset. Empty when \
              the response matches the spec.");
-        quote! { #d pub mismatched: Vec<::acs_runtime::json::Mismatch>, }
+        quote! { #d pub mismatched: Vec<::acs_runtime::Mismatch>, }
     } else {
         quote!()
     };

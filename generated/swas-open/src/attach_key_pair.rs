@@ -38,14 +38,14 @@ pub struct AttachKeyPairRequest {
 impl ::std::fmt::Debug for AttachKeyPairRequest {
     #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::acs_runtime::json::debug("AttachKeyPairRequest", self, f)
+        ::acs_runtime::__private::json::debug("AttachKeyPairRequest", self, f)
     }
 }
 
 impl PartialEq for AttachKeyPairRequest {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        ::acs_runtime::json::same(self, other)
+        ::acs_runtime::__private::json::same(self, other)
     }
 }
 
@@ -73,20 +73,20 @@ impl AttachKeyPairRequest {
     }
 }
 
-impl ::acs_runtime::Validate for AttachKeyPairRequest {
+impl ::acs_runtime::__private::Validate for AttachKeyPairRequest {
     #[inline]
-    fn validate_into(&self, v: &mut ::acs_runtime::Validator) {
-        v.string("RegionId", &self.region_id, &::acs_runtime::StrRules::new().required());
+    fn validate_into(&self, v: &mut ::acs_runtime::__private::Validator) {
+        v.string("RegionId", &self.region_id, &::acs_runtime::__private::StrRules::new().required());
         if let Some(value) = &self.client_token {
-            v.string("ClientToken", value, &::acs_runtime::StrRules::new().max_length(64).ascii());
+            v.string("ClientToken", value, &::acs_runtime::__private::StrRules::new().max_length(64).ascii());
         }
-        v.list("InstanceIds", self.instance_ids.len(), &::acs_runtime::ListRules::new().required().min_items(1).max_items(50));
+        v.list("InstanceIds", self.instance_ids.len(), &::acs_runtime::__private::ListRules::new().required().min_items(1).max_items(50));
         {
-            static PATTERN: ::acs_runtime::Pattern = ::acs_runtime::Pattern::new("^[A-Za-z][A-Za-z0-9:_-]*$");
+            static PATTERN: ::acs_runtime::__private::Pattern = ::acs_runtime::__private::Pattern::new("^[A-Za-z][A-Za-z0-9:_-]*$");
             v.string(
                 "KeyPairName",
                 &self.key_pair_name,
-                &::acs_runtime::StrRules::new()
+                &::acs_runtime::__private::StrRules::new()
                     .required()
                     .min_length(2)
                     .max_length(64)
@@ -97,9 +97,9 @@ impl ::acs_runtime::Validate for AttachKeyPairRequest {
     }
 }
 
-impl ::acs_runtime::json::FromJson for AttachKeyPairRequest {
+impl ::acs_runtime::__private::json::FromJson for AttachKeyPairRequest {
     #[inline]
-    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+    fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
         let mut f_region_id = None;
         let mut f_client_token = Default::default();
         let mut f_instance_ids = None;
@@ -119,10 +119,10 @@ impl ::acs_runtime::json::FromJson for AttachKeyPairRequest {
     }
 }
 
-impl ::acs_runtime::json::ToJson for AttachKeyPairRequest {
+impl ::acs_runtime::__private::json::ToJson for AttachKeyPairRequest {
     #[inline]
-    fn to_json(&self) -> ::acs_runtime::json::Json {
-        let mut w = ::acs_runtime::json::ObjectWriter::new();
+    fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+        let mut w = ::acs_runtime::__private::json::ObjectWriter::new();
         w.required("RegionId", &self.region_id);
         w.field("ClientToken", &self.client_token);
         w.required("InstanceIds", &self.instance_ids);
@@ -130,7 +130,7 @@ impl ::acs_runtime::json::ToJson for AttachKeyPairRequest {
         w.finish()
     }
 }
-::acs_runtime::serde_via_json!(AttachKeyPairRequest, Strict);
+::acs_runtime::__private::serde_via_json!(AttachKeyPairRequest, Strict);
 impl ::acs_runtime::Operation for AttachKeyPairRequest {
     const ACTION: &'static str = "AttachKeyPair";
     const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::Post;
@@ -144,7 +144,7 @@ impl ::acs_runtime::Operation for AttachKeyPairRequest {
         let mut params = ::acs_runtime::Params::with_capacity(5);
         params.put_scalar("RegionId", &self.region_id);
         params.put_scalar("ClientToken", &self.client_token);
-        params.put_strs("InstanceIds", ::acs_runtime::Style::RepeatList, &self.instance_ids);
+        params.put_strs("InstanceIds", ::acs_runtime::__private::Style::RepeatList, &self.instance_ids);
         params.put_scalar("KeyPairName", &self.key_pair_name);
         params
     }
@@ -201,26 +201,26 @@ pub struct AttachKeyPairResponse {
     /// Wire name: `Results`.
     pub results: Vec<AttachKeyPairResult>,
     /// Parts of the response whose shape disagrees with the spec (an object where it says a list, …), kept as received under their JSON paths; the fields they belong to are left unset. Empty when the response matches the spec.
-    pub mismatched: Vec<::acs_runtime::json::Mismatch>,
+    pub mismatched: Vec<::acs_runtime::Mismatch>,
 }
 
 impl ::std::fmt::Debug for AttachKeyPairResponse {
     #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::acs_runtime::json::debug("AttachKeyPairResponse", self, f)
+        ::acs_runtime::__private::json::debug("AttachKeyPairResponse", self, f)
     }
 }
 
 impl PartialEq for AttachKeyPairResponse {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        ::acs_runtime::json::same(self, other)
+        ::acs_runtime::__private::json::same(self, other)
     }
 }
 
-impl ::acs_runtime::json::FromJson for AttachKeyPairResponse {
+impl ::acs_runtime::__private::json::FromJson for AttachKeyPairResponse {
     #[inline]
-    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+    fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
         let mut out = Self::default();
         r.object(&["RequestId", "TotalCount", "FailCount", "Results"], &mut |r, i| match i {
             0 => r.set(&mut out.request_id),
@@ -233,10 +233,10 @@ impl ::acs_runtime::json::FromJson for AttachKeyPairResponse {
     }
 }
 
-impl ::acs_runtime::json::ToJson for AttachKeyPairResponse {
+impl ::acs_runtime::__private::json::ToJson for AttachKeyPairResponse {
     #[inline]
-    fn to_json(&self) -> ::acs_runtime::json::Json {
-        let mut w = ::acs_runtime::json::ObjectWriter::new();
+    fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+        let mut w = ::acs_runtime::__private::json::ObjectWriter::new();
         w.field("RequestId", &self.request_id);
         w.field("TotalCount", &self.total_count);
         w.field("FailCount", &self.fail_count);
@@ -244,7 +244,7 @@ impl ::acs_runtime::json::ToJson for AttachKeyPairResponse {
         w.finish()
     }
 }
-::acs_runtime::serde_via_json!(AttachKeyPairResponse, Lenient);
+::acs_runtime::__private::serde_via_json!(AttachKeyPairResponse, Lenient);
 impl AttachKeyPairResponse {
     /// The entries of `Results` whose `Success` is false. The call as a whole can succeed (HTTP 200) while some entries fail; entries without the flag are not counted as failed.
     #[inline]

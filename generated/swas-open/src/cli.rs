@@ -7,7 +7,7 @@
 #[command(name = "swas-open", about = "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)", version)]
 struct Cli {
     #[command(flatten)]
-    global: ::acs_runtime::cli::GlobalArgs,
+    global: ::acs_runtime::__private::cli::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -86,15 +86,15 @@ where
 {
     let cli = match <Cli as ::clap::Parser>::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => return ::acs_runtime::cli::parse_error(e, out, err),
+        Err(e) => return ::acs_runtime::__private::cli::parse_error(e, out, err),
     };
     let global = &cli.global;
     match cli.command {
         Command::AttachKeyPair(args) => {
-            ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
+            ::acs_runtime::__private::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
         }
         Command::ListInstances(args) => {
-            ::acs_runtime::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
+            ::acs_runtime::__private::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
         }
     }
 }
@@ -102,7 +102,7 @@ where
 /// The binary's entry point: process arguments, environment, stdout and stderr.
 #[inline]
 pub fn main() -> ::std::process::ExitCode {
-    ::acs_runtime::cli::main(run(
+    ::acs_runtime::__private::cli::main(run(
         ::std::env::args_os(),
         ::acs_runtime::credentials::Environment::process(),
         &mut ::std::io::stdout(),

@@ -32,14 +32,14 @@ pub struct ListInstancesRequest {
 impl ::std::fmt::Debug for ListInstancesRequest {
     #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::acs_runtime::json::debug("ListInstancesRequest", self, f)
+        ::acs_runtime::__private::json::debug("ListInstancesRequest", self, f)
     }
 }
 
 impl PartialEq for ListInstancesRequest {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        ::acs_runtime::json::same(self, other)
+        ::acs_runtime::__private::json::same(self, other)
     }
 }
 
@@ -65,22 +65,22 @@ impl ListInstancesRequest {
     }
 }
 
-impl ::acs_runtime::Validate for ListInstancesRequest {
+impl ::acs_runtime::__private::Validate for ListInstancesRequest {
     #[inline]
-    fn validate_into(&self, v: &mut ::acs_runtime::Validator) {
-        v.string("RegionId", &self.region_id, &::acs_runtime::StrRules::new().required());
+    fn validate_into(&self, v: &mut ::acs_runtime::__private::Validator) {
+        v.string("RegionId", &self.region_id, &::acs_runtime::__private::StrRules::new().required());
         if let Some(value) = &self.page_number {
-            v.integer("PageNumber", i64::from(*value), &::acs_runtime::IntRules::new().minimum(1).maximum(1000));
+            v.integer("PageNumber", i64::from(*value), &::acs_runtime::__private::IntRules::new().minimum(1).maximum(1000));
         }
         if let Some(value) = &self.page_size {
-            v.integer("PageSize", i64::from(*value), &::acs_runtime::IntRules::new().minimum(1).maximum(100));
+            v.integer("PageSize", i64::from(*value), &::acs_runtime::__private::IntRules::new().minimum(1).maximum(100));
         }
     }
 }
 
-impl ::acs_runtime::json::FromJson for ListInstancesRequest {
+impl ::acs_runtime::__private::json::FromJson for ListInstancesRequest {
     #[inline]
-    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+    fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
         let mut f_region_id = None;
         let mut f_page_number = Default::default();
         let mut f_page_size = Default::default();
@@ -93,17 +93,17 @@ impl ::acs_runtime::json::FromJson for ListInstancesRequest {
     }
 }
 
-impl ::acs_runtime::json::ToJson for ListInstancesRequest {
+impl ::acs_runtime::__private::json::ToJson for ListInstancesRequest {
     #[inline]
-    fn to_json(&self) -> ::acs_runtime::json::Json {
-        let mut w = ::acs_runtime::json::ObjectWriter::new();
+    fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+        let mut w = ::acs_runtime::__private::json::ObjectWriter::new();
         w.required("RegionId", &self.region_id);
         w.field("PageNumber", &self.page_number);
         w.field("PageSize", &self.page_size);
         w.finish()
     }
 }
-::acs_runtime::serde_via_json!(ListInstancesRequest, Strict);
+::acs_runtime::__private::serde_via_json!(ListInstancesRequest, Strict);
 impl ::acs_runtime::Operation for ListInstancesRequest {
     const ACTION: &'static str = "ListInstances";
     const METHOD: ::acs_runtime::HttpMethod = ::acs_runtime::HttpMethod::Post;
@@ -200,26 +200,26 @@ pub struct ListInstancesResponse {
     /// Wire name: `Instances`.
     pub instances: Vec<ListInstancesInstance>,
     /// Parts of the response whose shape disagrees with the spec (an object where it says a list, …), kept as received under their JSON paths; the fields they belong to are left unset. Empty when the response matches the spec.
-    pub mismatched: Vec<::acs_runtime::json::Mismatch>,
+    pub mismatched: Vec<::acs_runtime::Mismatch>,
 }
 
 impl ::std::fmt::Debug for ListInstancesResponse {
     #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::acs_runtime::json::debug("ListInstancesResponse", self, f)
+        ::acs_runtime::__private::json::debug("ListInstancesResponse", self, f)
     }
 }
 
 impl PartialEq for ListInstancesResponse {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        ::acs_runtime::json::same(self, other)
+        ::acs_runtime::__private::json::same(self, other)
     }
 }
 
-impl ::acs_runtime::json::FromJson for ListInstancesResponse {
+impl ::acs_runtime::__private::json::FromJson for ListInstancesResponse {
     #[inline]
-    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+    fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
         let mut out = Self::default();
         r.object(&["RequestId", "TotalCount", "PageNumber", "PageSize", "Instances"], &mut |r, i| match i {
             0 => r.set(&mut out.request_id),
@@ -233,10 +233,10 @@ impl ::acs_runtime::json::FromJson for ListInstancesResponse {
     }
 }
 
-impl ::acs_runtime::json::ToJson for ListInstancesResponse {
+impl ::acs_runtime::__private::json::ToJson for ListInstancesResponse {
     #[inline]
-    fn to_json(&self) -> ::acs_runtime::json::Json {
-        let mut w = ::acs_runtime::json::ObjectWriter::new();
+    fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+        let mut w = ::acs_runtime::__private::json::ObjectWriter::new();
         w.field("RequestId", &self.request_id);
         w.field("TotalCount", &self.total_count);
         w.field("PageNumber", &self.page_number);
@@ -245,4 +245,4 @@ impl ::acs_runtime::json::ToJson for ListInstancesResponse {
         w.finish()
     }
 }
-::acs_runtime::serde_via_json!(ListInstancesResponse, Lenient);
+::acs_runtime::__private::serde_via_json!(ListInstancesResponse, Lenient);

@@ -26,20 +26,20 @@ pub struct AttachKeyPairResult {
 impl ::std::fmt::Debug for AttachKeyPairResult {
     #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::acs_runtime::json::debug("AttachKeyPairResult", self, f)
+        ::acs_runtime::__private::json::debug("AttachKeyPairResult", self, f)
     }
 }
 
 impl PartialEq for AttachKeyPairResult {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        ::acs_runtime::json::same(self, other)
+        ::acs_runtime::__private::json::same(self, other)
     }
 }
 
-impl ::acs_runtime::json::FromJson for AttachKeyPairResult {
+impl ::acs_runtime::__private::json::FromJson for AttachKeyPairResult {
     #[inline]
-    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+    fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
         let mut out = Self::default();
         r.object(&["Code", "Message", "Success", "InstanceId"], &mut |r, i| match i {
             0 => r.set(&mut out.code),
@@ -51,10 +51,10 @@ impl ::acs_runtime::json::FromJson for AttachKeyPairResult {
     }
 }
 
-impl ::acs_runtime::json::ToJson for AttachKeyPairResult {
+impl ::acs_runtime::__private::json::ToJson for AttachKeyPairResult {
     #[inline]
-    fn to_json(&self) -> ::acs_runtime::json::Json {
-        let mut w = ::acs_runtime::json::ObjectWriter::new();
+    fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+        let mut w = ::acs_runtime::__private::json::ObjectWriter::new();
         w.field("Code", &self.code);
         w.field("Message", &self.message);
         w.field("Success", &self.success);
@@ -88,20 +88,20 @@ pub struct ListInstancesInstance {
 impl ::std::fmt::Debug for ListInstancesInstance {
     #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::acs_runtime::json::debug("ListInstancesInstance", self, f)
+        ::acs_runtime::__private::json::debug("ListInstancesInstance", self, f)
     }
 }
 
 impl PartialEq for ListInstancesInstance {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        ::acs_runtime::json::same(self, other)
+        ::acs_runtime::__private::json::same(self, other)
     }
 }
 
-impl ::acs_runtime::json::FromJson for ListInstancesInstance {
+impl ::acs_runtime::__private::json::FromJson for ListInstancesInstance {
     #[inline]
-    fn from_json(r: &mut ::acs_runtime::json::Reader<'_>) -> ::acs_runtime::json::Result<Self> {
+    fn from_json(r: &mut ::acs_runtime::__private::json::Reader<'_>) -> ::acs_runtime::__private::json::Result<Self> {
         let mut out = Self::default();
         r.object(&["InstanceId", "InstanceName", "RegionId", "Status"], &mut |r, i| match i {
             0 => r.set(&mut out.instance_id),
@@ -113,10 +113,10 @@ impl ::acs_runtime::json::FromJson for ListInstancesInstance {
     }
 }
 
-impl ::acs_runtime::json::ToJson for ListInstancesInstance {
+impl ::acs_runtime::__private::json::ToJson for ListInstancesInstance {
     #[inline]
-    fn to_json(&self) -> ::acs_runtime::json::Json {
-        let mut w = ::acs_runtime::json::ObjectWriter::new();
+    fn to_json(&self) -> ::acs_runtime::__private::json::Json {
+        let mut w = ::acs_runtime::__private::json::ObjectWriter::new();
         w.field("InstanceId", &self.instance_id);
         w.field("InstanceName", &self.instance_name);
         w.field("RegionId", &self.region_id);
