@@ -42,7 +42,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Cleans one description for use in a doc comment.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     let text = safe_text(text);
     let text = DOC_LINK.replace_all(&text, "https://help.aliyun.com/document_detail/$1.html");
     let mut out = Vec::new();

@@ -21,7 +21,7 @@ const KEYWORDS: &[&str] = &[
 /// Names the Rust prelude brings into every module (edition 2021). Generated code writes these
 /// unqualified (`Option`, `String`, `Vec`, `Some`), so no generated type may take one of them;
 /// everything else it uses is written with a full path and cannot be shadowed.
-pub const PRELUDE: &[&str] = &[
+pub(crate) const PRELUDE: &[&str] = &[
     "Copy",
     "Send",
     "Sized",
@@ -86,17 +86,17 @@ fn finish(mut ident: String) -> String {
 }
 
 /// A field, module or function name: `InstanceIds` → `instance_ids`, `type` → `r#type`.
-pub fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     finish(words_only(name).to_snake_case())
 }
 
 /// A type or variant name: `login credentials` → `LoginCredentials`, `Self` → `Self_`.
-pub fn pascal(name: &str) -> String {
+pub(crate) fn pascal(name: &str) -> String {
     finish(words_only(name).to_upper_camel_case())
 }
 
 /// A command-line flag: `InstanceIds` → `instance-ids`, `SystemDisk.Size` → `system-disk-size`.
-pub fn kebab(name: &str) -> String {
+pub(crate) fn kebab(name: &str) -> String {
     let flag = words_only(name).to_kebab_case();
     if flag.is_empty() {
         "unnamed".into()
@@ -107,7 +107,7 @@ pub fn kebab(name: &str) -> String {
 
 /// The singular of an English plural, for naming a list's item type: `Results` → `Result`,
 /// `Policies` → `Policy`, `Addresses` → `Address`. Words that do not look plural stay.
-pub fn singular(name: &str) -> String {
+pub(crate) fn singular(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with("ies") && name.len() > 4 {
         format!("{}y", &name[..name.len() - 3])
@@ -122,23 +122,23 @@ pub fn singular(name: &str) -> String {
 
 /// Hands out names that are unique within one scope, suffixing `_2`, `_3`, … on collision.
 #[derive(Debug, Default)]
-pub struct Scope {
+pub(crate) struct Scope {
     taken: BTreeSet<String>,
 }
 
 impl Scope {
     /// A scope in which `reserved` are already taken.
-    pub fn with_reserved(reserved: &[&str]) -> Self {
+    pub(crate) fn with_reserved(reserved: &[&str]) -> Self {
         Self { taken: reserved.iter().map(|s| (*s).to_owned()).collect() }
     }
 
     /// Takes `name` without checking: a name that exists already.
-    pub fn reserve(&mut self, name: &str) {
+    pub(crate) fn reserve(&mut self, name: &str) {
         self.taken.insert(name.trim_start_matches("r#").to_owned());
     }
 
     /// `wanted` if free, else the first free `wanted_N` (`WantedN` for types).
-    pub fn claim(&mut self, wanted: String) -> String {
+    pub(crate) fn claim(&mut self, wanted: String) -> String {
         let bare = wanted.trim_start_matches("r#").to_owned();
         let joiner = if bare.starts_with(|c: char| c.is_ascii_uppercase()) { "" } else { "_" };
         let mut candidate = wanted;

@@ -21,7 +21,7 @@ use serde_json::Value;
 /// fit the model is kept aside in [`ApiDocs::broken`] (or [`Components::broken`]) with its JSON
 /// path, so lowering skips what depends on it and generates the rest.
 #[derive(Debug)]
-pub struct ApiDocs {
+pub(crate) struct ApiDocs {
     /// Product, version and style.
     pub info: Info,
     /// Named schemas referenced with `$ref`.
@@ -59,7 +59,7 @@ struct RawComponents {
 
 /// `info`.
 #[derive(Debug, Deserialize)]
-pub struct Info {
+pub(crate) struct Info {
     /// `RPC`, `ROA`, …
     pub style: String,
     /// Product code, e.g. `SWAS-OPEN`.
@@ -73,7 +73,7 @@ pub struct Info {
 
 /// `components`.
 #[derive(Debug, Default)]
-pub struct Components {
+pub(crate) struct Components {
     /// Named schemas. An empty PHP array arrives as `[]`, so a list is accepted when empty.
     pub schemas: BTreeMap<String, Schema>,
     /// Schemas that do not fit the model; a `$ref` to one skips the operation that makes it.
@@ -83,7 +83,7 @@ pub struct Components {
 /// One operation, `apis.<Name>`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Api {
+pub(crate) struct Api {
     /// One-line summary.
     pub summary: Option<String>,
     /// Short title.
@@ -125,7 +125,7 @@ pub struct Api {
 /// Extension `x-acs-ram-action`: the RAM authorization of an operation.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RamAction {
+pub(crate) struct RamAction {
     /// RAM action, e.g. `swas-open:AttachKeyPair`.
     pub action: String,
     /// Access level: `read`, `list`, `create`, `update`, `delete`.
@@ -139,7 +139,7 @@ pub struct RamAction {
 /// One request parameter.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Parameter {
+pub(crate) struct Parameter {
     /// Wire name, used verbatim.
     pub name: String,
     /// Location: `query`, `formData`, `body`, `path`, `header`, `host`.
@@ -156,7 +156,7 @@ pub struct Parameter {
 /// A JSON-schema-like type with the format's own quirks.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Schema {
+pub(crate) struct Schema {
     /// `string`, `integer`, `number`, `boolean`, `array`, `object`.
     #[serde(rename = "type")]
     pub ty: Option<String>,
@@ -231,7 +231,7 @@ pub struct Schema {
 /// `additionalProperties`: a flag or a schema.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum AdditionalProperties {
+pub(crate) enum AdditionalProperties {
     /// `true` / `false`: any value, or none.
     Flag(#[allow(dead_code)] bool),
     /// The schema of every value.
@@ -240,7 +240,7 @@ pub enum AdditionalProperties {
 
 /// `responses.<status>`.
 #[derive(Debug, Default, Deserialize)]
-pub struct Response {
+pub(crate) struct Response {
     /// Body schema.
     #[serde(default)]
     pub schema: Option<Schema>,
@@ -249,7 +249,7 @@ pub struct Response {
 /// One documented error.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ErrorCode {
+pub(crate) struct ErrorCode {
     /// Error code, e.g. `InvalidInstanceId.NotFound`.
     #[serde(default, deserialize_with = "lenient_string")]
     pub error_code: Option<String>,
@@ -261,7 +261,7 @@ pub struct ErrorCode {
 /// `endpoints[]`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// Region id.
     pub region_id: String,
     /// Host name.
@@ -271,7 +271,7 @@ pub struct Endpoint {
 /// One entry of a decoded `responseDemo`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ResponseDemo {
+pub(crate) struct ResponseDemo {
     /// `json` or `xml`.
     #[serde(rename = "type", default)]
     pub kind: String,
@@ -282,7 +282,7 @@ pub struct ResponseDemo {
 
 /// Decodes `responseDemo`, which is a JSON array held in a string. An empty string is common
 /// (`ECS` has 72) and means no demo; anything else that does not decode is an error.
-pub fn decode_response_demo(raw: &str) -> Result<Vec<ResponseDemo>, serde_json::Error> {
+pub(crate) fn decode_response_demo(raw: &str) -> Result<Vec<ResponseDemo>, serde_json::Error> {
     if raw.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -290,7 +290,7 @@ pub fn decode_response_demo(raw: &str) -> Result<Vec<ResponseDemo>, serde_json::
 }
 
 /// Parses a document, naming the JSON path of the first value that does not fit the model.
-pub fn parse(text: &str) -> Result<ApiDocs, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<ApiDocs, ParseError> {
     let raw: RawDocs = from_text(text).map_err(|(path, message)| ParseError { path, message })?;
     let mut components = Components::default();
     for (name, value) in raw.components.schemas {

@@ -512,7 +512,7 @@ fn body_of(call: &Call<'_>) -> (Vec<u8>, Option<&'static str>) {
     }
 }
 
-fn form_body(params: &Params) -> String {
+fn form_body(params: &Params<'_>) -> String {
     sign::encode_pairs(params.iter())
 }
 

@@ -104,6 +104,8 @@ impl Default for Config {
             max_response_bytes: crate::transport::DEFAULT_MAX_RESPONSE_BYTES,
             min_throughput: Some(crate::transport::MinThroughput::DEFAULT),
             transport: None,
+            // The default clock: the one place a client reads the system's.
+            #[allow(clippy::disallowed_methods)]
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
             user_agent: DEFAULT_USER_AGENT.into(),

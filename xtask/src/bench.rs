@@ -32,7 +32,7 @@ fn parse(output: &[u8], who: &str) -> Result<Loop> {
     Ok(Loop { calls: get("calls")?, cpu_s: get("cpu_s")?, wall_s: get("wall_s")?, split })
 }
 
-pub fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
+pub(crate) fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
     let root = crate::project_root();
     let python = root.join(".venv/bin/python");
     if !python.is_file() {
@@ -112,7 +112,7 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
 /// (debug, library only, not incremental, dependencies already built), with seconds per
 /// operation and peak RSS; with `against_aws`, aws-sdk-lightsail 1.135.0 built the same way in
 /// the same run, and the ratio.
-pub fn compile(against_aws: bool) -> Result<()> {
+pub(crate) fn compile(against_aws: bool) -> Result<()> {
     let root = crate::project_root();
     let shared = root.join("../shared/meta");
     if !shared.is_dir() {
@@ -234,7 +234,7 @@ fn measure(command: Command) -> Result<(f64, i64)> {
 }
 
 /// Runs `args` and prints its wall seconds and the peak RSS (KiB) of its largest descendant.
-pub fn probe(args: &[String]) -> Result<()> {
+pub(crate) fn probe(args: &[String]) -> Result<()> {
     let (program, rest) = args.split_first().context("bench-probe needs a command")?;
     let start = std::time::Instant::now();
     let status = Command::new(program).args(rest).status()?;

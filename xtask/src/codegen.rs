@@ -18,7 +18,7 @@ const COMMAND: &str = "cargo xtask codegen";
 
 /// A spec the generator refused (exit status 2, as for `acs-codegen`).
 #[derive(Debug)]
-pub struct SpecError(pub acs_codegen::Error);
+pub(crate) struct SpecError(pub acs_codegen::Error);
 
 impl std::fmt::Display for SpecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -76,7 +76,7 @@ fn settings(root: &Path, job: &Job) -> Settings {
 }
 
 /// Regenerates every crate; with `check` (or in CI), fails on any difference instead.
-pub fn run(check: bool) -> Result<()> {
+pub(crate) fn run(check: bool) -> Result<()> {
     let check = check || std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
     let root = crate::project_root();
     let mut stale = Vec::new();

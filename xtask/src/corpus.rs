@@ -13,11 +13,11 @@ use acs_codegen::{Rustfmt, Settings};
 use anyhow::{bail, Context, Result};
 
 /// Files looked at, at most.
-pub const MAX_FILES: usize = 10_000;
+pub(crate) const MAX_FILES: usize = 10_000;
 /// The largest spec read (ECS, the largest product, is about 9 MB).
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Folder depth below `DIR`.
-pub const MAX_DEPTH: usize = 16;
+pub(crate) const MAX_DEPTH: usize = 16;
 
 /// What one file came to.
 enum Outcome {
@@ -33,7 +33,7 @@ struct Group {
     example: String,
 }
 
-pub fn run(dir: &Path) -> Result<()> {
+pub(crate) fn run(dir: &Path) -> Result<()> {
     let mut files = Vec::new();
     collect(dir, 0, &mut files).with_context(|| format!("reading {}", dir.display()))?;
     if files.is_empty() {

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 
 /// The targets, as `fuzz/Cargo.toml` declares them.
-pub const TARGETS: &[&str] = &["spec", "wire", "emulator", "response", "credential_files"];
+pub(crate) const TARGETS: &[&str] = &["spec", "wire", "emulator", "response", "credential_files"];
 
 /// What one run found.
 struct Outcome {
@@ -22,7 +22,7 @@ struct Outcome {
     artifact: Option<String>,
 }
 
-pub fn run(seconds: u64, only: Option<&str>, parallel: usize) -> Result<()> {
+pub(crate) fn run(seconds: u64, only: Option<&str>, parallel: usize) -> Result<()> {
     let root = crate::project_root();
     let fuzz = root.join("fuzz");
     let version = Command::new("cargo").args(["+nightly", "fuzz", "--version"]).output();

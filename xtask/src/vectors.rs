@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// Outcome of a run.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// Vectors whose every check agreed.
     pub passed: usize,
     /// Vectors with at least one mismatch (or unusable inputs).
@@ -23,7 +23,7 @@ pub struct Report {
     pub lines: Vec<String>,
 }
 
-pub fn run(files: &[impl AsRef<Path>]) -> Result<()> {
+pub(crate) fn run(files: &[impl AsRef<Path>]) -> Result<()> {
     if files.is_empty() {
         bail!("usage: cargo xtask vectors <file.json>...");
     }
@@ -44,7 +44,7 @@ pub fn run(files: &[impl AsRef<Path>]) -> Result<()> {
 }
 
 /// Checks every vector of one file.
-pub fn check_file(path: &Path) -> Result<Report> {
+pub(crate) fn check_file(path: &Path) -> Result<Report> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let doc: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let algorithm = doc["algorithm"].as_str().with_context(|| format!("{}: no top-level \"algorithm\"", path.display()))?;

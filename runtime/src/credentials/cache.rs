@@ -52,7 +52,10 @@ impl std::fmt::Debug for Cached {
 impl Cached {
     /// Caches `inner`, with the system clock.
     pub fn new(inner: Arc<dyn ProvideCredentials>) -> Self {
-        Self::with_clock(inner, Arc::new(SystemTime::now))
+        // The default clock: the one place this provider reads the system's.
+        #[allow(clippy::disallowed_methods)]
+        let clock: Clock = Arc::new(SystemTime::now);
+        Self::with_clock(inner, clock)
     }
 
     /// Caches `inner`, judging expiry by `clock`.

@@ -37,6 +37,8 @@ impl Default for HttpContext {
         Self {
             transport: Arc::new(HttpTransport::new().max_response_bytes(MAX_ANSWER_BYTES)),
             metadata_transport: Arc::new(HttpTransport::new().max_response_bytes(MAX_ANSWER_BYTES).without_proxy()),
+            // The default clock: the one place the providers read the system's.
+            #[allow(clippy::disallowed_methods)]
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(crate::sign::new_nonce),
             user_agent: crate::config::DEFAULT_USER_AGENT.into(),

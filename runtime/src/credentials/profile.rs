@@ -58,14 +58,14 @@ pub(crate) struct CliConfig {
 }
 
 impl CliConfig {
-    pub fn read(path: &Path) -> Result<Self, CredentialsError> {
+    pub(super) fn read(path: &Path) -> Result<Self, CredentialsError> {
         let text =
             super::read_small_file(path, super::MAX_CREDENTIALS_FILE_BYTES).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
         Self::parse(path, &text)
     }
 
     /// Parses the text of the file at `path` (named in errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
+    pub(super) fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
         // serde_json's messages name line and column, never the values.
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| malformed(path, format!("not a valid aliyun CLI config: {e}")))?;
@@ -83,7 +83,7 @@ impl CliConfig {
     }
 
     /// The names of its profiles, in file order.
-    pub fn names(&self) -> Vec<String> {
+    pub(super) fn names(&self) -> Vec<String> {
         self.profiles.iter().filter_map(|p| p.get("name").and_then(|n| n.as_str()).map(str::to_owned)).collect()
     }
 
@@ -92,7 +92,7 @@ impl CliConfig {
     }
 
     /// Profile `name`: `None` when absent, `Err(Ok(reason))` when unsupported.
-    pub fn source(&self, name: &str) -> Result<Option<Result<Source, Unsupported>>, CredentialsError> {
+    pub(super) fn source(&self, name: &str) -> Result<Option<Result<Source, Unsupported>>, CredentialsError> {
         self.source_at(name, &mut Vec::new())
     }
 
@@ -172,19 +172,19 @@ pub(crate) struct IniFile {
 }
 
 impl IniFile {
-    pub fn read(path: &Path) -> Result<Self, CredentialsError> {
+    pub(super) fn read(path: &Path) -> Result<Self, CredentialsError> {
         let text =
             super::read_small_file(path, super::MAX_CREDENTIALS_FILE_BYTES).map_err(|e| malformed(path, format!("cannot read: {e}")))?;
         Self::parse(path, &text)
     }
 
     /// The names of its sections.
-    pub fn names(&self) -> Vec<String> {
+    pub(super) fn names(&self) -> Vec<String> {
         self.sections.keys().cloned().collect()
     }
 
     /// Parses the text of the file at `path` (named in errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
+    pub(super) fn parse(path: &Path, text: &str) -> Result<Self, CredentialsError> {
         let mut sections: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         let mut current: Option<String> = None;
         for (i, raw) in text.lines().enumerate() {
@@ -215,7 +215,7 @@ impl IniFile {
     }
 
     /// Section `profile`: `None` when absent, `Err(Ok(reason))` when its type is unsupported.
-    pub fn source(&self, profile: &str) -> Result<Option<Result<Source, Unsupported>>, CredentialsError> {
+    pub(super) fn source(&self, profile: &str) -> Result<Option<Result<Source, Unsupported>>, CredentialsError> {
         let Some(values) = self.sections.get(profile) else { return Ok(None) };
         let path = &self.path;
         let get = |key: &str| values.get(key).filter(|v| !v.is_empty()).cloned();
@@ -255,7 +255,7 @@ impl IniFile {
         Ok(Some(Ok(source)))
     }
 
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -59,7 +59,7 @@ impl JsonObject {
 /// SDK sends it (unencoded), but for what a URL path cannot hold (space, `?`, `#`, `%` not
 /// followed by two hex digits, non-ASCII), which is percent-encoded; a missing leading `/` is
 /// added.
-pub fn fill_path(template: &str, params: &Params) -> String {
+pub fn fill_path(template: &str, params: &Params<'_>) -> String {
     if let Some(name) = whole_path(template) {
         let value = params.get(name).unwrap_or_default();
         let mut out = String::with_capacity(value.len() + 1);
@@ -123,7 +123,7 @@ pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// The parameter of a whole-path template (`{+Name}`), if it is one.
-pub fn whole_path(template: &str) -> Option<&str> {
+pub(super) fn whole_path(template: &str) -> Option<&str> {
     template.strip_prefix("{+")?.strip_suffix('}').filter(|name| !name.contains(['{', '}', '/']))
 }
 
