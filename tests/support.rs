@@ -1,4 +1,8 @@
 //! Helpers shared by the integration tests.
+//!
+//! Longer than 500 lines on purpose: one module per kind of double (a signature-checking
+//! server, the emulator in-process, the fuzz entry points), each short, kept in the one file the
+//! test crates and the fuzz workspace link as their library.
 
 use std::path::{Path, PathBuf};
 
