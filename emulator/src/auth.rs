@@ -170,7 +170,7 @@ fn check_token(key: &AccessKey, sent: Option<&str>, now: SystemTime) -> Result<(
 
 /// Verifies the request's signature; the `Fault` is the gateway's answer when it fails.
 pub fn verify(req: &Incoming<'_>, keys: Keys<'_>, nonces: &mut Nonces, now: SystemTime) -> Result<Caller, Fault> {
-    match req.header("authorization") {
+    match req.header(sign::headers::AUTHORIZATION) {
         Some(auth) if auth.starts_with("acs ") => verify_roa_legacy(req, auth, keys, nonces, now),
         Some(auth) => verify_v3(req, auth, keys, nonces, now),
         None if req.param("Signature").is_some() => verify_rpc(req, keys, nonces, now),
@@ -196,7 +196,14 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mut Nonces
     };
     let signed: Vec<String> = signed.split(';').map(str::to_owned).collect();
     let key = find_key(keys, id)?;
-    for name in ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"] {
+    for name in [
+        "host",
+        sign::headers::ACTION,
+        sign::headers::VERSION,
+        sign::headers::DATE,
+        sign::headers::SIGNATURE_NONCE,
+        sign::headers::CONTENT_SHA256,
+    ] {
         if req.header(name).is_none() {
             return Err(incomplete(format!("The required header {name} is missing.")));
         }
@@ -214,10 +221,10 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mut Nonces
             return Err(incomplete(format!("The signed header {name} is not in the request.")));
         }
     }
-    if req.header("x-acs-content-sha256") != Some(sign::sha256_hex(req.body).as_str()) {
+    if req.header(sign::headers::CONTENT_SHA256) != Some(sign::sha256_hex(req.body).as_str()) {
         return Err(incomplete("x-acs-content-sha256 is not the SHA-256 of the body."));
     }
-    check_time(req.header("x-acs-date"), "x-acs-date", now)?;
+    check_time(req.header(sign::headers::DATE), sign::headers::DATE, now)?;
     let computed = sign::sign_v3(&sign::V3Input {
         method: req.method,
         canonical_uri: req.path,
@@ -231,8 +238,8 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mut Nonces
     if computed.signature != signature {
         return Err(mismatch(&computed.string_to_sign));
     }
-    check_token(key, req.header("x-acs-security-token"), now)?;
-    nonces.check(id, req.header("x-acs-signature-nonce"), now)?;
+    check_token(key, req.header(sign::headers::SECURITY_TOKEN), now)?;
+    nonces.check(id, req.header(sign::headers::SIGNATURE_NONCE), now)?;
     Ok(Caller { access_key_id: id.to_owned(), signature: "v3" })
 }
 
@@ -240,7 +247,7 @@ fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mu
     let (id, signature) =
         auth["acs ".len()..].split_once(':').ok_or_else(|| incomplete("Authorization must be \"acs <AccessKeyId>:<Signature>\"."))?;
     let key = find_key(keys, id)?;
-    match req.header("x-acs-signature-method") {
+    match req.header(sign::headers::SIGNATURE_METHOD) {
         None | Some("HMAC-SHA1") => {}
         Some(other) => return Err(incomplete(format!("Unsupported x-acs-signature-method {other:?}; HMAC-SHA1 is supported."))),
     }
@@ -258,9 +265,9 @@ fn verify_roa_legacy(req: &Incoming<'_>, auth: &str, keys: Keys<'_>, nonces: &mu
     if computed.signature != signature {
         return Err(mismatch(&computed.string_to_sign));
     }
-    check_token(key, req.header("x-acs-security-token"), now)?;
+    check_token(key, req.header(sign::headers::SECURITY_TOKEN), now)?;
     // The legacy core SDK sends no nonce; when one is sent, it is single-use.
-    if let Some(nonce) = req.header("x-acs-signature-nonce") {
+    if let Some(nonce) = req.header(sign::headers::SIGNATURE_NONCE) {
         nonces.check(id, Some(nonce), now)?;
     }
     Ok(Caller { access_key_id: id.to_owned(), signature: "roa" })

@@ -193,11 +193,9 @@ pub async fn execute<O: Operation>(
             let text = match reformat_json(&body, pretty) {
                 Some(json) => json,
                 // Not JSON (a text response): shown without control characters, line breaks kept.
-                None => String::from_utf8_lossy(&body)
-                    .lines()
-                    .map(|l| crate::credentials::printable(l, usize::MAX))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                None => {
+                    String::from_utf8_lossy(&body).lines().map(|l| crate::text::printable(l, usize::MAX)).collect::<Vec<_>>().join("\n")
+                }
             };
             let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
             0
@@ -240,7 +238,7 @@ pub fn reformat_json(body: &[u8], pretty: bool) -> Option<String> {
                         // strings; a terminal must not see them.
                         // Nor bidi and zero-width characters, which reorder or hide text: as
                         // escapes, the JSON means the same.
-                        c if c.is_control() || crate::credentials::is_hidden_format(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c if c.is_control() || crate::text::is_hidden_format(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
                         c => out.push(c),
                     }
                 }
@@ -293,7 +291,7 @@ pub fn main(command: impl std::future::Future<Output = i32>) -> std::process::Ex
 /// Text that came from the service (code, message, ids) is printed without control characters,
 /// so an answer cannot move the cursor, recolour or rewrite the user's terminal.
 pub fn report(error: &Error, err: &mut dyn Write) -> i32 {
-    let clean = |text: &str| crate::credentials::printable(text, 4096);
+    let clean = |text: &str| crate::text::printable(text, 4096);
     let _ = writeln!(err, "error: {}", clean(&error.to_string()));
     if let Some(service) = error.service_error() {
         let _ = writeln!(err, "code: {}", clean(&service.code));
@@ -357,7 +355,7 @@ mod tests {
         let mut err = Vec::new();
         super::report(&error, &mut err);
         let err = String::from_utf8(err).unwrap();
-        assert!(!err.chars().any(crate::credentials::is_hidden_format), "{err:?}");
+        assert!(!err.chars().any(crate::text::is_hidden_format), "{err:?}");
         assert!(err.contains("code: Bada\\u{202e}b\\u{2066}c\\u{200b}d\\u{feff}e"), "{err}");
         assert!(err.contains("request id: Ra\\u{202e}"), "{err}");
     }

@@ -243,7 +243,7 @@ impl Client {
                             ServiceError::from_body(response.status, &String::from_utf8_lossy(&response.body)).map(|mut e| {
                                 // Some products leave the request id out of the error body; the gateway's header has it.
                                 if e.request_id.is_none() {
-                                    e.request_id = response.header("x-acs-request-id").map(str::to_owned);
+                                    e.request_id = response.header(crate::sign::headers::REQUEST_ID).map(str::to_owned);
                                 }
                                 // A wrong signature's answer echoes the string-to-sign, STS token included.
                                 if let Some(token) = credentials.as_ref().and_then(|c| c.security_token()) {
@@ -317,7 +317,10 @@ impl Client {
     }
 
     fn delay(&self, retry: &RetryPolicy, attempt: u32, response: Option<&HttpResponse>) -> Duration {
-        let asked = response.and_then(|r| r.header("x-acs-retry-after")).and_then(|v| v.trim().parse::<u64>().ok()).filter(|ms| *ms > 0);
+        let asked = response
+            .and_then(|r| r.header(crate::sign::headers::RETRY_AFTER))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0);
         match asked {
             Some(ms) => Duration::from_millis(ms).min(retry.max_delay),
             None => retry.backoff(attempt - 1),
@@ -335,22 +338,23 @@ impl Client {
             let query: Vec<(&str, &str)> = call.query.iter().collect();
             (wire::fill_path(call.path, call.path_params), sign::canonical_query(query))
         } else {
-            let mut pairs: Vec<(&str, &str)> = rpc_common(call.action, self.service.version, &date, &nonce).to_vec();
+            let mut pairs: Vec<(&str, &str)> =
+                crate::sign::rpc_common(call.action, crate::sign::RPC_FORMAT_API, self.service.version, &date, &nonce).to_vec();
             pairs.extend(call.query.iter());
             ("/".to_owned(), sign::canonical_query(pairs))
         };
         let (body, content_type) = body_of(call);
         let mut headers: Vec<(HeaderText, HeaderText)> = vec![
             ("host".into(), endpoint.host.clone()),
-            ("x-acs-action".into(), call.action.into()),
-            ("x-acs-version".into(), self.service.version.into()),
-            ("x-acs-date".into(), date.clone().into()),
-            ("x-acs-signature-nonce".into(), nonce.clone().into()),
+            (crate::sign::headers::ACTION.into(), call.action.into()),
+            (crate::sign::headers::VERSION.into(), self.service.version.into()),
+            (crate::sign::headers::DATE.into(), date.clone().into()),
+            (crate::sign::headers::SIGNATURE_NONCE.into(), nonce.clone().into()),
             ("user-agent".into(), self.config.user_agent.clone()),
             ("accept".into(), "application/json".into()),
         ];
         if let Some(content_type) = content_type {
-            headers.push(("content-type".into(), content_type.into()));
+            headers.push((crate::sign::headers::CONTENT_TYPE.into(), content_type.into()));
         }
         headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned().into(), v.to_owned().into())));
         HttpRequest { method: call.method, url: url(endpoint, &path, &query), headers, body }
@@ -376,17 +380,17 @@ impl Client {
                 let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(10 + call.headers.len());
                 headers.extend([
                     ("host".into(), endpoint.host.clone()),
-                    ("x-acs-action".into(), call.action.into()),
-                    ("x-acs-version".into(), self.service.version.into()),
-                    ("x-acs-date".into(), date.into()),
-                    ("x-acs-signature-nonce".into(), nonce.into()),
-                    ("x-acs-content-sha256".into(), hashed_payload.clone()),
+                    (crate::sign::headers::ACTION.into(), call.action.into()),
+                    (crate::sign::headers::VERSION.into(), self.service.version.into()),
+                    (crate::sign::headers::DATE.into(), date.into()),
+                    (crate::sign::headers::SIGNATURE_NONCE.into(), nonce.into()),
+                    (crate::sign::headers::CONTENT_SHA256.into(), hashed_payload.clone()),
                 ]);
                 if let Some(token) = c.security_token() {
-                    headers.push(("x-acs-security-token".into(), token.expose().to_owned().into()));
+                    headers.push((crate::sign::headers::SECURITY_TOKEN.into(), token.expose().to_owned().into()));
                 }
                 if let Some(content_type) = content_type {
-                    headers.push(("content-type".into(), content_type.into()));
+                    headers.push((crate::sign::headers::CONTENT_TYPE.into(), content_type.into()));
                 }
                 // Header parameters are signed, as the SDK signs every header it sets.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase().into(), v.to_owned().into())));
@@ -408,7 +412,7 @@ impl Client {
                         c.v3_key(),
                     )
                 };
-                headers.push(("authorization".into(), signature.authorization.into()));
+                headers.push((crate::sign::headers::AUTHORIZATION.into(), signature.authorization.into()));
                 headers.push(("user-agent".into(), self.config.user_agent.clone()));
                 headers.push(("accept".into(), "application/json".into()));
                 // The query goes out in its canonical form, computed once for the signature.
@@ -419,7 +423,7 @@ impl Client {
                 // `SignatureType`; the order is cosmetic, the signature sorts.
                 // Borrowed, not copied: the signed set is only read.
                 let mut params: Vec<(&str, &str)> = Vec::with_capacity(call.query.len() + 9);
-                params.extend(rpc_common(call.action, self.service.version, &date, &nonce));
+                params.extend(crate::sign::rpc_common(call.action, crate::sign::RPC_FORMAT_API, self.service.version, &date, &nonce));
                 params.extend(call.query.iter());
                 if let Some(token) = c.security_token() {
                     params.push(("SecurityToken", token.expose()));
@@ -433,13 +437,13 @@ impl Client {
                 let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(6 + call.headers.len());
                 headers.extend([
                     ("host".into(), endpoint.host.clone()),
-                    ("x-acs-action".into(), call.action.into()),
-                    ("x-acs-version".into(), self.service.version.into()),
+                    (crate::sign::headers::ACTION.into(), call.action.into()),
+                    (crate::sign::headers::VERSION.into(), self.service.version.into()),
                     ("user-agent".into(), self.config.user_agent.clone()),
                     ("accept".into(), "application/json".into()),
                 ]);
                 if let Some(content_type) = content_type {
-                    headers.push(("content-type".into(), content_type.into()));
+                    headers.push((crate::sign::headers::CONTENT_TYPE.into(), content_type.into()));
                 }
                 // The RPC signature covers parameters only; header parameters travel unsigned.
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned().into(), v.to_owned().into())));
@@ -452,22 +456,22 @@ impl Client {
                     ("accept".to_owned(), "application/json".to_owned()),
                     ("date".to_owned(), sign::format_http_date(now)),
                     ("host".to_owned(), endpoint.host.to_string()),
-                    ("x-acs-action".to_owned(), call.action.to_owned()),
-                    ("x-acs-version".to_owned(), self.service.version.to_owned()),
-                    ("x-acs-signature-method".to_owned(), "HMAC-SHA1".to_owned()),
-                    ("x-acs-signature-version".to_owned(), "1.0".to_owned()),
-                    ("x-acs-signature-nonce".to_owned(), nonce),
+                    (crate::sign::headers::ACTION.to_owned(), call.action.to_owned()),
+                    (crate::sign::headers::VERSION.to_owned(), self.service.version.to_owned()),
+                    (crate::sign::headers::SIGNATURE_METHOD.to_owned(), "HMAC-SHA1".to_owned()),
+                    (crate::sign::headers::SIGNATURE_VERSION.to_owned(), "1.0".to_owned()),
+                    (crate::sign::headers::SIGNATURE_NONCE.to_owned(), nonce),
                 ];
                 if let Some(token) = c.security_token() {
-                    headers.push(("x-acs-security-token".to_owned(), token.expose().to_owned()));
+                    headers.push((crate::sign::headers::SECURITY_TOKEN.to_owned(), token.expose().to_owned()));
                 }
                 if let Some(content_type) = content_type {
-                    headers.push(("content-type".to_owned(), content_type.to_owned()));
+                    headers.push((crate::sign::headers::CONTENT_TYPE.to_owned(), content_type.to_owned()));
                 }
                 headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
                 let signature =
                     sign::sign_roa_legacy(call.method.as_str(), &path, &query, &headers, c.access_key_id(), c.access_key_secret().expose());
-                headers.push(("authorization".to_owned(), signature.authorization));
+                headers.push((crate::sign::headers::AUTHORIZATION.to_owned(), signature.authorization));
                 let mut headers: Vec<(HeaderText, HeaderText)> = headers.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
                 headers.push(("user-agent".into(), self.config.user_agent.clone()));
                 let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
@@ -496,12 +500,6 @@ fn url_prefix(endpoint: &ResolvedEndpoint, path: &str, query: bool, room: usize)
     url
 }
 
-/// The parameters every RPC request carries, in the current SDK's order and spelling (vector
-/// rpc-05): `Format=json`, no `SignatureType`.
-fn rpc_common<'a>(action: &'a str, version: &'a str, date: &'a str, nonce: &'a str) -> [(&'a str, &'a str); 5] {
-    [("Action", action), ("Format", "json"), ("Version", version), ("Timestamp", date), ("SignatureNonce", nonce)]
-}
-
 /// The request body and its content type: raw bytes, a JSON body, a form, or none.
 fn body_of(call: &Call<'_>) -> (Vec<u8>, Option<&'static str>) {
     match (&call.json_body, call.binary_body) {
@@ -523,7 +521,7 @@ fn is_throttling(code: &str) -> bool {
 /// The request id: from the `x-acs-request-id` header the gateway sends, else from the body
 /// (which the body is then scanned for; the header spares that second pass).
 fn request_id(response: &HttpResponse) -> Option<String> {
-    if let Some(id) = response.header("x-acs-request-id") {
+    if let Some(id) = response.header(crate::sign::headers::REQUEST_ID) {
         return Some(id.to_owned());
     }
     #[derive(serde::Deserialize)]
@@ -542,7 +540,10 @@ mod tests {
     fn request_id_comes_from_the_header_before_the_body() {
         let response =
             |headers: Vec<(String, String)>| HttpResponse { status: 200, headers, body: br#"{"RequestId":"FROM-BODY"}"#.to_vec() };
-        assert_eq!(request_id(&response(vec![("x-acs-request-id".into(), "FROM-HEADER".into())])).as_deref(), Some("FROM-HEADER"));
+        assert_eq!(
+            request_id(&response(vec![(crate::sign::headers::REQUEST_ID.into(), "FROM-HEADER".into())])).as_deref(),
+            Some("FROM-HEADER")
+        );
         assert_eq!(request_id(&response(vec![])).as_deref(), Some("FROM-BODY"));
         let cs = HttpResponse { status: 200, headers: vec![], body: br#"{"request_id":"CS-STYLE"}"#.to_vec() };
         assert_eq!(request_id(&cs).as_deref(), Some("CS-STYLE"), "ROA products spell it their own way");

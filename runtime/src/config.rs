@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+pub(crate) use crate::credentials::DEFAULT_USER_AGENT;
 use crate::credentials::{Chain, Credentials, Environment, ProvideCredentials};
+pub use crate::credentials::{Clock, NonceSource};
 use crate::sign;
 use crate::transport::{Timeouts, Transport};
 
@@ -48,14 +50,6 @@ impl RetryPolicy {
         half + Duration::from_nanos(fastrand::u64(0..=half.as_nanos().min(u64::MAX as u128) as u64))
     }
 }
-
-/// A source of `x-acs-date`/`Timestamp`.
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
-/// A source of nonces.
-pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
-
-/// The `user-agent` the client and its credentials providers send unless told otherwise.
-pub(crate) const DEFAULT_USER_AGENT: &str = concat!("acs-rust/", env!("CARGO_PKG_VERSION"));
 
 /// How a client is set up. Every setting has a working default except where calls go: a region
 /// (or each request's `RegionId`) or an explicit endpoint.

@@ -109,8 +109,7 @@ pub fn resolve(
     table: &'static [RegionEndpoint],
 ) -> Result<ResolvedEndpoint, EndpointError> {
     if let Some(raw) = explicit.map(str::trim).filter(|e| !e.is_empty()) {
-        let invalid =
-            |problem: &str| EndpointError::Invalid { endpoint: crate::credentials::without_userinfo(raw), problem: problem.to_owned() };
+        let invalid = |problem: &str| EndpointError::Invalid { endpoint: crate::text::without_userinfo(raw), problem: problem.to_owned() };
         let (scheme, rest) = match raw.split_once("://") {
             Some(("https", rest)) => ("https", rest),
             Some(("http", rest)) => ("http", rest),

@@ -5,37 +5,8 @@ use std::fmt;
 use crate::credentials::CredentialsError;
 use crate::endpoint::EndpointError;
 use crate::service_error::{ErrorCodes, ServiceError};
+pub use crate::transport::TransportErrorKind;
 use crate::validate::ValidationError;
-
-/// What went wrong in a transport attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// No connection was made; the request never reached the service.
-    Connect,
-    /// Connecting or waiting for the response took longer than allowed.
-    Timeout,
-    /// The connection failed after the request may have been sent (reset, dropped, bad framing).
-    Io,
-    /// The response body is larger than the configured limit; not retried.
-    TooLarge,
-    /// The request cannot be sent as built (a header value with a line break, a URL HTTP cannot
-    /// carry) or the transport is set up wrongly (a proxy URL that is not `http://`): nothing
-    /// was sent; not retried.
-    Invalid,
-}
-
-impl fmt::Display for TransportErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Connect => "connection",
-            Self::Timeout => "timeout",
-            Self::Io => "I/O",
-            Self::TooLarge => "response size",
-            Self::Invalid => "invalid request",
-        })
-    }
-}
 
 /// Every way a call can fail.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +54,7 @@ pub enum Error {
         /// The operation.
         operation: &'static str,
         /// What went wrong.
-        error: crate::paging::PagingError,
+        error: PagingError,
     },
     /// The blocking client cannot run here (inside an async runtime) or its runtime is gone.
     #[error("blocking client: {0}")]
@@ -191,4 +162,13 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// Why paging stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PagingError {
+    /// The service sent a token it had sent before: following it would loop forever.
+    #[error("the service repeated the page token {0:?}; stopped instead of looping")]
+    RepeatedToken(String),
 }

@@ -110,6 +110,32 @@ pub trait ToJson {
     }
 }
 
+/// Which of a request's optional collections the caller set, even to empty.
+///
+/// An empty `Vec` (or map) is an unset one, and nothing goes out for it. Where an empty value has
+/// a wire form of its own (`[]` or `{}` in a json-style parameter or a JSON body, an empty string
+/// in a joined style), the official SDKs send it when the caller set the field to empty, to
+/// clear a list say, and nothing when the caller left it alone. A request keeps this set to do
+/// the same: its setters and its JSON reader mark the parameter (by its position in the
+/// operation), and [`Params::put_set`](crate::Params::put_set) and its kin read the mark. Empty until a setter is called,
+/// so it costs nothing otherwise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explicit(Vec<u16>);
+
+impl Explicit {
+    /// Records that the parameter at `index` was set.
+    pub fn mark(&mut self, index: u16) {
+        if !self.0.contains(&index) {
+            self.0.push(index);
+        }
+    }
+
+    /// Whether the parameter at `index` was set.
+    pub fn has(&self, index: u16) -> bool {
+        self.0.contains(&index)
+    }
+}
+
 /// Decodes a whole text as `T`; anything but whitespace after the value is an error.
 pub fn from_str<T: FromJson>(text: &str, mode: Mode) -> Result<T> {
     let mut r = Reader::new(text, mode);
@@ -733,8 +759,8 @@ impl<'t> Reader<'t> {
 
     /// [`Reader::set`] for a request's optional collection: a value that is not `null`, even an
     /// empty one, also marks the parameter at `index` as set on purpose
-    /// ([`Explicit`](crate::wire::Explicit)), so that `[]` read back goes out as `[]` again.
-    pub fn set_marking<T: FromJson>(&mut self, slot: &mut T, explicit: &mut crate::wire::Explicit, index: u16) {
+    /// ([`Explicit`]), so that `[]` read back goes out as `[]` again.
+    pub fn set_marking<T: FromJson>(&mut self, slot: &mut T, explicit: &mut Explicit, index: u16) {
         if self.failed.is_none() && self.peek() != Some(b'n') {
             explicit.mark(index);
         }
@@ -943,7 +969,7 @@ impl ObjectWriter {
     }
 
     /// [`ObjectWriter::field`] for a collection the caller may have set to empty on purpose
-    /// (`explicit`, see [`Explicit`](crate::wire::Explicit)): then `[]` or `{}` is written.
+    /// (`explicit`, see [`Explicit`]): then `[]` or `{}` is written.
     pub fn field_set(&mut self, key: &str, value: &dyn ToJson, explicit: bool) {
         let json = value.to_json();
         if !value.is_unset() || (explicit && !matches!(json, Json::Null)) {

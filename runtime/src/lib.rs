@@ -36,6 +36,7 @@ pub mod service;
 pub mod service_error;
 pub mod sign;
 pub mod testing;
+pub mod text;
 pub mod transport;
 pub mod types;
 #[doc(hidden)]

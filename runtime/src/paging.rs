@@ -71,14 +71,7 @@ where
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
 }
 
-/// Why paging stopped early.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PagingError {
-    /// The service sent a token it had sent before: following it would loop forever.
-    #[error("the service repeated the page token {0:?}; stopped instead of looping")]
-    RepeatedToken(String),
-}
+pub use crate::error::PagingError;
 
 /// Where the page after `response` starts, or `None` at the end. `seen` counts the items of
 /// every page so far, this one included; `tokens` the tokens already followed.

@@ -16,8 +16,6 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::validate::Validator;
-
 /// One call of a rule type's builder: together, from `new()`, they rebuild a rule value. Code
 /// generators spell rules with them (`StrRules::new().required().max_length(64)`), so a rule
 /// added here reaches generated code without the generator naming it.
@@ -306,7 +304,7 @@ impl<'a> Texts<'a> {
         }
     }
 
-    fn contains(&self, value: &str) -> bool {
+    pub(crate) fn contains(&self, value: &str) -> bool {
         self.iter().any(|t| t == value)
     }
 }
@@ -426,29 +424,6 @@ impl<'a> StrRules<'a> {
         out
     }
 
-    /// Checks `value`, reporting to `v` in a fixed order: missing, length, charset, pattern,
-    /// prefixes, allowed values.
-    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: &str) {
-        if self.required && self.min_length.unwrap_or(0) == 0 {
-            v.required_str(field, value);
-        }
-        if self.min_length.is_some() || self.max_length.is_some() {
-            v.length(field, value, self.min_length, self.max_length);
-        }
-        if self.ascii {
-            v.ascii(field, value);
-        }
-        if let Some(pattern) = self.pattern {
-            v.pattern(field, value, pattern);
-        }
-        if !self.forbidden_prefixes.is_empty() {
-            v.forbidden_prefixes(field, value, self.forbidden_prefixes.iter());
-        }
-        if !self.allowed.is_empty() && !self.allowed.contains(value) {
-            v.not_allowed(field, value, self.allowed.iter().map(str::to_owned));
-        }
-    }
-
     /// The builder calls that rebuild this value from [`StrRules::new`].
     pub fn builder_calls(&self) -> Vec<BuilderCall<'a>> {
         let mut calls = Vec::new();
@@ -537,16 +512,6 @@ impl<'a> IntRules<'a> {
         out
     }
 
-    /// Checks `value`: bounds, then allowed values.
-    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: i64) {
-        if self.minimum.is_some() || self.maximum.is_some() {
-            v.int_range(field, value, self.minimum, self.maximum);
-        }
-        if !self.allowed.is_empty() && !self.allowed.contains(&value) {
-            v.not_allowed(field, &value.to_string(), self.allowed.iter().map(i64::to_string));
-        }
-    }
-
     /// The builder calls that rebuild this value from [`IntRules::new`].
     pub fn builder_calls(&self) -> Vec<BuilderCall<'a>> {
         let mut calls = Vec::new();
@@ -611,11 +576,6 @@ impl NumRules {
         bound_phrases(self.minimum, self.maximum)
     }
 
-    /// Checks `value` against the bounds (NaN breaks every bound).
-    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: f64) {
-        v.number_range(field, value, self.minimum, self.maximum);
-    }
-
     /// The builder calls that rebuild this value from [`NumRules::new`].
     pub fn builder_calls(&self) -> Vec<BuilderCall<'static>> {
         let mut calls = Vec::new();
@@ -672,26 +632,6 @@ impl ListRules {
     /// The rules in words, for docs and `--help`.
     pub fn describe(&self) -> Vec<String> {
         range_phrase(self.min_items, self.max_items, "items").into_iter().collect()
-    }
-
-    /// Checks a list of `count` items. An empty optional list is not sent at all, so `minItems`
-    /// does not apply to it.
-    pub(crate) fn check(&self, v: &mut Validator, field: &str, count: usize) {
-        self.check_sent(v, field, count, false)
-    }
-
-    /// [`ListRules::check`] for a list whose emptiness may be on purpose (`explicit`): an empty
-    /// list set on purpose is sent (`[]`), so `minItems` applies to it.
-    pub(crate) fn check_sent(&self, v: &mut Validator, field: &str, count: usize, explicit: bool) {
-        if count == 0 && !self.required && !explicit {
-            return;
-        }
-        if self.required && self.min_items.unwrap_or(0) == 0 {
-            v.required_items(field, count);
-        }
-        if self.min_items.is_some() || self.max_items.is_some() {
-            v.items(field, count, self.min_items, self.max_items);
-        }
     }
 
     /// The builder calls that rebuild this value from [`ListRules::new`].

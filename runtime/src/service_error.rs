@@ -113,7 +113,7 @@ impl Body {
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Service text, shown without control characters (no terminal escape sequences).
-        let clean = |text: &str| crate::credentials::printable(text, 4096);
+        let clean = |text: &str| crate::text::printable(text, 4096);
         write!(f, "{} (HTTP {}): {}", clean(&self.code), self.status, clean(&self.message))?;
         if let Some(id) = &self.request_id {
             write!(f, " [request id {}]", clean(id))?;

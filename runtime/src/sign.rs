@@ -14,6 +14,49 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+/// `Format` of an API call, as the current SDKs spell it (vector rpc-05).
+pub const RPC_FORMAT_API: &str = "json";
+/// `Format` of an STS call, as the official credentials library spells it (the fixtures in
+/// `shared/fixtures/credentials`); the service reads both spellings alike.
+pub const RPC_FORMAT_STS: &str = "JSON";
+
+/// The parameters every RPC request carries besides its own, in the official SDKs' order:
+/// `Action`, `Format` (see [`RPC_FORMAT_API`] and [`RPC_FORMAT_STS`]), `Version`, `Timestamp`,
+/// `SignatureNonce`. The one builder of them, for API calls and for the STS calls credentials
+/// make.
+pub fn rpc_common<'a>(action: &'a str, format: &'a str, version: &'a str, timestamp: &'a str, nonce: &'a str) -> [(&'a str, &'a str); 5] {
+    [("Action", action), ("Format", format), ("Version", version), ("Timestamp", timestamp), ("SignatureNonce", nonce)]
+}
+
+/// The header names the protocol uses, lower case as signed: one spelling for the client, the
+/// emulator and anyone signing by hand.
+pub mod headers {
+    /// The operation (ACS3 and legacy ROA).
+    pub const ACTION: &str = "x-acs-action";
+    /// The API version (ACS3 and legacy ROA).
+    pub const VERSION: &str = "x-acs-version";
+    /// The request time, ISO 8601 in UTC (ACS3).
+    pub const DATE: &str = "x-acs-date";
+    /// A value never sent twice, against replay.
+    pub const SIGNATURE_NONCE: &str = "x-acs-signature-nonce";
+    /// The body's SHA-256 in lower-case hex (ACS3).
+    pub const CONTENT_SHA256: &str = "x-acs-content-sha256";
+    /// The STS token of temporary credentials.
+    pub const SECURITY_TOKEN: &str = "x-acs-security-token";
+    /// `HMAC-SHA1` (legacy ROA).
+    pub const SIGNATURE_METHOD: &str = "x-acs-signature-method";
+    /// `1.0` (legacy ROA).
+    pub const SIGNATURE_VERSION: &str = "x-acs-signature-version";
+    /// The gateway's id of a request, in its answer.
+    pub const REQUEST_ID: &str = "x-acs-request-id";
+    /// How long to wait before a retry, in milliseconds, in a throttling answer.
+    pub const RETRY_AFTER: &str = "x-acs-retry-after";
+    /// The signature (ACS3 and legacy ROA).
+    pub const AUTHORIZATION: &str = "authorization";
+    /// The body's media type.
+    pub const CONTENT_TYPE: &str = "content-type";
+}
+
 /// Percent-encodes the UTF-8 bytes of `text` (RFC 3986: space → `%20`, `*` → `%2A`, `~` kept).
 pub fn percent_encode(text: &str) -> String {
     let mut out = Vec::with_capacity(text.len() + text.len() / 2);

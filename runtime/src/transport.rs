@@ -10,7 +10,6 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::error::TransportErrorKind;
 use crate::service::HttpMethod;
 
 /// Header names whose values are secrets, redacted when a request is shown.
@@ -97,6 +96,36 @@ impl HttpResponse {
     /// The value of the first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What went wrong in a transport attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection was made; the request never reached the service.
+    Connect,
+    /// Connecting or waiting for the response took longer than allowed.
+    Timeout,
+    /// The connection failed after the request may have been sent (reset, dropped, bad framing).
+    Io,
+    /// The response body is larger than the configured limit; not retried.
+    TooLarge,
+    /// The request cannot be sent as built (a header value with a line break, a URL HTTP cannot
+    /// carry) or the transport is set up wrongly (a proxy URL that is not `http://`): nothing
+    /// was sent; not retried.
+    Invalid,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connection",
+            Self::Timeout => "timeout",
+            Self::Io => "I/O",
+            Self::TooLarge => "response size",
+            Self::Invalid => "invalid request",
+        })
     }
 }
 
@@ -283,281 +312,7 @@ impl Transport for HttpTransport {
 /// The default transport's parts over hyper: the connector (direct, tunnelled or proxied TCP,
 /// then TLS), request building and the exchange with its limits.
 #[cfg(feature = "client")]
-mod http_client {
-    use std::pin::Pin;
-    use std::sync::Arc;
-    use std::task::{Context, Poll};
-    use std::time::Duration;
-
-    use bytes::Bytes;
-    use http_body_util::{BodyExt, Full};
-    use hyper::rt::{Read, ReadBufCursor, Write};
-    use hyper_util::client::legacy::connect::proxy::Tunnel;
-    use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-
-    pub(super) use hyper_util::client::proxy::matcher::Matcher;
-
-    use super::{BoxFuture, HttpRequest, HttpResponse, MinThroughput, Throughput, Timeouts, TransportError};
-    use crate::error::TransportErrorKind;
-    use crate::service::HttpMethod;
-
-    type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-    /// A pooled client; cloning shares the pool.
-    pub(super) type Pool = hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<Connector>, Full<Bytes>>;
-
-    /// A pool whose connections are made within `connect`, through `proxies` when they match.
-    pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>) -> Pool {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(connect));
-        // ring, deprecated by rustls 0.23.48 for want of post-quantum key exchange: its
-        // replacement, aws-lc-rs, needs a C toolchain (cmake, and NASM on Windows) and adds about
-        // a minute to a first build, and Alibaba Cloud's endpoints offer no post-quantum groups
-        // to use. Allowed on purpose; `.ci/run` builds a generated crate against the newest
-        // versions with warnings denied, so the next change of this kind shows the day it lands.
-        #[allow(deprecated)]
-        let provider = rustls::crypto::ring::default_provider();
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default protocol versions")
-            .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
-            .with_no_client_auth();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(Connector { http, proxies });
-        hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https)
-    }
-
-    /// Makes the TCP connection of a request: to the host itself, through a `CONNECT` tunnel
-    /// (HTTPS through a proxy), or to the proxy (plain HTTP through a proxy, which then gets the
-    /// absolute URL).
-    #[derive(Clone)]
-    pub(super) struct Connector {
-        http: HttpConnector,
-        proxies: Option<Arc<Matcher>>,
-    }
-
-    impl tower_service::Service<http::Uri> for Connector {
-        type Response = Stream;
-        type Error = BoxError;
-        type Future = BoxFuture<'static, Result<Stream, BoxError>>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, dst: http::Uri) -> Self::Future {
-            let mut http = self.http.clone();
-            let proxy = self.proxies.as_ref().and_then(|m| m.intercept(&dst));
-            Box::pin(async move {
-                let Some(proxy) = proxy else {
-                    return Ok(Stream { io: http.call(dst).await?, proxied: false });
-                };
-                if proxy.uri().scheme_str() != Some("http") {
-                    return Err(Box::new(UnsupportedProxy) as BoxError);
-                }
-                if dst.scheme_str() == Some("https") {
-                    let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
-                    if let Some(auth) = proxy.basic_auth() {
-                        tunnel = tunnel.with_auth(auth.clone());
-                    }
-                    Ok(Stream { io: tunnel.call(dst).await?, proxied: false })
-                } else {
-                    Ok(Stream { io: http.call(proxy.uri().clone()).await?, proxied: true })
-                }
-            })
-        }
-    }
-
-    /// A proxy from the environment that is not `http://` (SOCKS, HTTPS): a setting to fix, so
-    /// the request fails as [`TransportErrorKind::Invalid`], not as a connection to retry.
-    #[derive(Debug)]
-    struct UnsupportedProxy;
-
-    impl std::fmt::Display for UnsupportedProxy {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(
-                "the proxy for this URL is not an http:// proxy; only HTTP proxies are supported (HTTPS goes through them with CONNECT)",
-            )
-        }
-    }
-
-    impl std::error::Error for UnsupportedProxy {}
-
-    /// A TCP connection, marked when it goes to a proxy that expects absolute URLs.
-    pub(super) struct Stream {
-        io: TokioIo<tokio::net::TcpStream>,
-        proxied: bool,
-    }
-
-    impl Connection for Stream {
-        fn connected(&self) -> Connected {
-            self.io.connected().proxy(self.proxied)
-        }
-    }
-
-    impl Read for Stream {
-        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
-            Pin::new(&mut self.io).poll_read(cx, buf)
-        }
-    }
-
-    impl Write for Stream {
-        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-            Pin::new(&mut self.io).poll_write(cx, buf)
-        }
-        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Pin::new(&mut self.io).poll_flush(cx)
-        }
-        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Pin::new(&mut self.io).poll_shutdown(cx)
-        }
-        fn is_write_vectored(&self) -> bool {
-            self.io.is_write_vectored()
-        }
-        fn poll_write_vectored(
-            mut self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            bufs: &[std::io::IoSlice<'_>],
-        ) -> Poll<std::io::Result<usize>> {
-            Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-        }
-    }
-
-    /// The longest URL the `http` crate takes, plus one.
-    const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
-
-    fn invalid(message: String) -> TransportError {
-        TransportError { kind: TransportErrorKind::Invalid, message }
-    }
-
-    /// The hyper request for `request`. A URL or header that HTTP cannot carry is refused
-    /// before any I/O (named, value not shown: it may be a secret).
-    pub(super) fn build(request: HttpRequest, proxies: Option<&Matcher>) -> Result<http::Request<Full<Bytes>>, TransportError> {
-        let method = match request.method {
-            HttpMethod::Get => http::Method::GET,
-            HttpMethod::Post => http::Method::POST,
-            HttpMethod::Put => http::Method::PUT,
-            HttpMethod::Delete => http::Method::DELETE,
-            HttpMethod::Patch => http::Method::PATCH,
-        };
-        // `http` refuses a URI of 65,534 bytes or more: a parameter too long for the query.
-        let length = request.url.len();
-        let uri = http::Uri::try_from(request.url).map_err(|_| {
-            invalid(if length >= MAX_URL_BYTES {
-                format!("the request URL is {length} bytes, more than HTTP carries here ({MAX_URL_BYTES}): a query parameter is too long")
-            } else {
-                "the request URL is not a valid URL".into()
-            })
-        })?;
-        let proxy_auth = match proxies {
-            // Plain HTTP through a proxy carries the proxy's credentials itself (a tunnel sends
-            // them in its CONNECT).
-            Some(m) if uri.scheme_str() == Some("http") => m.intercept(&uri).and_then(|p| p.basic_auth().cloned()),
-            _ => None,
-        };
-        let mut headers = http::HeaderMap::with_capacity(request.headers.len() + 1);
-        for (name, value) in request.headers {
-            let header_name = http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| invalid(format!("the header name {:?} is not valid in HTTP", crate::credentials::printable(&name, 64))))?;
-            let header_value = match value {
-                std::borrow::Cow::Borrowed(text) => http::HeaderValue::from_maybe_shared(Bytes::from_static(text.as_bytes())).ok(),
-                std::borrow::Cow::Owned(text) => http::HeaderValue::try_from(text).ok(),
-            }
-            .ok_or_else(|| invalid(format!("the value of header {name} is not valid in HTTP (a line break or control character)")))?;
-            headers.append(header_name, header_value);
-        }
-        if let Some(auth) = proxy_auth {
-            headers.insert(http::header::PROXY_AUTHORIZATION, auth);
-        }
-        let mut out = http::Request::new(Full::new(Bytes::from(request.body)));
-        *out.method_mut() = method;
-        *out.uri_mut() = uri;
-        *out.headers_mut() = headers;
-        Ok(out)
-    }
-
-    fn failed(kind: TransportErrorKind, e: &dyn std::error::Error) -> TransportError {
-        // The error and its causes; none of them carries the URL (an RPC URL holds the STS token).
-        let mut message = e.to_string();
-        let mut source = e.source();
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        TransportError { kind, message }
-    }
-
-    fn timed_out(what: &str, limit: Duration) -> TransportError {
-        TransportError { kind: TransportErrorKind::Timeout, message: format!("no {what} within the read timeout of {limit:?}") }
-    }
-
-    /// Sends `request` and reads the whole answer: the head within the read timeout of sending
-    /// (a new connection's connect included, as reqwest counts it, and limited by the connect
-    /// timeout itself), each piece of the body within the read timeout and the whole body no
-    /// slower than `floor`, the body no larger than `limit` bytes.
-    pub(super) async fn exchange(
-        pool: &Pool,
-        request: http::Request<Full<Bytes>>,
-        timeouts: Timeouts,
-        limit: usize,
-        floor: Option<MinThroughput>,
-    ) -> Result<HttpResponse, TransportError> {
-        let head = match tokio::time::timeout(timeouts.read, pool.request(request)).await {
-            Ok(Ok(response)) => response,
-            Ok(Err(e)) => {
-                let mut kind = if e.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Io };
-                let mut source = std::error::Error::source(&e);
-                while let Some(cause) = source {
-                    if cause.is::<UnsupportedProxy>() {
-                        kind = TransportErrorKind::Invalid;
-                    }
-                    source = cause.source();
-                }
-                return Err(failed(kind, &e));
-            }
-            Err(_) => return Err(timed_out("response", timeouts.read)),
-        };
-        let status = head.status().as_u16();
-        let headers =
-            head.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-        let too_large = || TransportError {
-            kind: TransportErrorKind::TooLarge,
-            message: format!("the response body is larger than the limit of {limit} bytes"),
-        };
-        let declared = head.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
-        }
-        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
-        let mut incoming = head.into_body();
-        let mut throughput = floor.map(Throughput::new);
-        loop {
-            let frame = match tokio::time::timeout(timeouts.read, incoming.frame()).await {
-                Ok(Some(Ok(frame))) => frame,
-                Ok(Some(Err(e))) => return Err(failed(TransportErrorKind::Io, &e)),
-                Ok(None) => break,
-                Err(_) => return Err(timed_out("body", timeouts.read)),
-            };
-            if let Ok(data) = frame.into_data() {
-                if body.len() + data.len() > limit {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&data);
-                if let Some(Err(message)) = throughput.as_mut().map(|t| t.add(data.len())) {
-                    return Err(TransportError { kind: TransportErrorKind::Timeout, message });
-                }
-            }
-        }
-        Ok(HttpResponse { status, headers, body })
-    }
-}
+mod http_client;
 
 #[cfg(test)]
 mod tests {

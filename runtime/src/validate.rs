@@ -290,6 +290,75 @@ pub fn check(operation: &'static str, request: &dyn Validate) -> Result<(), Vali
     v.finish(operation)
 }
 
+// The rules check themselves here, next to the `Validator` they report to, so that `rules`
+// (the values and their words) needs nothing from this module.
+
+impl StrRules<'_> {
+    /// Checks `value`, reporting to `v` in a fixed order: missing, length, charset, pattern,
+    /// prefixes, allowed values.
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: &str) {
+        if self.required && self.min_length.unwrap_or(0) == 0 {
+            v.required_str(field, value);
+        }
+        if self.min_length.is_some() || self.max_length.is_some() {
+            v.length(field, value, self.min_length, self.max_length);
+        }
+        if self.ascii {
+            v.ascii(field, value);
+        }
+        if let Some(pattern) = self.pattern {
+            v.pattern(field, value, pattern);
+        }
+        if !self.forbidden_prefixes.is_empty() {
+            v.forbidden_prefixes(field, value, self.forbidden_prefixes.iter());
+        }
+        if !self.allowed.is_empty() && !self.allowed.contains(value) {
+            v.not_allowed(field, value, self.allowed.iter().map(str::to_owned));
+        }
+    }
+}
+
+impl IntRules<'_> {
+    /// Checks `value`: bounds, then allowed values.
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: i64) {
+        if self.minimum.is_some() || self.maximum.is_some() {
+            v.int_range(field, value, self.minimum, self.maximum);
+        }
+        if !self.allowed.is_empty() && !self.allowed.contains(&value) {
+            v.not_allowed(field, &value.to_string(), self.allowed.iter().map(i64::to_string));
+        }
+    }
+}
+
+impl NumRules {
+    /// Checks `value` against the bounds (NaN breaks every bound).
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, value: f64) {
+        v.number_range(field, value, self.minimum, self.maximum);
+    }
+}
+
+impl ListRules {
+    /// Checks a list of `count` items. An empty optional list is not sent at all, so `minItems`
+    /// does not apply to it.
+    pub(crate) fn check(&self, v: &mut Validator, field: &str, count: usize) {
+        self.check_sent(v, field, count, false)
+    }
+
+    /// [`ListRules::check`] for a list whose emptiness may be on purpose (`explicit`): an empty
+    /// list set on purpose is sent (`[]`), so `minItems` applies to it.
+    pub(crate) fn check_sent(&self, v: &mut Validator, field: &str, count: usize, explicit: bool) {
+        if count == 0 && !self.required && !explicit {
+            return;
+        }
+        if self.required && self.min_items.unwrap_or(0) == 0 {
+            v.required_items(field, count);
+        }
+        if self.min_items.is_some() || self.max_items.is_some() {
+            v.items(field, count, self.min_items, self.max_items);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,18 +40,27 @@ pub enum Style {
     PipeDelimited,
 }
 
+/// Every style: its variant's name as generated code spells it, and its name in the metadata
+/// (`None` for [`Style::Plain`], a parameter without a `style`). The one table both directions
+/// read.
+const STYLES: [(Style, &str, Option<&str>); 7] = [
+    (Style::Plain, "Plain", None),
+    (Style::RepeatList, "RepeatList", Some("repeatList")),
+    (Style::Flat, "Flat", Some("flat")),
+    (Style::Json, "Json", Some("json")),
+    (Style::Simple, "Simple", Some("simple")),
+    (Style::SpaceDelimited, "SpaceDelimited", Some("spaceDelimited")),
+    (Style::PipeDelimited, "PipeDelimited", Some("pipeDelimited")),
+];
+
 impl Style {
+    fn entry(self) -> &'static (Style, &'static str, Option<&'static str>) {
+        STYLES.iter().find(|(style, _, _)| *style == self).expect("every style is in the table")
+    }
+
     /// The variant's name (`RepeatList`), as generated code spells it.
     pub fn variant_name(self) -> &'static str {
-        match self {
-            Style::Plain => "Plain",
-            Style::RepeatList => "RepeatList",
-            Style::Flat => "Flat",
-            Style::Json => "Json",
-            Style::Simple => "Simple",
-            Style::SpaceDelimited => "SpaceDelimited",
-            Style::PipeDelimited => "PipeDelimited",
-        }
+        self.entry().1
     }
 
     /// What a joined style (`simple`, `spaceDelimited`, `pipeDelimited`) puts between items.
@@ -66,57 +75,16 @@ impl Style {
 
     /// The style as the metadata writes it (`repeatList`); `None` for [`Style::Plain`].
     pub fn spec_name(self) -> Option<&'static str> {
-        match self {
-            Style::Plain => None,
-            Style::RepeatList => Some("repeatList"),
-            Style::Flat => Some("flat"),
-            Style::Json => Some("json"),
-            Style::Simple => Some("simple"),
-            Style::SpaceDelimited => Some("spaceDelimited"),
-            Style::PipeDelimited => Some("pipeDelimited"),
-        }
+        self.entry().2
     }
 
     /// The style of a metadata `style` value; `None` for one this runtime cannot put on the wire.
     pub fn from_spec(name: Option<&str>) -> Option<Self> {
-        match name {
-            None => Some(Style::Plain),
-            Some("repeatList") => Some(Style::RepeatList),
-            Some("flat") => Some(Style::Flat),
-            Some("json") => Some(Style::Json),
-            Some("simple") => Some(Style::Simple),
-            Some("spaceDelimited") => Some(Style::SpaceDelimited),
-            Some("pipeDelimited") => Some(Style::PipeDelimited),
-            Some(_) => None,
-        }
+        STYLES.iter().find(|(_, _, spec)| *spec == name).map(|(style, _, _)| *style)
     }
 }
 
-/// Which of a request's optional collections the caller set, even to empty.
-///
-/// An empty `Vec` (or map) is an unset one, and nothing goes out for it. Where an empty value has
-/// a wire form of its own (`[]` or `{}` in a json-style parameter or a JSON body, an empty string
-/// in a joined style), the official SDKs send it when the caller set the field to empty, to
-/// clear a list say, and nothing when the caller left it alone. A request keeps this set to do
-/// the same: its setters and its JSON reader mark the parameter (by its position in the
-/// operation), and [`Params::put_set`] and its kin read the mark. Empty until a setter is called,
-/// so it costs nothing otherwise.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Explicit(Vec<u16>);
-
-impl Explicit {
-    /// Records that the parameter at `index` was set.
-    pub fn mark(&mut self, index: u16) {
-        if !self.0.contains(&index) {
-            self.0.push(index);
-        }
-    }
-
-    /// Whether the parameter at `index` was set.
-    pub fn has(&self, index: u16) -> bool {
-        self.0.contains(&index)
-    }
-}
+pub use crate::json::Explicit;
 
 /// The wire form of an empty collection set on purpose in `style`, as the official SDKs write
 /// it: `[]` or `{}` in a json-style parameter, an empty string in a joined style, and nothing
@@ -622,6 +590,16 @@ mod tests {
             assert_eq!(fast, generic.into_vec(), "{style:?}");
             p = Params::new();
         }
+    }
+
+    #[test]
+    fn every_style_reads_back_from_its_metadata_name() {
+        for (style, variant, spec) in STYLES {
+            assert_eq!(Style::from_spec(spec), Some(style));
+            assert_eq!((style.spec_name(), style.variant_name()), (spec, variant));
+            assert_eq!(format!("{style:?}"), variant);
+        }
+        assert_eq!(Style::from_spec(Some("xml")), None);
     }
 
     #[test]

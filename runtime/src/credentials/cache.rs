@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::{CredentialsError, ProvideCredentials, ProvideFuture};
-use crate::config::Clock;
+use crate::credentials::Clock;
 use crate::credentials::Credentials;
 
 /// How long before expiry a refresh starts, at most (the official libraries' 15 minutes).

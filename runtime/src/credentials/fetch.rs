@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::{printable, Credentials, CredentialsError};
-use crate::config::{Clock, NonceSource};
+use crate::credentials::{Clock, NonceSource};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, Timeouts, Transport};
 
 /// The largest answer a credentials source may give: 1 MiB.
@@ -41,7 +41,7 @@ impl Default for HttpContext {
             #[allow(clippy::disallowed_methods)]
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(crate::sign::new_nonce),
-            user_agent: crate::config::DEFAULT_USER_AGENT.into(),
+            user_agent: crate::credentials::DEFAULT_USER_AGENT.into(),
         }
     }
 }

@@ -247,18 +247,19 @@ impl RamRoleArn {
         let source = self.source.provide().await.map_err(|e| failed(PROVIDER, format!("the source credentials: {e}")))?;
         source.check_usable()?;
         let s = &self.session;
-        let mut params = vec![
-            pair("Action", "AssumeRole"),
-            pair("Format", "JSON"),
-            pair("Version", STS_VERSION),
+        let (timestamp, nonce) = (format_timestamp(s.http.now()), (s.http.nonce)());
+        let mut params: Vec<(String, String)> =
+            crate::sign::rpc_common("AssumeRole", crate::sign::RPC_FORMAT_STS, STS_VERSION, &timestamp, &nonce)
+                .iter()
+                .map(|(n, v)| pair(n, *v))
+                .collect();
+        params.extend([
             pair("DurationSeconds", s.duration.to_string()),
             pair("RoleArn", s.role_arn.as_str()),
             pair("RoleSessionName", s.session_name()),
             pair("SignatureMethod", "HMAC-SHA1"),
             pair("SignatureVersion", "1.0"),
-            pair("Timestamp", format_timestamp(s.http.now())),
-            pair("SignatureNonce", (s.http.nonce)()),
-        ];
+        ]);
         if let Some(policy) = &s.policy {
             params.push(pair("Policy", policy.as_str()));
         }
@@ -331,12 +332,14 @@ impl OidcRoleArn {
             return Err(failed(PROVIDER, format!("the OIDC token file {} is empty", self.token_file.display())));
         }
         let s = &self.session;
-        let query = [
-            pair("Action", "AssumeRoleWithOIDC"),
-            pair("Format", "JSON"),
-            pair("Version", STS_VERSION),
-            pair("Timestamp", format_timestamp(s.http.now())),
-        ];
+        // The common parameters but the nonce: the call is unsigned, and the official library
+        // sends none.
+        let timestamp = format_timestamp(s.http.now());
+        let query: Vec<(String, String)> =
+            crate::sign::rpc_common("AssumeRoleWithOIDC", crate::sign::RPC_FORMAT_STS, STS_VERSION, &timestamp, "")[..4]
+                .iter()
+                .map(|(n, v)| pair(n, *v))
+                .collect();
         let mut form = vec![
             pair("DurationSeconds", s.duration.to_string()),
             pair("RoleArn", s.role_arn.as_str()),
