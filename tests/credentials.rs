@@ -140,9 +140,9 @@ impl Transport for Redirect {
 /// Transport to `replay`, the capture clock (`T0 + offset`, adjustable) and nonce.
 fn http_to(replay: &Replay, offset: Arc<Mutex<u64>>) -> HttpContext {
     HttpContext::default()
-        .with_transport(Arc::new(Redirect { to: replay.url.clone(), inner: HttpTransport::new() }))
-        .with_clock(Arc::new(move || SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + *offset.lock().unwrap())))
-        .with_nonce_source(Arc::new(|| NONCE.to_owned()))
+        .transport(Arc::new(Redirect { to: replay.url.clone(), inner: HttpTransport::new() }))
+        .clock(Arc::new(move || SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + *offset.lock().unwrap())))
+        .nonce_source(Arc::new(|| NONCE.to_owned()))
 }
 
 /// Compares what we sent with what the official library sent. `renamed` maps a parameter to

@@ -151,11 +151,11 @@ impl Config {
     /// clock, nonces and user agent.
     pub(crate) fn credentials_http(&self) -> crate::credentials::HttpContext {
         let mut http = crate::credentials::HttpContext::default()
-            .with_clock(self.clock.clone())
-            .with_nonce_source(self.nonce.clone())
-            .with_user_agent(self.user_agent.clone());
+            .clock(self.clock.clone())
+            .nonce_source(self.nonce.clone())
+            .user_agent(self.user_agent.clone());
         if let Some(transport) = &self.transport {
-            http = http.with_transport(transport.clone());
+            http = http.transport(transport.clone());
         }
         http
     }

@@ -87,19 +87,19 @@ fn list_rules(r: &ListRules) -> TokenStream {
 
 /// A call with the `static` it needs: in a block of its own, so one call's `PATTERN` cannot
 /// clash with another's.
-struct Call {
+struct CheckCall {
     needs: Option<TokenStream>,
     call: TokenStream,
 }
 
-impl Call {
+impl CheckCall {
     fn plain(call: TokenStream) -> Self {
         Self { needs: None, call }
     }
 
     /// The call as a statement.
     fn statement(self) -> TokenStream {
-        let Call { needs, call } = self;
+        let CheckCall { needs, call } = self;
         match needs {
             Some(needs) => quote!({ #needs #call }),
             None => call,
@@ -108,32 +108,32 @@ impl Call {
 
     /// The call inside `if let Some(value) = &self.<field>`.
     fn if_set(self, field: &proc_macro2::Ident) -> TokenStream {
-        let Call { needs, call } = self;
+        let CheckCall { needs, call } = self;
         quote! { if let Some(value) = &self.#field { #needs #call } }
     }
 }
 
 /// The call that checks one value (`value` is a reference to it) under the wire name `wire`.
-fn value_call(check: &Check<'_>, ty: &Type, wire: &str, value: TokenStream) -> Option<Call> {
+fn value_call(check: &Check<'_>, ty: &Type, wire: &str, value: TokenStream) -> Option<CheckCall> {
     if check.is_none() {
         return None;
     }
     Some(match check {
         Check::Str(r) => {
             let (rules, pattern) = str_rules(r);
-            Call { needs: pattern, call: quote! { v.string(#wire, #value, &#rules); } }
+            CheckCall { needs: pattern, call: quote! { v.string(#wire, #value, &#rules); } }
         }
         Check::Int(r) => {
             let rules = int_rules(r);
             let n = if *ty == Type::I32 { quote!(i64::from(*#value)) } else { quote!(*#value) };
-            Call::plain(quote! { v.integer(#wire, #n, &#rules); })
+            CheckCall::plain(quote! { v.integer(#wire, #n, &#rules); })
         }
         Check::Num(r) => {
             let rules = num_rules(r);
             let x = if *ty == Type::F32 { quote!(f64::from(*#value)) } else { quote!(*#value) };
-            Call::plain(quote! { v.number(#wire, #x, &#rules); })
+            CheckCall::plain(quote! { v.number(#wire, #x, &#rules); })
         }
-        Check::Object(_) => Call::plain(quote! { v.object(#wire, #value); }),
+        Check::Object(_) => CheckCall::plain(quote! { v.object(#wire, #value); }),
         Check::None | Check::List(..) => return None,
     })
 }
@@ -158,7 +158,7 @@ fn field_checks(f: &Field, explicit: Option<proc_macro2::Literal>) -> TokenStrea
                 out.push(match (item_check.as_ref(), item_ty.as_ref()) {
                     (Check::Str(r), _) => {
                         let (rules, pattern) = str_rules(r);
-                        Call { needs: pattern, call: quote! { v.strings(#wire, &self.#name, &#rules); } }.statement()
+                        CheckCall { needs: pattern, call: quote! { v.strings(#wire, &self.#name, &#rules); } }.statement()
                     }
                     (Check::Int(r), Type::I32) => {
                         let rules = int_rules(r);
@@ -182,7 +182,7 @@ fn field_checks(f: &Field, explicit: Option<proc_macro2::Literal>) -> TokenStrea
             }
             out.into_iter().collect()
         }
-        (check, ty) if f.required => value_call(check, ty, wire, quote!(&self.#name)).map(Call::statement).unwrap_or_default(),
+        (check, ty) if f.required => value_call(check, ty, wire, quote!(&self.#name)).map(CheckCall::statement).unwrap_or_default(),
         (_, ty) if ty.absent_is_empty() => quote!(),
         (check, ty) => value_call(check, ty, wire, quote!(value)).map(|call| call.if_set(&name)).unwrap_or_default(),
     }

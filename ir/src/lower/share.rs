@@ -14,7 +14,7 @@ use crate::ir::*;
 
 /// What makes two object types the same type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Shape {
+struct TypeKey {
     side: Side,
     base: String,
     fields: Vec<String>,
@@ -24,7 +24,7 @@ struct Sharing<'a> {
     per_operation: &'a [Vec<ObjectType>],
     /// (operation, local name) → shape id.
     ids: HashMap<(usize, String), usize>,
-    shapes: HashMap<Shape, usize>,
+    shapes: HashMap<TypeKey, usize>,
     /// Types whose shape is being computed: a type that contains itself is never shared.
     computing: Vec<(usize, String)>,
     next_unique: usize,
@@ -49,7 +49,7 @@ impl Sharing<'_> {
             .map(|f| format!("{}|{}|{}|{:?}", f.wire_name, f.required, self.type_signature(op, &f.ty), f.constraints))
             .collect();
         self.computing.pop();
-        let shape = Shape { side: t.side, base: t.base.clone(), fields };
+        let shape = TypeKey { side: t.side, base: t.base.clone(), fields };
         let next = self.shapes.len();
         let id = *self.shapes.entry(shape).or_insert(next);
         self.ids.insert(key, id);
@@ -84,7 +84,7 @@ fn rename(ty: &mut Type, names: &HashMap<String, String>) {
 pub(super) fn share(operations: &mut [Operation], per_operation: Vec<Vec<ObjectType>>) -> Vec<ObjectType> {
     let mut sharing =
         Sharing { per_operation: &per_operation, ids: HashMap::new(), shapes: HashMap::new(), computing: Vec::new(), next_unique: 0 };
-    // Shape id → its members, in operation order.
+    // TypeKey id → its members, in operation order.
     let mut groups: BTreeMap<usize, Vec<(usize, &ObjectType)>> = BTreeMap::new();
     for (op, types) in per_operation.iter().enumerate() {
         for t in types {

@@ -48,26 +48,26 @@ impl Default for HttpContext {
 
 impl HttpContext {
     /// One transport for everything (a test double, or your own HTTP stack).
-    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.metadata_transport = transport.clone();
         self.transport = transport;
         self
     }
 
     /// The clock that stamps requests (`Timestamp`).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }
 
     /// The nonce source (`SignatureNonce`).
-    pub fn with_nonce_source(mut self, nonce: NonceSource) -> Self {
+    pub fn nonce_source(mut self, nonce: NonceSource) -> Self {
         self.nonce = nonce;
         self
     }
 
     /// The `user-agent` header.
-    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into().into();
         self
     }
