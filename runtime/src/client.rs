@@ -5,9 +5,8 @@
 //! parameters; the only generic piece is the thin [`Client::call`] that decodes the typed
 //! response. Generated crates wrap this client with one method per operation.
 //!
-//! Longer than 500 lines on purpose: the one non-generic call path (validate, endpoint, sign in
-//! each style, send, retry, decode) in one place, so that each protocol difference sits next to
-//! the others.
+//! The request of one attempt, signed in each algorithm, is built in `client/signing.rs`, one
+//! function per algorithm; `Client::sign` chooses.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +22,8 @@ use crate::service_error::ServiceError;
 use crate::sign::{self, V3Input};
 use crate::transport::{HeaderText, HttpRequest, HttpResponse, HttpTransport, Transport};
 use crate::wire::{self, Params};
+
+mod signing;
 
 /// A client for one product version.
 #[derive(Clone)]
@@ -374,109 +375,22 @@ impl Client {
             SignatureVersion::Rpc if call.binary_body.is_some() || (call.json_body.is_some() && !roa) => SignatureVersion::V3,
             chosen => chosen,
         };
+        let attempt = signing::Attempt {
+            call,
+            endpoint,
+            version: self.service.version,
+            user_agent: &self.config.user_agent,
+            now,
+            date,
+            nonce,
+            path,
+            body,
+            content_type,
+        };
         match (signature, roa) {
-            (SignatureVersion::V3, _) => {
-                let hashed_payload = sign::body_sha256(&body);
-                let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(10 + call.headers.len());
-                headers.extend([
-                    ("host".into(), endpoint.host.clone()),
-                    (crate::sign::headers::ACTION.into(), call.action.into()),
-                    (crate::sign::headers::VERSION.into(), self.service.version.into()),
-                    (crate::sign::headers::DATE.into(), date.into()),
-                    (crate::sign::headers::SIGNATURE_NONCE.into(), nonce.into()),
-                    (crate::sign::headers::CONTENT_SHA256.into(), hashed_payload.clone()),
-                ]);
-                if let Some(token) = c.security_token() {
-                    headers.push((crate::sign::headers::SECURITY_TOKEN.into(), token.expose().to_owned().into()));
-                }
-                if let Some(content_type) = content_type {
-                    headers.push((crate::sign::headers::CONTENT_TYPE.into(), content_type.into()));
-                }
-                // Header parameters are signed, as the SDK signs every header it sets.
-                headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase().into(), v.to_owned().into())));
-                let signature = {
-                    let query: Vec<(&str, &str)> = call.query.iter().collect();
-                    let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref())).collect();
-                    sign::sign_v3_keyed(
-                        &V3Input {
-                            method: call.method.as_str(),
-                            canonical_uri: &path,
-                            query: &query,
-                            headers: &signed,
-                            signed_headers: &[],
-                            body: &body,
-                            access_key_id: c.access_key_id(),
-                            access_key_secret: c.access_key_secret().expose(),
-                        },
-                        hashed_payload,
-                        c.v3_key(),
-                    )
-                };
-                headers.push((crate::sign::headers::AUTHORIZATION.into(), signature.authorization.into()));
-                headers.push(("user-agent".into(), self.config.user_agent.clone()));
-                headers.push(("accept".into(), "application/json".into()));
-                // The query goes out in its canonical form, computed once for the signature.
-                HttpRequest { method: call.method, url: url(endpoint, &path, &signature.canonical_query), headers, body }
-            }
-            (SignatureVersion::Rpc, false) => {
-                // The current SDK's order and spelling (vector rpc-05): `Format=json`, no
-                // `SignatureType`; the order is cosmetic, the signature sorts.
-                // Borrowed, not copied: the signed set is only read.
-                let mut params: Vec<(&str, &str)> = Vec::with_capacity(call.query.len() + 9);
-                params.extend(crate::sign::rpc_common(call.action, crate::sign::RPC_FORMAT_API, self.service.version, &date, &nonce));
-                params.extend(call.query.iter());
-                if let Some(token) = c.security_token() {
-                    params.push(("SecurityToken", token.expose()));
-                }
-                params.extend([("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", c.access_key_id())]);
-                let body_params: Vec<(&str, &str)> = call.body.iter().collect();
-                // In the official SDK's order (vector rpc-05), byte for byte, encoded once into
-                // the URL, which `sign_rpc_url_keyed` sizes for the query itself.
-                let mut url = url_prefix(endpoint, "/", true, 0);
-                sign::sign_rpc_url_keyed(&mut url, call.method.as_str(), "/", &params, &body_params, c.rpc_key());
-                let mut headers: Vec<(HeaderText, HeaderText)> = Vec::with_capacity(6 + call.headers.len());
-                headers.extend([
-                    ("host".into(), endpoint.host.clone()),
-                    (crate::sign::headers::ACTION.into(), call.action.into()),
-                    (crate::sign::headers::VERSION.into(), self.service.version.into()),
-                    ("user-agent".into(), self.config.user_agent.clone()),
-                    ("accept".into(), "application/json".into()),
-                ]);
-                if let Some(content_type) = content_type {
-                    headers.push((crate::sign::headers::CONTENT_TYPE.into(), content_type.into()));
-                }
-                // The RPC signature covers parameters only; header parameters travel unsigned.
-                headers.extend(call.headers.iter().map(|(n, v)| (n.to_owned().into(), v.to_owned().into())));
-                HttpRequest { method: call.method, url, headers, body }
-            }
-            (SignatureVersion::Rpc, true) => {
-                // The legacy ROA signature (roa.md §4), as the current SDK sends it with `v2`.
-                let query: Vec<(String, String)> = call.query.clone().into_vec();
-                let mut headers = vec![
-                    ("accept".to_owned(), "application/json".to_owned()),
-                    ("date".to_owned(), sign::format_http_date(now)),
-                    ("host".to_owned(), endpoint.host.to_string()),
-                    (crate::sign::headers::ACTION.to_owned(), call.action.to_owned()),
-                    (crate::sign::headers::VERSION.to_owned(), self.service.version.to_owned()),
-                    (crate::sign::headers::SIGNATURE_METHOD.to_owned(), "HMAC-SHA1".to_owned()),
-                    (crate::sign::headers::SIGNATURE_VERSION.to_owned(), "1.0".to_owned()),
-                    (crate::sign::headers::SIGNATURE_NONCE.to_owned(), nonce),
-                ];
-                if let Some(token) = c.security_token() {
-                    headers.push((crate::sign::headers::SECURITY_TOKEN.to_owned(), token.expose().to_owned()));
-                }
-                if let Some(content_type) = content_type {
-                    headers.push((crate::sign::headers::CONTENT_TYPE.to_owned(), content_type.to_owned()));
-                }
-                headers.extend(call.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())));
-                let signature =
-                    sign::sign_roa_legacy(call.method.as_str(), &path, &query, &headers, c.access_key_id(), c.access_key_secret().expose());
-                headers.push((crate::sign::headers::AUTHORIZATION.to_owned(), signature.authorization));
-                let mut headers: Vec<(HeaderText, HeaderText)> = headers.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
-                headers.push(("user-agent".into(), self.config.user_agent.clone()));
-                let query_string = sign::canonical_query(query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-                HttpRequest { method: call.method, url: url(endpoint, &path, &query_string), headers, body }
-            }
+            (SignatureVersion::V3, _) => signing::v3(attempt, c),
+            (SignatureVersion::Rpc, false) => signing::rpc(attempt, c),
+            (SignatureVersion::Rpc, true) => signing::roa_legacy(attempt, c),
         }
     }
 }
