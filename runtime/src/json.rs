@@ -5,7 +5,7 @@
 //! scalar rules, skipping unknown fields, unset fields left out, error paths) lives here once.
 //! This is what keeps a generated crate cheap to compile: derived `Deserialize` with
 //! `deserialize_with` helpers made up most of a crate's build time
-//! (see `ARCHITECTURE.md`, "Compile cost").
+//! (see `docs/design/performance.md`).
 //!
 //! Two modes: [`Mode::Lenient`] for responses (the wire's `"2"` for 2, `"true"` for true, numbers
 //! for strings, `""` for an absent number) and [`Mode::Strict`] for requests given as JSON (CLI
