@@ -722,3 +722,29 @@ async fn a_header_http_cannot_carry_is_refused_once_and_nothing_is_sent() {
     assert!(err.to_string().contains("user-agent"), "{err}");
     assert!(server.seen().is_empty());
 }
+
+#[tokio::test]
+async fn alibaba_cloud_user_agent_is_appended_as_the_official_sdks_do() {
+    let server = Server::start(vec![]).await;
+    let user_agent = |config: Config| {
+        let url = server.url.clone();
+        async move {
+            let client = Client::new(config.endpoint(&url)).unwrap();
+            client.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+        }
+    };
+    let with_env = |vars: Vec<(&str, &str)>| {
+        fixed(Config::new()).environment(Environment::new(vars.into_iter().map(|(n, v)| (n.to_owned(), v.to_owned())), None))
+    };
+    user_agent(with_env(vec![("ALIBABA_CLOUD_USER_AGENT", "my-app/2.0")])).await;
+    user_agent(with_env(vec![])).await;
+    // A user agent set in the config is the whole header; the variable does not add to it.
+    user_agent(with_env(vec![("ALIBABA_CLOUD_USER_AGENT", "my-app/2.0")]).user_agent("mine/1")).await;
+    let sent: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.headers.iter().find(|(n, _)| n == "user-agent").map(|(_, v)| v.clone()).unwrap_or_default())
+        .collect();
+    let default = format!("acs-rust/{}", acs_runtime::__private::VERSION);
+    assert_eq!(sent, [format!("{default} my-app/2.0"), default, "mine/1".to_owned()]);
+}

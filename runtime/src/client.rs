@@ -98,8 +98,10 @@ impl Client {
     /// A client for `service`. Without a provider of your own, the default chain is built now
     /// (files read, so a malformed one fails here) and shared by every client of this config;
     /// credentials are fetched at the first call.
-    pub fn new(service: &'static ServiceInfo, config: Config) -> Result<Self, Error> {
+    pub fn new(service: &'static ServiceInfo, mut config: Config) -> Result<Self, Error> {
         let credentials = config.shared_provider()?;
+        config.user_agent = config.effective_user_agent();
+        config.user_agent_set = true;
         let transport = config.transport.clone().unwrap_or_else(|| {
             Arc::new(HttpTransport::new().max_response_bytes(config.max_response_bytes).min_throughput(config.min_throughput))
         });

@@ -72,6 +72,9 @@ pub struct Config {
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
     pub(crate) user_agent: std::borrow::Cow<'static, str>,
+    /// Whether `user_agent` was set ([`Config::user_agent`]); if not, `ALIBABA_CLOUD_USER_AGENT`
+    /// is appended to the default.
+    pub(crate) user_agent_set: bool,
     /// The provider the chain built for the first client of this config, shared by every later
     /// client (and clones of the config), so they share one cache and one refresh. A setter that
     /// changes what the chain is built from starts a new one.
@@ -103,6 +106,7 @@ impl Default for Config {
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
             user_agent: DEFAULT_USER_AGENT.into(),
+            user_agent_set: false,
             shared: Arc::default(),
         }
     }
@@ -153,7 +157,7 @@ impl Config {
         let mut http = crate::credentials::HttpContext::default()
             .clock(self.clock.clone())
             .nonce_source(self.nonce.clone())
-            .user_agent(self.user_agent.clone());
+            .user_agent(self.effective_user_agent());
         if let Some(transport) = &self.transport {
             http = http.transport(transport.clone());
         }
@@ -284,10 +288,27 @@ impl Config {
         self.rebuilt()
     }
 
-    /// The `user-agent` header.
+    /// The `user-agent` header, whole. Unless this is called, the header is this runtime's
+    /// (`acs-rust/<version>`) followed by a space and `ALIBABA_CLOUD_USER_AGENT` when that is
+    /// set, as the official SDKs append it.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into().into();
+        self.user_agent_set = true;
         self.rebuilt()
+    }
+
+    /// The `user-agent` header requests carry: [`Config::user_agent`]'s, or the default with
+    /// `ALIBABA_CLOUD_USER_AGENT` (from this config's environment) appended. A value HTTP cannot
+    /// carry is refused when a request is sent, naming the header.
+    pub(crate) fn effective_user_agent(&self) -> std::borrow::Cow<'static, str> {
+        if self.user_agent_set {
+            return self.user_agent.clone();
+        }
+        let environment = self.environment.clone().unwrap_or_else(Environment::process);
+        match environment.var("ALIBABA_CLOUD_USER_AGENT") {
+            Some(suffix) => format!("{} {suffix}", self.user_agent).into(),
+            None => self.user_agent.clone(),
+        }
     }
 }
 

@@ -55,6 +55,9 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
          (nothing sent) and 1 for everything else."
     ));
     let about = format!("Alibaba Cloud {title} ({} {})", service.product, service.version);
+    let after_help = "Credentials come from the default chain: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, \
+         an OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, the ECS instance role or \
+         ALIBABA_CLOUD_CREDENTIALS_URI. ALIBABA_CLOUD_USER_AGENT is appended to the user-agent header.";
     let mut variants = Vec::new();
     let mut arg_structs = Vec::new();
     let mut arms = Vec::new();
@@ -165,7 +168,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         #docs
 
         #[derive(Debug, ::clap::Parser)]
-        #[command(name = #binary, about = #about, version)]
+        #[command(name = #binary, about = #about, version, after_help = #after_help)]
         struct Cli {
             #[command(flatten)]
             global: ::acs_runtime::__private::cli::GlobalArgs,

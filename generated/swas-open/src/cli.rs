@@ -4,7 +4,12 @@
 //! Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON; a JSON flag given `[]` or `{}` sends that empty value where the parameter's style has one (to clear a list). Global flags: `--endpoint`, `--region`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. The response body goes to stdout; errors go to stderr with status 2 for invalid requests (nothing sent) and 1 for everything else.
 
 #[derive(Debug, ::clap::Parser)]
-#[command(name = "swas-open", about = "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)", version)]
+#[command(
+    name = "swas-open",
+    about = "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)",
+    version,
+    after_help = "Credentials come from the default chain: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, an OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, the ECS instance role or ALIBABA_CLOUD_CREDENTIALS_URI. ALIBABA_CLOUD_USER_AGENT is appended to the user-agent header."
+)]
 struct Cli {
     #[command(flatten)]
     global: ::acs_runtime::__private::cli::GlobalArgs,
