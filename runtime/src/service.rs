@@ -100,7 +100,9 @@ impl HttpMethod {
 
     /// The method the official SDKs use for an operation whose spec lists `methods` (lower or
     /// upper case): POST when listed (or when none is), else GET, else the first listed of PUT,
-    /// DELETE and PATCH. `None` when methods are listed and none is one of these.
+    /// DELETE and PATCH. `None` when methods are listed and none is one of these. The
+    /// generator's (lowering picks each operation's method with it), not user API.
+    #[doc(hidden)]
     pub fn choose<'a>(methods: impl IntoIterator<Item = &'a str>) -> Option<Self> {
         let mut any = false;
         let listed: Vec<Self> = methods
