@@ -748,3 +748,13 @@ async fn alibaba_cloud_user_agent_is_appended_as_the_official_sdks_do() {
     let default = format!("acs-rust/{}", acs_runtime::__private::VERSION);
     assert_eq!(sent, [format!("{default} my-app/2.0"), default, "mine/1".to_owned()]);
 }
+
+#[test]
+fn signing_alone_needs_no_tokio_runtime_when_the_keys_are_ready() {
+    // Static keys answer at once: `signed_request` sets no timer, so it runs on any executor
+    // (the request-path bench polls it once, outside tokio).
+    let client = Client::new(fixed(Config::new().endpoint("https://swas.cn-hangzhou.aliyuncs.com"))).unwrap();
+    let signed = futures_util::FutureExt::now_or_never(client.signed_request(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")));
+    let request = signed.expect("ready at once").unwrap();
+    assert!(request.header("authorization").is_some_and(|a| a.starts_with("ACS3-HMAC-SHA256 Credential=testid,")), "{request:?}");
+}

@@ -175,10 +175,13 @@ impl Client {
             return Ok(self.unsigned(&call, &endpoint));
         }
         // Within the call's deadline, as a call's own fetch is: a credentials endpoint that
-        // trickles cannot hold `--dry-run` for ever.
-        let credentials = match self.config.deadline {
-            None => self.credentials.provide().await?,
-            Some(deadline) => tokio::time::timeout(deadline, self.credentials.provide()).await.map_err(|_| Error::Transport {
+        // trickles cannot hold `--dry-run` for ever. Keys that are ready (static ones, a fresh
+        // cache) need no timer, so signing alone runs on any executor, tokio's or not.
+        let mut provide = self.credentials.provide();
+        let credentials = match (futures_util::FutureExt::now_or_never(&mut provide), self.config.deadline) {
+            (Some(ready), _) => ready?,
+            (None, None) => provide.await?,
+            (None, Some(deadline)) => tokio::time::timeout(deadline, provide).await.map_err(|_| Error::Transport {
                 operation: call.action,
                 kind: TransportErrorKind::Timeout,
                 message: format!("no credentials within the call's deadline of {deadline:?}"),
