@@ -15,10 +15,11 @@
 //! `GET /_emulator/state` shows the live state (secrets redacted), the idempotency ledger and
 //! the STS sessions issued.
 //!
-//! The HTTP front (the accept loop and one handler per route) is `routes.rs`. Longer than 500
-//! lines on purpose: the request path after HTTP (decode, route, authenticate, check, record,
-//! answer) is one sequence read top to bottom; the parts with a life of their own (auth, params,
-//! ops, state, sts, reply) are modules.
+//! The HTTP front (the accept loop and one handler per route) is `routes.rs`.
+//!
+//! Longer than 500 lines on purpose: the request path after HTTP (decode, route, authenticate,
+//! check, record, answer) is one sequence read top to bottom; the parts with a life of their own
+//! (auth, params, ops, state, sts, reply) are modules.
 
 pub mod auth;
 pub mod ops;
