@@ -121,6 +121,34 @@ async fn dry_run_prints_the_signed_request_and_sends_nothing() {
 }
 
 #[tokio::test]
+async fn endpoint_type_vpc_calls_the_vpc_host_and_an_unlisted_region_the_rule() {
+    let host = |run: &Run| run.out.lines().find_map(|l| l.strip_prefix("host: ")).map(|h| h.trim_end().to_owned());
+    let cases = [
+        (vec!["--endpoint-type", "vpc"], "cn-hangzhou", Some("swas-vpc.cn-hangzhou.aliyuncs.com")),
+        (vec!["--endpoint-type", "public"], "cn-hangzhou", Some("swas.cn-hangzhou.aliyuncs.com")),
+        (vec![], "me-central-1", Some("swas.me-central-1.aliyuncs.com")),
+        (vec!["--endpoint-type", "vpc"], "me-central-1", Some("swas-vpc.me-central-1.aliyuncs.com")),
+        (vec!["--endpoint-type", "vpc", "--endpoint", "127.0.0.1:9"], "cn-hangzhou", Some("127.0.0.1:9")),
+        (vec!["--endpoint-type", "vpc.evil.com"], "cn-hangzhou", None),
+    ];
+    for (flags, region, expected) in cases {
+        let mut args = vec!["attach-key-pair", "--region-id", region, "--instance-ids", "i-1", "--key-pair-name", "test", "--dry-run"];
+        args.extend(flags.iter().copied());
+        let run = swas_open(&args, keys()).await;
+        match expected {
+            Some(expected) => {
+                assert_eq!(run.code, 0, "{flags:?}: {}", run.err);
+                assert_eq!(host(&run).as_deref(), Some(expected), "{flags:?} in {region}");
+            }
+            None => {
+                assert_eq!(run.code, 1, "{}", run.out);
+                assert!(run.err.contains("network type \"vpc.evil.com\" is not one"), "{}", run.err);
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn dry_run_redacts_sts_tokens() {
     let env = Environment::new(
         [

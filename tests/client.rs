@@ -354,7 +354,7 @@ async fn invalid_requests_are_not_sent_unless_validation_is_off() {
 }
 
 #[tokio::test]
-async fn endpoints_come_from_the_region_and_unknown_regions_list_the_known_ones() {
+async fn endpoints_come_from_the_region_the_rule_and_the_network() {
     let client = Client::new(fixed(Config::new())).unwrap();
     let sent = client.signed_request(AttachKeyPairRequest::new("eu-central-1", ["i-1"], "kp")).await.unwrap();
     assert!(sent.url.starts_with("https://swas.eu-central-1.aliyuncs.com/?"));
@@ -364,13 +364,17 @@ async fn endpoints_come_from_the_region_and_unknown_regions_list_the_known_ones(
         .await
         .unwrap();
     assert!(by_config.url.starts_with("https://swas.us-west-1.aliyuncs.com/?"));
-    let err = client.signed_request(AttachKeyPairRequest::new("mars-north-1", ["i-1"], "kp")).await.unwrap_err();
-    let text = err.to_string();
-    assert!(
-        text.starts_with("endpoint: region \"mars-north-1\" has no known endpoint for SWAS-OPEN; known regions: ap-northeast-1, "),
-        "{text}"
-    );
-    assert!(text.contains("cn-hangzhou") && text.ends_with("or set an explicit endpoint"), "{text}");
+    // A region the metadata lacks: the product's rule, inferred from its list.
+    let unlisted = client.signed_request(AttachKeyPairRequest::new("mars-north-1", ["i-1"], "kp")).await.unwrap();
+    assert!(unlisted.url.starts_with("https://swas.mars-north-1.aliyuncs.com/?"), "{}", unlisted.url);
+    let vpc = Client::new(fixed(Config::new()).network("vpc")).unwrap();
+    for region in ["cn-hangzhou", "mars-north-1"] {
+        let sent = vpc.signed_request(AttachKeyPairRequest::new(region, ["i-1"], "kp")).await.unwrap();
+        assert!(sent.url.starts_with(&format!("https://swas-vpc.{region}.aliyuncs.com/?")), "{}", sent.url);
+    }
+    // A region no host can carry is refused before anything is signed.
+    let err = client.signed_request(AttachKeyPairRequest::new("cn-hangzhou.evil.com", ["i-1"], "kp")).await.unwrap_err();
+    assert!(err.to_string().starts_with("endpoint: region \"cn-hangzhou.evil.com\" is not a region id"), "{err}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ const USER_API: &[&str] = &[
     "Config",
     "Credentials",
     "Cursor",
+    "EndpointRule",
     "Error",
     "ErrorCodes",
     "HttpMethod",

@@ -21,6 +21,8 @@ pub struct Service {
     pub style: ApiStyle,
     /// Region → host, sorted by region.
     pub endpoints: Vec<(String, String)>,
+    /// The host for a region `endpoints` lacks, inferred from them.
+    pub endpoint_rule: EndpointRule,
     /// Operations, sorted by name.
     pub operations: Vec<Operation>,
     /// Every error code any operation documents, once, sorted by code.
@@ -30,6 +32,42 @@ pub struct Service {
     /// Every object type of every operation, once: identical shapes of the same name are
     /// shared by the operations that use them. Sorted by name.
     pub types: Vec<ObjectType>,
+}
+
+/// How the official SDKs build a host for a region a product's list lacks: regional,
+/// `<prefix>.<region>.aliyuncs.com`, or central, `<prefix>.aliyuncs.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRule {
+    /// The host's first label, e.g. `ecs`, `swas`.
+    pub prefix: String,
+    /// Regional rather than central.
+    pub regional: bool,
+}
+
+impl EndpointRule {
+    /// The rule the listed hosts follow most: a host `<p>.<region>.aliyuncs.com` counts for
+    /// "regional `p`", `<p>.aliyuncs.com` for "central `p`"; regional wins a tie. With no host
+    /// of either form, central with the product code in lower case, as the official SDKs build
+    /// a product's host without a rule.
+    pub fn infer(product: &str, endpoints: &[(String, String)]) -> Self {
+        let mut votes: std::collections::BTreeMap<(bool, &str), usize> = std::collections::BTreeMap::new();
+        for (region, host) in endpoints {
+            let Some(name) = host.strip_suffix(".aliyuncs.com") else { continue };
+            let vote = match name.strip_suffix(region.as_str()).and_then(|p| p.strip_suffix('.')) {
+                Some(prefix) => (true, prefix),
+                None => (false, name),
+            };
+            if !vote.1.is_empty() && !vote.1.contains('.') {
+                *votes.entry(vote).or_default() += 1;
+            }
+        }
+        // Most votes; among equals, regional before central, then the first prefix by name.
+        let best = votes.into_iter().max_by(|(a, n), (b, m)| n.cmp(m).then(a.0.cmp(&b.0)).then(b.1.cmp(a.1)));
+        match best {
+            Some(((regional, prefix), _)) => Self { prefix: prefix.to_owned(), regional },
+            None => Self { prefix: product.to_ascii_lowercase(), regional: false },
+        }
+    }
 }
 
 impl Service {

@@ -192,12 +192,14 @@ pub(crate) fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[
         }
     }
 
+    let endpoints: Vec<(String, String)> = endpoints.into_iter().collect();
     let service = Service {
         product: doc.info.product.clone(),
         version: doc.info.version.clone(),
         title: doc.info.title.clone(),
         style,
-        endpoints: endpoints.into_iter().collect(),
+        endpoint_rule: EndpointRule::infer(&doc.info.product, &endpoints),
+        endpoints,
         operations,
         errors,
         skipped,

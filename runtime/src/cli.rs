@@ -43,6 +43,10 @@ pub struct GlobalArgs {
     /// Region whose endpoint to call (default: the request's RegionId).
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
+    /// Network whose endpoints to call, as aliyun-cli's: vpc (<product>-vpc.<region>.aliyuncs.com,
+    /// from inside a VPC) or public (the default). --endpoint wins.
+    #[arg(long, global = true, value_name = "TYPE")]
+    pub endpoint_type: Option<String>,
     /// Profile of ~/.alibabacloud/credentials.ini or ~/.aliyun/config.json.
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -84,6 +88,9 @@ impl GlobalArgs {
         }
         if let Some(r) = &self.region {
             config = config.region(r);
+        }
+        if let Some(n) = &self.endpoint_type {
+            config = config.network(n);
         }
         if let Some(p) = &self.profile {
             config = config.profile(p);

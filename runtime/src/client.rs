@@ -194,7 +194,8 @@ impl Client {
 
     fn endpoint(&self, call: &Call<'_>) -> Result<ResolvedEndpoint, Error> {
         let region = self.config.region.as_deref().or_else(|| call.query.get("RegionId"));
-        let endpoint = endpoint::resolve(self.config.endpoint.as_deref(), region, self.service.product, self.service.endpoints)?;
+        let endpoint =
+            endpoint::resolve(self.config.endpoint.as_deref(), region, self.config.network.as_deref(), &self.service.endpoints())?;
         endpoint.check_https(call.action, call.https_only, self.config.allow_http)?;
         Ok(endpoint)
     }

@@ -60,6 +60,7 @@ pub struct Config {
     pub(crate) environment: Option<Environment>,
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<String>,
+    pub(crate) network: Option<String>,
     pub(crate) signature: SignatureVersion,
     pub(crate) timeouts: Timeouts,
     pub(crate) retry: RetryPolicy,
@@ -92,6 +93,7 @@ impl Default for Config {
             environment: None,
             region: None,
             endpoint: None,
+            network: None,
             signature: SignatureVersion::V3,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
@@ -118,6 +120,7 @@ impl std::fmt::Debug for Config {
             .field("credentials", &self.chain)
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
+            .field("network", &self.network)
             .field("signature", &self.signature)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
@@ -200,9 +203,26 @@ impl Config {
         self
     }
 
-    /// An explicit endpoint: a host, `host:port`, or a URL such as `http://127.0.0.1:8080`.
+    /// An explicit endpoint: a host, `host:port`, or a URL such as `http://127.0.0.1:8080`. It
+    /// wins over the region and the network.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The network type whose endpoints to call, as the official SDKs' `network` and
+    /// aliyun-cli's `--endpoint-type`: `vpc` calls `<product>-vpc.<region>.aliyuncs.com` from
+    /// inside a VPC (`public`, the default, the public endpoints). A host the metadata lists
+    /// off the product's rule is used on every network, as the official SDKs do; an explicit
+    /// [`Config::endpoint`] wins. A value that cannot be part of a host name fails each call
+    /// with [`crate::endpoint::EndpointError::Network`].
+    ///
+    /// ```
+    /// let config = acs_runtime::Config::new().region("cn-beijing").network("vpc");
+    /// # let _ = config;
+    /// ```
+    pub fn network(mut self, network: impl Into<String>) -> Self {
+        self.network = Some(network.into());
         self
     }
 

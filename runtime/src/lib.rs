@@ -68,7 +68,7 @@ pub use bytes;
 #[cfg(feature = "client")]
 pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
 pub use credentials::{Credentials, Secret};
-pub use endpoint::RegionEndpoint;
+pub use endpoint::{EndpointRule, RegionEndpoint};
 pub use error::{Error, TransportErrorKind, TypedError};
 pub use json::{Mismatch, UntypedResponse};
 #[cfg(feature = "client")]

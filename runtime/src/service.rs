@@ -1,6 +1,6 @@
 //! What a generated crate tells the runtime about its product and operations.
 
-use crate::endpoint::RegionEndpoint;
+use crate::endpoint::{EndpointRule, Endpoints, RegionEndpoint};
 use crate::validate::{Validate, ValidationError};
 use crate::wire::Params;
 
@@ -40,12 +40,26 @@ pub struct ServiceInfo {
     pub style: ApiStyle,
     /// Region → host, sorted by region id.
     pub endpoints: &'static [RegionEndpoint],
+    /// The host for a region `endpoints` lacks, and on networks other than the public one. Unless
+    /// set ([`ServiceInfo::rule`]), central: `<product>.aliyuncs.com`, as the official SDKs
+    /// build it for a product without a rule.
+    pub rule: EndpointRule,
 }
 
 impl ServiceInfo {
     /// A product version, its API style and its endpoints (sorted by region id).
     pub const fn new(product: &'static str, version: &'static str, style: ApiStyle, endpoints: &'static [RegionEndpoint]) -> Self {
-        Self { product, version, style, endpoints }
+        Self { product, version, style, endpoints, rule: EndpointRule::central(product) }
+    }
+
+    /// With `rule` for the regions the list lacks.
+    pub const fn rule(self, rule: EndpointRule) -> Self {
+        Self { rule, ..self }
+    }
+
+    /// The endpoints and the rule, as [`crate::endpoint::resolve`] reads them.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints { table: self.endpoints, rule: self.rule }
     }
 
     /// The host serving `region`, if the metadata lists one.
@@ -214,6 +228,7 @@ pub trait Operation: Validate + Sized {
 pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "endpoint",
     "region",
+    "endpoint-type",
     "profile",
     "signature-version",
     "dry-run",

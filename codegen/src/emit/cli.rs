@@ -50,7 +50,7 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         "The `{binary}` command: one subcommand per operation, one flag per parameter.\n\n\
          Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON; \
          a JSON flag given `[]` or `{{}}` sends that empty value where the parameter's style has one (to clear a list). \
-         Global flags: `--endpoint`, `--region`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. \
+         Global flags: `--endpoint`, `--region`, `--endpoint-type vpc`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. \
          The response body goes to stdout; errors go to stderr with status 2 for invalid requests \
          (nothing sent) and 1 for everything else."
     ));

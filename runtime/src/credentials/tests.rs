@@ -269,7 +269,14 @@ fn a_password_in_a_url_is_never_shown() {
     assert_eq!(without_userinfo("http://user:PW@host:8080/p?q=1"), "http://***@host:8080/p?q=1");
     assert_eq!(without_userinfo("user:PW@host"), "***@host");
     assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b", "an @ in the path is not user information");
-    let err = crate::endpoint::resolve(Some("http://user:PW@127.0.0.1:1"), None, "P", &[]).unwrap_err().to_string();
+    let err = crate::endpoint::resolve(
+        Some("http://user:PW@127.0.0.1:1"),
+        None,
+        None,
+        &crate::endpoint::Endpoints { table: &[], rule: crate::endpoint::EndpointRule::central("p") },
+    )
+    .unwrap_err()
+    .to_string();
     assert!(!err.contains("PW") && err.contains("***@127.0.0.1:1"), "{err}");
     let err = super::CredentialsUri::new("http://user:PW@127.0.0.1:1/creds").unwrap_err().to_string();
     assert!(!err.contains("PW") && err.contains("***@127.0.0.1:1"), "{err}");
