@@ -41,6 +41,8 @@ const USER_API: &[&str] = &[
     "ValidationError",
     "Violation",
     "ViolationKind",
+    "WaitError",
+    "WaitPolicy",
     "blocking::Client",
     "bytes::Bytes",
     "credentials::Environment",

@@ -69,7 +69,7 @@ pub fn list_instances(state: &State, params: &BTreeMap<String, String>, request_
         .iter()
         .skip((number - 1).saturating_mul(size))
         .take(size)
-        .map(|i| json!({"InstanceId": i.id, "InstanceName": i.id, "RegionId": i.region, "Status": "Running"}))
+        .map(|i| json!({"InstanceId": i.id, "InstanceName": i.id, "RegionId": i.region, "Status": i.status_now()}))
         .collect();
     json!({"RequestId": request_id, "TotalCount": servers.len(), "PageNumber": number, "PageSize": size, "Instances": page})
 }

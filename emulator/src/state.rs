@@ -7,6 +7,10 @@
 //!  "instances": [{"id": "i-1", "region": "cn-hangzhou", "key_pair": null}],
 //!  "key_pairs": [{"name": "test", "region": "cn-hangzhou"}]}
 //! ```
+//!
+//! A server's `status` is `Running` unless set; with `"becomes": {"status": "Running",
+//! "after_ms": 1500}` it changes that long after the state was loaded, as a server that is
+//! starting does: what a waiter polls for.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
@@ -44,9 +48,37 @@ pub struct Instance {
     /// The key pair bound to it.
     #[serde(default)]
     pub key_pair: Option<String>,
+    /// Its status (`Running` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The status it takes, and how long after the state was loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub becomes: Option<Becomes>,
+    /// When the state was loaded: the clock `becomes` runs on.
+    #[serde(skip, default = "std::time::Instant::now")]
+    pub loaded: std::time::Instant,
     /// Other fields, kept.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A status change that shows after a delay.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Becomes {
+    /// The status shown once the delay is over.
+    pub status: String,
+    /// The delay, in milliseconds after the state was loaded.
+    pub after_ms: u64,
+}
+
+impl Instance {
+    /// The status it shows now.
+    pub fn status_now(&self) -> &str {
+        match &self.becomes {
+            Some(b) if self.loaded.elapsed() >= Duration::from_millis(b.after_ms) => &b.status,
+            _ => self.status.as_deref().unwrap_or("Running"),
+        }
+    }
 }
 
 /// A key pair.

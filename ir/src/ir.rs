@@ -172,6 +172,8 @@ pub struct Pagination {
     /// The response's item list, as a path of Rust field names (`["instances"]`, or
     /// `["instances", "instance"]` when the list sits in an object).
     pub items: Vec<String>,
+    /// The same path as wire names (`["Instances", "Instance"]`).
+    pub items_wire: Vec<String>,
     /// The type of one item.
     pub item: Type,
     /// The client methods: every page, every item.

@@ -29,7 +29,7 @@ use crate::ir::*;
 use crate::parse::{self as model, ApiDocs, Schema};
 
 /// What the generated CLI module declares besides one variant and one flags struct per operation.
-const CLI_ITEMS: &[&str] = &["Cli", "Command"];
+const CLI_ITEMS: &[&str] = &["Cli", "Command", "Completions"];
 
 /// Lowers a parsed document. `only` restricts the operations (each must exist).
 /// Returns the IR and warnings about what the spec states but the client cannot enforce.
@@ -101,7 +101,7 @@ pub(crate) fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[
     let mut warnings = Vec::new();
     let mut modules = Scope::with_reserved(reserved_modules);
     let mut cli_items = Scope::with_reserved(CLI_ITEMS);
-    let mut commands = Scope::with_reserved(&["help"]);
+    let mut commands = Scope::with_reserved(acs_runtime::__private::CLI_COMMANDS);
     let mut operations = Vec::new();
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
     let mut skipped = Vec::new();

@@ -7,11 +7,18 @@
 //! transport, service errors).
 
 use std::io::Write;
+use std::time::Duration;
 
 use crate::client::{CallOptions, Client, Config, SignatureVersion};
 use crate::credentials::Environment;
 use crate::error::Error;
+use crate::paging::Paginated;
 use crate::service::{Operation, ServiceInfo};
+use crate::wait::{WaitError, WaitPolicy};
+
+pub mod shape;
+
+pub use shape::{join_flag_words, Output, Waiter};
 
 /// Signature version flag values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -20,17 +27,6 @@ pub enum SignatureArg {
     V3,
     /// RPC HMAC-SHA1.
     Rpc,
-}
-
-/// How the response body is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputArg {
-    /// Pretty on a terminal, compact when piped.
-    Auto,
-    /// Indented JSON.
-    Pretty,
-    /// JSON on one line.
-    Compact,
 }
 
 /// Flags every generated command has, before or after the subcommand.
@@ -68,10 +64,58 @@ pub struct GlobalArgs {
     /// A limit on the whole call, retries included, in milliseconds.
     #[arg(long, global = true, value_name = "MS")]
     pub deadline_ms: Option<u64>,
-    /// How to print the response: pretty on a terminal and compact when piped (auto), or as
-    /// chosen. Key order is kept as the service sent it.
-    #[arg(long, global = true, value_enum, default_value = "auto")]
-    pub output: OutputArg,
+    /// How to print the response: auto (pretty on a terminal, compact when piped), pretty,
+    /// compact, or a table: `table`, or aliyun-cli's `cols=InstanceId,Status [rows=Instances[]]`
+    /// (columns and rows are JMESPath). JSON keeps the service's key order, unless --query or
+    /// --pager reshaped it.
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "auto", value_parser = shape::parse_output, overrides_with = "output")]
+    pub output: Output,
+    /// Filters the answer with a JMESPath expression before printing it, e.g.
+    /// `Instances[?Status=='Running'].InstanceId`.
+    #[arg(long, visible_alias = "cli-query", global = true, value_name = "JMESPATH", value_parser = parse_query)]
+    pub query: Option<String>,
+    /// Calls every page of a list operation and prints their items merged into one answer,
+    /// stopping as the library's paginator does.
+    #[arg(long, global = true)]
+    pub pager: bool,
+    /// Calls the operation again until a JMESPath expression on the answer reaches a value:
+    /// `--waiter expr=Instances[0].Status to=Running`.
+    #[arg(long, global = true, value_name = "expr=JMESPATH to=VALUE", value_parser = shape::parse_waiter, conflicts_with = "pager")]
+    pub waiter: Option<Waiter>,
+    /// The longest --waiter polls, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "180", value_parser = parse_seconds)]
+    pub waiter_timeout: Duration,
+    /// The pause between --waiter's polls, in seconds (at least 0.1).
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    pub waiter_interval: Duration,
+}
+
+fn parse_query(text: &str) -> Result<String, String> {
+    shape::check("--query", text).map(|()| text.to_owned())
+}
+
+/// Seconds, fractions allowed, from 0.1 to a day.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.1..=86_400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("{text:?} is not a number of seconds from 0.1 to 86400")),
+    }
+}
+
+/// `completions bash|zsh|fish|elvish|powershell`: prints a completion script for the shell.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Prints the completion script of command `C` for a shell (the `completions` subcommand).
+pub fn completions<C: clap::CommandFactory>(args: &CompletionsArgs, out: &mut dyn Write) -> i32 {
+    let mut command = C::command();
+    let name = command.get_name().to_owned();
+    clap_complete::generate(args.shell, &mut command, name, out);
+    0
 }
 
 pub use crate::service::CLI_GLOBAL_FLAGS;
@@ -162,10 +206,15 @@ pub fn usage_error(message: &str, err: &mut dyn Write) -> i32 {
     2
 }
 
+/// The most that `--pager` gathers: 256 MiB of pages. A list that large is refused, not merged
+/// until memory runs out.
+pub const MAX_PAGER_BYTES: usize = 256 << 20;
+
 /// Runs one operation whose flags became `request` (or a usage error, status 2): sets up the
-/// client, then prints the signed request (`--dry-run`) or calls the service and prints the
-/// response body. Returns the exit status.
-pub async fn execute<O: Operation>(
+/// client, then prints the signed request (`--dry-run`), or calls the service (again and again
+/// with `--waiter`) and prints the answer as `--query` and `--output` shape it. Returns the exit
+/// status.
+pub async fn execute<O: Operation + Clone>(
     global: &GlobalArgs,
     service: &'static ServiceInfo,
     environment: Environment,
@@ -173,41 +222,189 @@ pub async fn execute<O: Operation>(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let request = match request {
-        Ok(request) => request,
-        Err(message) => return usage_error(&message, err),
-    };
-    let client = match Client::new(service, global.config(environment)) {
-        Ok(c) => c,
-        Err(e) => return report(&e, err),
+    if global.pager {
+        return usage_error(&format!("--pager: {} is not a list operation", O::ACTION), err);
+    }
+    let (client, request) = match setup(global, service, environment, request, err) {
+        Ok(ready) => ready,
+        Err(status) => return status,
     };
     if global.dry_run {
-        return match client.signed_request(request).await {
-            Ok(signed) => {
-                let _ = write!(out, "{}", signed.to_http_text());
-                0
-            }
-            Err(e) => report(&e, err),
-        };
+        return dry_run(&client, request, out, err).await;
     }
-    match client.call_with_body(request, &CallOptions::default()).await {
-        Ok((_, body)) => {
-            let pretty = match global.output {
-                OutputArg::Pretty => true,
-                OutputArg::Compact => false,
-                OutputArg::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
-            };
-            let text = match reformat_json(&body, pretty) {
-                Some(json) => json,
-                // Not JSON (a text response): shown without control characters, line breaks kept.
-                None => {
-                    String::from_utf8_lossy(&body).lines().map(|l| crate::text::printable(l, usize::MAX)).collect::<Vec<_>>().join("\n")
+    let answer = match &global.waiter {
+        Some(waiter) => return wait(global, &client, request, waiter, out, err).await,
+        None => client.call_with_body(request, &CallOptions::default()).await,
+    };
+    match answer {
+        Ok((_, body)) => print(global, &body, out, err),
+        Err(e) => report(&e, err),
+    }
+}
+
+/// [`execute`] for a list operation: with `--pager`, every page, merged under the items' path
+/// (aliyun-cli's shape), through the library's paginator and its stopping rules.
+pub async fn execute_paged<O: Paginated>(
+    global: &GlobalArgs,
+    service: &'static ServiceInfo,
+    environment: Environment,
+    request: Result<O, String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32
+where
+    O::Response: Send,
+{
+    if !global.pager {
+        return execute(global, service, environment, request, out, err).await;
+    }
+    let (client, request) = match setup(global, service, environment, request, err) {
+        Ok(ready) => ready,
+        Err(status) => return status,
+    };
+    if global.dry_run {
+        return dry_run(&client, request, out, err).await;
+    }
+    let mut pages = client.pages_with_body::<O, Error>(request, CallOptions::default());
+    let (mut bodies, mut gathered) = (Vec::new(), 0usize);
+    while let Some(page) = futures_util::StreamExt::next(&mut pages).await {
+        match page {
+            Ok((_, body)) => {
+                gathered += body.len();
+                if gathered > MAX_PAGER_BYTES {
+                    let _ = writeln!(
+                        err,
+                        "error: --pager: the pages passed {MAX_PAGER_BYTES} bytes after {} pages; narrow the list or page by hand",
+                        bodies.len() + 1
+                    );
+                    return 1;
                 }
-            };
-            let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+                bodies.push(body);
+            }
+            Err(e) => return report(&e, err),
+        }
+    }
+    match shape::merge_pages(O::ITEMS, &bodies) {
+        Ok(merged) => print_value(global, merged, out, err),
+        Err(message) => {
+            let _ = writeln!(err, "error: --pager: {}", crate::text::printable(&message, 1000));
+            1
+        }
+    }
+}
+
+/// The client and the request, or the exit status of what went wrong.
+fn setup<O: Operation>(
+    global: &GlobalArgs,
+    service: &'static ServiceInfo,
+    environment: Environment,
+    request: Result<O, String>,
+    err: &mut dyn Write,
+) -> Result<(Client, O), i32> {
+    let request = request.map_err(|message| usage_error(&message, err))?;
+    let client = Client::new(service, global.config(environment)).map_err(|e| report(&e, err))?;
+    Ok((client, request))
+}
+
+async fn dry_run<O: Operation>(client: &Client, request: O, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match client.signed_request(request).await {
+        Ok(signed) => {
+            let _ = write!(out, "{}", signed.to_http_text());
             0
         }
         Err(e) => report(&e, err),
+    }
+}
+
+/// `--waiter`: polls until the expression reaches the value, then prints that answer. Past
+/// `--waiter-timeout`, status 1 with the last answer printed.
+async fn wait<O: Operation + Clone>(
+    global: &GlobalArgs,
+    client: &Client,
+    request: O,
+    waiter: &Waiter,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let policy = WaitPolicy::default().interval(global.waiter_interval).max_wait(global.waiter_timeout);
+    let options = CallOptions::default();
+    let polled = crate::wait::poll_until(
+        &policy,
+        || async { client.call_with_body(request.clone(), &options).await.map(|(_, body)| body) },
+        |body| waiter.reached(body),
+    )
+    .await;
+    match polled {
+        Ok(body) => print(global, &body, out, err),
+        Err(WaitError::Failed(e)) => report(&e, err),
+        Err(WaitError::TimedOut { last, polls, waited }) => {
+            let _ = writeln!(
+                err,
+                "error: --waiter: {} did not reach {:?} within {:.1} s ({polls} polls){}",
+                crate::text::printable(&waiter.expr, 500),
+                crate::text::printable(&waiter.to, 500),
+                waited.as_secs_f64(),
+                if last.is_some() { "; the last answer follows" } else { "" }
+            );
+            if let Some(last) = last {
+                print(global, &last, out, err);
+            }
+            1
+        }
+    }
+}
+
+/// Prints an answer's body as `--query` and `--output` ask.
+fn print(global: &GlobalArgs, body: &[u8], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if global.query.is_none() && !matches!(global.output, Output::Table { .. }) {
+        let text = match reformat_json(body, pretty(global)) {
+            Some(json) => json,
+            // Not JSON (a text response): shown without control characters, line breaks kept.
+            None => String::from_utf8_lossy(body).lines().map(|l| crate::text::printable(l, usize::MAX)).collect::<Vec<_>>().join("\n"),
+        };
+        let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+        return 0;
+    }
+    match serde_json::from_slice(body) {
+        Ok(value) => print_value(global, value, out, err),
+        Err(e) => {
+            let _ = writeln!(err, "error: the answer is not JSON ({e}), so --query and tables cannot read it");
+            1
+        }
+    }
+}
+
+/// Prints a JSON value as `--query` and `--output` ask.
+fn print_value(global: &GlobalArgs, value: serde_json::Value, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let value = match &global.query {
+        Some(query) => match shape::search(query, &value) {
+            Ok(found) => found,
+            Err(message) => {
+                let _ = writeln!(err, "error: --query {message}");
+                return 1;
+            }
+        },
+        None => value,
+    };
+    let text = match &global.output {
+        Output::Table { cols, rows } => match shape::table(&value, cols, rows.as_deref()) {
+            Ok(table) => table,
+            Err(message) => {
+                let _ = writeln!(err, "error: --output {message}");
+                return 1;
+            }
+        },
+        _ => reformat_json(value.to_string().as_bytes(), pretty(global)).unwrap_or_default(),
+    };
+    let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+    0
+}
+
+fn pretty(global: &GlobalArgs) -> bool {
+    match global.output {
+        Output::Pretty => true,
+        Output::Compact => false,
+        _ => std::io::IsTerminal::is_terminal(&std::io::stdout()),
     }
 }
 

@@ -41,6 +41,8 @@ pub mod transport;
 pub mod types;
 #[doc(hidden)]
 pub mod validate;
+#[cfg(feature = "client")]
+pub mod wait;
 #[doc(hidden)]
 pub mod wire;
 
@@ -54,7 +56,7 @@ pub mod __private {
     pub use crate::json::{self, FromJson, ToJson};
     pub use crate::rules::{self, IntRules, ListRules, NumRules, Pattern, PatternEngine, StrRules};
     pub use crate::serde_via_json;
-    pub use crate::service::CLI_GLOBAL_FLAGS;
+    pub use crate::service::{CLI_COMMANDS, CLI_GLOBAL_FLAGS};
     pub use crate::validate::{Validate, Validator};
     pub use crate::wire::{self, Explicit, Shape, Style};
 
@@ -78,4 +80,6 @@ pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
 pub use transport::{HttpRequest, HttpResponse, MinThroughput, Timeouts, Transport};
 pub use types::StringBool;
 pub use validate::{ValidationError, Violation, ViolationKind};
+#[cfg(feature = "client")]
+pub use wait::{WaitError, WaitPolicy};
 pub use wire::Params;

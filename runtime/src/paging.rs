@@ -69,6 +69,9 @@ where
     fn page_info(response: &Self::Response) -> PageInfo;
     /// A page's items.
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
+    /// Where the items are in the response body, as wire names (`["Instances", "Instance"]`):
+    /// what the CLI's `--pager` merges. Empty when unknown; the CLI then lists the pages.
+    const ITEMS: &'static [&'static str] = &[];
 }
 
 pub use crate::error::PagingError;
@@ -115,6 +118,16 @@ impl Client {
         O::Response: Send,
         E: From<Error> + Send + 'a,
     {
+        Box::pin(self.pages_with_body::<O, E>(request, options).map_ok(|(page, _)| page))
+    }
+
+    /// [`Client::pages`], each page with its body as received (what the CLI's `--pager` merges).
+    pub fn pages_with_body<'a, O, E>(&'a self, request: O, options: CallOptions) -> PageStream<'a, (O::Response, Vec<u8>), E>
+    where
+        O: Paginated,
+        O::Response: Send,
+        E: From<Error> + Send + 'a,
+    {
         struct State<O> {
             request: Option<O>,
             seen: u64,
@@ -129,8 +142,8 @@ impl Client {
                     return Some((Err(E::from(Error::Paging { operation: O::ACTION, error: e })), state));
                 }
                 let request = state.request.take()?;
-                let response = match self.call(request.clone(), &options).await {
-                    Ok(response) => response,
+                let (response, body) = match self.call_with_body(request.clone(), &options).await {
+                    Ok(answer) => answer,
                     Err(e) => return Some((Err(E::from(e)), state)),
                 };
                 let info = O::page_info(&response);
@@ -145,7 +158,7 @@ impl Client {
                     // The page came; the error follows it, and ends the stream.
                     Err(e) => state.stopped = Some(e),
                 }
-                Some((Ok(response), state))
+                Some((Ok((response, body)), state))
             }
         });
         Box::pin(pages)

@@ -223,6 +223,10 @@ pub trait Operation: Validate + Sized {
     fn set_idempotency_token(&mut self, _token: String) {}
 }
 
+/// Subcommands every generated command-line front end has; operations take other names.
+#[doc(hidden)]
+pub const CLI_COMMANDS: &[&str] = &["help", "completions"];
+
 /// Flags every generated command-line front end has; per-operation flags must take other names.
 #[doc(hidden)]
 pub const CLI_GLOBAL_FLAGS: &[&str] = &[
@@ -237,6 +241,12 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "max-attempts",
     "deadline-ms",
     "output",
+    "query",
+    "cli-query",
+    "pager",
+    "waiter",
+    "waiter-timeout",
+    "waiter-interval",
     "help",
     "version",
 ];

@@ -50,14 +50,21 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         "The `{binary}` command: one subcommand per operation, one flag per parameter.\n\n\
          Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON; \
          a JSON flag given `[]` or `{{}}` sends that empty value where the parameter's style has one (to clear a list). \
-         Global flags: `--endpoint`, `--region`, `--endpoint-type vpc`, `--profile`, `--signature-version v3|rpc`, `--dry-run`. \
+         Global flags: `--endpoint`, `--region`, `--endpoint-type vpc`, `--profile`, `--signature-version v3|rpc`, `--dry-run`, \
+         and aliyun-cli's `--pager`, `--query` (`--cli-query`), `--output table|cols=A,B rows=EXPR` and \
+         `--waiter expr=EXPR to=VALUE`; `completions <shell>` prints a completion script. \
          The response body goes to stdout; errors go to stderr with status 2 for invalid requests \
          (nothing sent) and 1 for everything else."
     ));
     let about = format!("Alibaba Cloud {title} ({} {})", service.product, service.version);
     let after_help = "Credentials come from the default chain: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, \
          an OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, the ECS instance role or \
-         ALIBABA_CLOUD_CREDENTIALS_URI. ALIBABA_CLOUD_USER_AGENT is appended to the user-agent header.";
+         ALIBABA_CLOUD_CREDENTIALS_URI. ALIBABA_CLOUD_USER_AGENT is appended to the user-agent header.\n\n\
+         Examples, as with aliyun-cli: --pager merges every page of a list; --query 'Instances[].InstanceId' \
+         filters with JMESPath; --output cols=InstanceId,Status rows='Instances[]' prints a table; \
+         --waiter expr='Instances[0].Status' to=Running polls (every --waiter-interval 5 s, for at most \
+         --waiter-timeout 180 s) until the answer says so.";
+    let completions_doc = format!("Prints a completion script for a shell: `source <({binary} completions bash)`.");
     let mut variants = Vec::new();
     let mut arg_structs = Vec::new();
     let mut arms = Vec::new();
@@ -160,8 +167,9 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
                 }
             }
         });
+        let execute = if op.pagination.is_some() { quote!(execute_paged) } else { quote!(execute) };
         arms.push(quote! {
-            Command::#variant(args) => ::acs_runtime::__private::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await,
+            Command::#variant(args) => ::acs_runtime::__private::cli::#execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await,
         });
     }
     quote! {
@@ -179,6 +187,9 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         #[derive(Debug, ::clap::Subcommand)]
         enum Command {
             #(#variants,)*
+            #[doc = #completions_doc]
+            #[command(name = "completions")]
+            Completions(::acs_runtime::__private::cli::CompletionsArgs),
         }
 
         #(#arg_structs)*
@@ -188,15 +199,16 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
         pub async fn run<I, T>(args: I, environment: ::acs_runtime::credentials::Environment, out: &mut dyn ::std::io::Write, err: &mut dyn ::std::io::Write) -> i32
         where
             I: IntoIterator<Item = T>,
-            T: Into<::std::ffi::OsString> + Clone,
+            T: Into<::std::ffi::OsString>,
         {
-            let cli = match <Cli as ::clap::Parser>::try_parse_from(args) {
+            let cli = match <Cli as ::clap::Parser>::try_parse_from(::acs_runtime::__private::cli::join_flag_words(args)) {
                 Ok(cli) => cli,
                 Err(e) => return ::acs_runtime::__private::cli::parse_error(e, out, err),
             };
             let global = &cli.global;
             match cli.command {
                 #(#arms)*
+                Command::Completions(args) => ::acs_runtime::__private::cli::completions::<Cli>(&args, out),
             }
         }
 

@@ -122,6 +122,19 @@ pub fn module(service: &Service) -> TokenStream {
                 Ok(self.inner.signed_request(request).await?)
             }
 
+            /// Calls any operation until `condition` holds on its response, paced and bounded by
+            /// `policy` (every 5 s for at most 180 s by default). A failed call ends the wait;
+            /// so does the policy's maximum wait, with the last response.
+            #[inline]
+            pub fn wait_until<'a, O: ::acs_runtime::Operation + Clone + 'a>(
+                &'a self,
+                request: O,
+                condition: impl FnMut(&O::Response) -> bool + 'a,
+                policy: &'a ::acs_runtime::WaitPolicy,
+            ) -> impl ::std::future::Future<Output = Result<O::Response, ::acs_runtime::WaitError<O::Response, crate::Error>>> + 'a {
+                self.inner.wait_until(request, condition, policy)
+            }
+
             #(#methods)*
         }
     }

@@ -104,9 +104,11 @@ fn paginated(op: &Operation) -> TokenStream {
         }
         [] => unreachable!("lowering finds an item list for every paginated operation"),
     };
+    let items_wire = &p.items_wire;
     quote! {
         impl ::acs_runtime::Paginated for #name {
             type Item = #item;
+            const ITEMS: &'static [&'static str] = &[#(#items_wire),*];
 
             #[inline]
             fn cursor(&self) -> ::acs_runtime::Cursor {

@@ -11,7 +11,7 @@
 
 pub use ::acs_runtime::{
     CallOptions, Config, Credentials, Operation, Params, RetryPolicy, ServiceError, SignatureVersion, Timeouts, ValidationError, Violation,
-    ViolationKind,
+    ViolationKind, WaitError, WaitPolicy,
 };
 
 pub use client::Client;

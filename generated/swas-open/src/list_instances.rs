@@ -125,6 +125,8 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 impl ::acs_runtime::Paginated for ListInstancesRequest {
     type Item = ListInstancesInstance;
 
+    const ITEMS: &'static [&'static str] = &["Instances"];
+
     #[inline]
     fn cursor(&self) -> ::acs_runtime::Cursor {
         ::acs_runtime::Cursor::Page(self.page_number.map_or(1, i64::from))

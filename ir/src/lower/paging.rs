@@ -26,19 +26,25 @@ pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape, t
     let mut lists = Vec::new();
     for f in fields {
         match &f.ty {
-            Type::List(item) if matches!(**item, Type::Object(_)) => lists.push((vec![f.rust_name.clone()], (**item).clone())),
+            Type::List(item) if matches!(**item, Type::Object(_)) => {
+                lists.push((vec![f.rust_name.clone()], vec![f.wire_name.clone()], (**item).clone()))
+            }
             Type::Object(name) => {
                 let inner: Vec<&Field> =
                     object(name)?.fields.iter().filter(|g| matches!(&g.ty, Type::List(i) if matches!(**i, Type::Object(_)))).collect();
                 if let [g] = inner.as_slice() {
                     let Type::List(item) = &g.ty else { unreachable!() };
-                    lists.push((vec![f.rust_name.clone(), g.rust_name.clone()], (**item).clone()));
+                    lists.push((
+                        vec![f.rust_name.clone(), g.rust_name.clone()],
+                        vec![f.wire_name.clone(), g.wire_name.clone()],
+                        (**item).clone(),
+                    ));
                 }
             }
             _ => {}
         }
     }
-    let [(items, item)] = <[_; 1]>::try_from(lists).ok()?;
+    let [(items, items_wire, item)] = <[_; 1]>::try_from(lists).ok()?;
     let size = |names: &[&str]| names.iter().find_map(|n| optional_param(params, n, true)).map(|p| (p.rust_name.clone(), p.ty.clone()));
     let kind = if let (Some(token), Some(next)) =
         (optional_param(params, "nexttoken", false), fields.iter().find(|f| norm(&f.wire_name) == "nexttoken" && f.ty == Type::String))
@@ -69,6 +75,7 @@ pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape, t
     Some(Pagination {
         kind,
         items,
+        items_wire,
         item,
         pages_method: ident::snake(&format!("{base}_pages")),
         items_method: ident::snake(&format!("{base}_items")),
