@@ -376,7 +376,7 @@ async fn the_cli_against_the_emulator_in_both_versions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_retries_through_faults() {
-    let faults = Faults { rate: 0.3, seed: 11, delay: Duration::from_millis(800) };
+    let faults = Faults { rate: 0.3, seed: 11, delay: Duration::from_millis(800), kinds: vec![] };
     let (emulator, running) = emu::start(emu::state(20), Some(faults)).await;
     for i in 1..=20 {
         let id = format!("i-{i}");
@@ -412,7 +412,7 @@ async fn the_cli_retries_through_faults() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_calls_through_faults_all_succeed_exactly_once() {
     const CALLS: usize = 200;
-    let faults = Faults { rate: 0.3, seed: 7, delay: Duration::from_millis(800) };
+    let faults = Faults { rate: 0.3, seed: 7, delay: Duration::from_millis(800), kinds: vec![] };
     let (emulator, running) = emu::start(emu::state(CALLS), Some(faults)).await;
     let client = Client::new(
         Config::new()

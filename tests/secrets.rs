@@ -190,7 +190,7 @@ async fn no_error_path_shows_the_secret_or_the_token() {
     note(emulator.state().to_string());
     faulty.sts.max_lifetime_seconds = Some(1);
     let (faulty_emulator, faulty_running) =
-        emu::start(faulty, Some(acs_emulator::Faults { rate: 1.0, seed: 7, delay: Duration::from_millis(10) })).await;
+        emu::start(faulty, Some(acs_emulator::Faults { rate: 1.0, seed: 7, delay: Duration::from_millis(10), kinds: vec![] })).await;
     let flaky = Client::new(Config::new().endpoint(&faulty_running.url).credentials(creds.clone())).unwrap();
     for _ in 0..4 {
         let outcome = flaky.attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "test")).await;

@@ -29,6 +29,8 @@ const USER_API: &[&str] = &[
     "Paginated",
     "Params",
     "RegionEndpoint",
+    "RetryBudget",
+    "RetryMode",
     "RetryPolicy",
     "ServiceError",
     "ServiceInfo",

@@ -44,7 +44,7 @@ use crate::routes::{api, credentials_uri, metadata_credentials, metadata_role, m
 use crate::state::{Ledger, LedgerEntry, State};
 
 /// Fault injection settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     /// Fraction of API requests that get a fault (0 to 1).
     pub rate: f64,
@@ -52,6 +52,21 @@ pub struct Faults {
     pub seed: u64,
     /// How long a "slow" fault holds the response (meant to exceed the client's read timeout).
     pub delay: Duration,
+    /// The kinds drawn from, evenly; all four when empty.
+    pub kinds: Vec<FaultKind>,
+}
+
+impl FaultKind {
+    /// Reads `unavailable`, `throttling`, `delay` or `drop`.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name.trim() {
+            "unavailable" => Ok(Self::Unavailable),
+            "throttling" => Ok(Self::Throttling),
+            "delay" => Ok(Self::Delay),
+            "drop" => Ok(Self::Drop),
+            other => Err(format!("{other:?} is not a fault kind: unavailable, throttling, delay or drop")),
+        }
+    }
 }
 
 /// The faults a request can get. `Unavailable` and `Throttling` are answered before anything
@@ -203,10 +218,13 @@ impl Emulator {
                 limits: Limits {
                     request_timeout: Limits::default()
                         .request_timeout
-                        .max(faults.map_or(Duration::ZERO, |f| f.delay + Duration::from_secs(5))),
+                        .max(faults.as_ref().map_or(Duration::ZERO, |f| f.delay + Duration::from_secs(5))),
                     ..Limits::default()
                 },
-                faults: faults.map(|f| (f, Mutex::new(fastrand::Rng::with_seed(f.seed)))),
+                faults: faults.map(|f| {
+                    let rng = Mutex::new(fastrand::Rng::with_seed(f.seed));
+                    (f, rng)
+                }),
             }),
         })
     }
@@ -343,7 +361,9 @@ impl Inner {
         if rng.f64() >= settings.rate {
             return None;
         }
-        Some([FaultKind::Unavailable, FaultKind::Throttling, FaultKind::Delay, FaultKind::Drop][rng.usize(0..4)])
+        const ALL: [FaultKind; 4] = [FaultKind::Unavailable, FaultKind::Throttling, FaultKind::Delay, FaultKind::Drop];
+        let kinds: &[FaultKind] = if settings.kinds.is_empty() { &ALL } else { &settings.kinds };
+        Some(kinds[rng.usize(0..kinds.len())])
     }
 
     /// Authenticates, checks and carries out one API request.

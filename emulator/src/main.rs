@@ -35,6 +35,9 @@ struct Args {
     /// How long a slow answer is held, in milliseconds (beyond the SDKs' 10 s read timeout by default).
     #[arg(long, default_value_t = 12_000)]
     fault_delay_ms: u64,
+    /// The faults drawn, comma-separated: unavailable, throttling, delay, drop (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = acs_emulator::FaultKind::parse)]
+    fault_kinds: Vec<acs_emulator::FaultKind>,
 }
 
 #[tokio::main]
@@ -70,6 +73,7 @@ async fn main() -> ExitCode {
         rate: args.fault_rate,
         seed: args.fault_seed,
         delay: Duration::from_millis(args.fault_delay_ms),
+        kinds: args.fault_kinds.clone(),
     });
     let emulator = match Emulator::new(&spec, &args.spec.display().to_string(), state, faults) {
         Ok(e) => e,

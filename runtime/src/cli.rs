@@ -29,6 +29,15 @@ pub enum SignatureArg {
     Rpc,
 }
 
+/// Retry mode flag values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RetryModeArg {
+    /// Retries within the attempts and the retry budget.
+    Standard,
+    /// Standard, and a send rate that throttling slows.
+    Adaptive,
+}
+
 /// Flags every generated command has, before or after the subcommand.
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Global options")]
@@ -61,6 +70,10 @@ pub struct GlobalArgs {
     /// Attempts in all, retries included.
     #[arg(long, global = true, value_name = "N")]
     pub max_attempts: Option<u32>,
+    /// Retry mode: standard (attempts within the client's retry budget), or adaptive (also
+    /// slows sending after throttling).
+    #[arg(long, global = true, value_enum, default_value = "standard")]
+    pub retry_mode: RetryModeArg,
     /// A limit on the whole call, retries included, in milliseconds.
     #[arg(long, global = true, value_name = "MS")]
     pub deadline_ms: Option<u64>,
@@ -149,6 +162,9 @@ impl GlobalArgs {
         config = config.timeouts(timeouts);
         if let Some(ms) = self.deadline_ms {
             config = config.deadline(std::time::Duration::from_millis(ms));
+        }
+        if self.retry_mode == RetryModeArg::Adaptive {
+            config = config.retry_mode(crate::client::RetryMode::Adaptive);
         }
         if let Some(n) = self.max_attempts {
             config = config.retry(crate::client::RetryPolicy { max_attempts: n.max(1), ..Default::default() });

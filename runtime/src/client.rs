@@ -23,7 +23,10 @@ use crate::sign::{self, V3Input};
 use crate::transport::{HeaderText, HttpRequest, HttpResponse, HttpTransport, Transport};
 use crate::wire::{self, Params};
 
+mod retry;
 mod signing;
+
+pub use retry::{RetryBudget, RetryMode};
 
 /// A client for one product version.
 #[derive(Clone)]
@@ -32,6 +35,10 @@ pub struct Client {
     credentials: Arc<dyn ProvideCredentials>,
     config: Config,
     transport: Arc<dyn Transport>,
+    /// The retry budget, shared by this client's clones.
+    bucket: Option<Arc<retry::Bucket>>,
+    /// The adaptive mode's rate limiter, shared by this client's clones.
+    limiter: Option<Arc<retry::RateLimiter>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -105,7 +112,9 @@ impl Client {
         let transport = config.transport.clone().unwrap_or_else(|| {
             Arc::new(HttpTransport::new().max_response_bytes(config.max_response_bytes).min_throughput(config.min_throughput))
         });
-        Ok(Self { service, credentials, config, transport })
+        let bucket = config.retry_budget.map(|budget| Arc::new(retry::Bucket::new(budget)));
+        let limiter = (config.retry_mode == RetryMode::Adaptive).then(|| Arc::new(retry::RateLimiter::new()));
+        Ok(Self { service, credentials, config, transport, bucket, limiter })
     }
 
     /// The credentials provider in use.
@@ -213,6 +222,8 @@ impl Client {
         let last_failure: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
         let call_future = async {
             let mut attempt = 0;
+            // What this call's retries took from the budget, given back if it succeeds.
+            let mut spent = 0u32;
             loop {
                 attempt += 1;
                 attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
@@ -227,6 +238,9 @@ impl Client {
                     credentials.check_usable()?;
                     (self.sign(call, &endpoint, &credentials), Some(credentials))
                 };
+                if let Some(limiter) = &self.limiter {
+                    limiter.acquire().await;
+                }
                 let outcome = self.transport.send(request, timeouts).instrument(tracing::debug_span!("acs.attempt", attempt)).await;
                 let last = attempt >= retry.max_attempts.max(1);
                 call_span.record("attempts", attempt);
@@ -237,6 +251,12 @@ impl Client {
                 }
                 match outcome {
                     Ok(response) if (200..300).contains(&response.status) => {
+                        if let Some(limiter) = &self.limiter {
+                            limiter.record(false);
+                        }
+                        if let Some(bucket) = &self.bucket {
+                            bucket.succeeded(spent);
+                        }
                         tracing::debug!(
                             attempt,
                             status = response.status,
@@ -258,9 +278,11 @@ impl Client {
                                 }
                                 e
                             });
-                        let retryable = response.status >= 500
-                            || response.status == 429
-                            || service_error.as_ref().is_some_and(|e| is_throttling(&e.code));
+                        let throttled = response.status == 429 || service_error.as_ref().is_some_and(|e| is_throttling(&e.code));
+                        if let Some(limiter) = &self.limiter {
+                            limiter.record(throttled);
+                        }
+                        let retryable = response.status >= 500 || throttled;
                         tracing::info!(
                             attempt,
                             status = response.status,
@@ -269,7 +291,7 @@ impl Client {
                             retryable,
                             "acs call failed"
                         );
-                        if retryable && !last {
+                        if retryable && !last && self.budget_allows(&mut spent, false) {
                             let what = service_error
                                 .as_ref()
                                 .map_or_else(|| format!("HTTP {}", response.status), |e| format!("HTTP {} {}", response.status, e.code));
@@ -293,7 +315,7 @@ impl Client {
                         let retryable = e.kind == TransportErrorKind::Connect
                             || (call.idempotent && matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::Io));
                         tracing::info!(attempt, kind = %e.kind, retryable, "acs transport error: {}", e.message);
-                        if retryable && !last {
+                        if retryable && !last && self.budget_allows(&mut spent, e.kind == TransportErrorKind::Timeout) {
                             *last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.message.clone());
                             tokio::time::sleep(self.delay(&retry, attempt, None)).await;
                             continue;
@@ -321,6 +343,27 @@ impl Client {
                 }),
             },
         }
+    }
+
+    /// Whether the retry budget pays for one more retry (always, without a budget); adds its
+    /// cost to `spent`.
+    fn budget_allows(&self, spent: &mut u32, after_timeout: bool) -> bool {
+        let Some(bucket) = &self.bucket else { return true };
+        match bucket.withdraw(after_timeout) {
+            Some(cost) => {
+                *spent += cost;
+                true
+            }
+            None => {
+                tracing::info!("retry budget exhausted: no retry");
+                false
+            }
+        }
+    }
+
+    /// Tokens left in this client's retry budget (`None` without one).
+    pub fn retry_tokens(&self) -> Option<u32> {
+        self.bucket.as_ref().map(|b| b.tokens())
     }
 
     fn delay(&self, retry: &RetryPolicy, attempt: u32, response: Option<&HttpResponse>) -> Duration {

@@ -64,6 +64,8 @@ pub struct Config {
     pub(crate) signature: SignatureVersion,
     pub(crate) timeouts: Timeouts,
     pub(crate) retry: RetryPolicy,
+    pub(crate) retry_budget: Option<crate::client::RetryBudget>,
+    pub(crate) retry_mode: crate::client::RetryMode,
     pub(crate) validate: bool,
     pub(crate) allow_http: bool,
     pub(crate) deadline: Option<Duration>,
@@ -97,6 +99,8 @@ impl Default for Config {
             signature: SignatureVersion::V3,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
+            retry_budget: Some(crate::client::RetryBudget::default()),
+            retry_mode: crate::client::RetryMode::Standard,
             validate: true,
             allow_http: false,
             deadline: Some(DEFAULT_DEADLINE),
@@ -124,6 +128,8 @@ impl std::fmt::Debug for Config {
             .field("signature", &self.signature)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
+            .field("retry_mode", &self.retry_mode)
             .field("validate", &self.validate)
             .field("deadline", &self.deadline)
             .finish_non_exhaustive()
@@ -241,6 +247,22 @@ impl Config {
     /// Retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// The retry budget each client holds (shared by its clones): a retry costs tokens, a
+    /// success gives some back, so a failing service gets fewer retries instead of more. Default
+    /// [`RetryBudget::default`](crate::client::RetryBudget) (500 tokens, 5 a retry, 10 after a
+    /// timeout); `None` retries as the policy alone says.
+    pub fn retry_budget(mut self, budget: Option<crate::client::RetryBudget>) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// [`RetryMode::Adaptive`](crate::client::RetryMode) also slows the client's send rate after
+    /// throttling, as the AWS SDKs' adaptive mode does. Default standard.
+    pub fn retry_mode(mut self, mode: crate::client::RetryMode) -> Self {
+        self.retry_mode = mode;
         self
     }
 

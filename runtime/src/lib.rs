@@ -68,7 +68,7 @@ pub mod __private {
 /// without copying, and clones share the buffer.
 pub use bytes;
 #[cfg(feature = "client")]
-pub use client::{CallOptions, Client, Config, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
+pub use client::{CallOptions, Client, Config, RetryBudget, RetryMode, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
 pub use credentials::{Credentials, Secret};
 pub use endpoint::{EndpointRule, RegionEndpoint};
 pub use error::{Error, TransportErrorKind, TypedError};

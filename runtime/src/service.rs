@@ -239,6 +239,7 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "connect-timeout-ms",
     "read-timeout-ms",
     "max-attempts",
+    "retry-mode",
     "deadline-ms",
     "output",
     "query",

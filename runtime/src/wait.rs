@@ -85,7 +85,6 @@ impl WaitPolicy {
 
 /// Why a wait ended without its condition holding.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum WaitError<R, E = Error> {
     /// The condition still did not hold when the policy's `max_wait` ran out.
     TimedOut {

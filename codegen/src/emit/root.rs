@@ -45,7 +45,7 @@ pub fn lib(service: &Service) -> TokenStream {
 
         pub use ::acs_runtime::{
             CallOptions, Config, Credentials, Operation, Params, RetryPolicy, ServiceError, SignatureVersion, Timeouts,
-            ValidationError, Violation, ViolationKind, WaitError, WaitPolicy,
+            RetryBudget, RetryMode, ValidationError, Violation, ViolationKind, WaitError, WaitPolicy,
         };
         pub use client::Client;
         pub use endpoints::{endpoint, SERVICE};

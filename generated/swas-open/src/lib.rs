@@ -10,8 +10,8 @@
 #![warn(missing_docs)]
 
 pub use ::acs_runtime::{
-    CallOptions, Config, Credentials, Operation, Params, RetryPolicy, ServiceError, SignatureVersion, Timeouts, ValidationError, Violation,
-    ViolationKind, WaitError, WaitPolicy,
+    CallOptions, Config, Credentials, Operation, Params, RetryBudget, RetryMode, RetryPolicy, ServiceError, SignatureVersion, Timeouts,
+    ValidationError, Violation, ViolationKind, WaitError, WaitPolicy,
 };
 
 pub use client::Client;
