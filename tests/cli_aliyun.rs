@@ -139,6 +139,21 @@ async fn waiter_polls_until_the_state_changes_and_gives_up_at_its_timeout() {
 }
 
 #[tokio::test]
+async fn extra_headers_and_query_parameters_are_signed_and_refused_where_the_signer_owns_them() {
+    let attach = ["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "test", "--dry-run"];
+    let run = swas_open(&[&attach[..], &["--header", "x-acs-resourcegroupid=rg-1", "--extra-query", "ClientTag=a"]].concat()).await;
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert!(run.out.contains("x-acs-resourcegroupid: rg-1\r\n") && run.out.contains("?ClientTag=a&"), "{}", run.out);
+    assert!(run.out.contains("SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-resourcegroupid;"), "{}", run.out);
+    let run = swas_open(&[&attach[..], &["--header", "Authorization=forged"]].concat()).await;
+    assert_eq!(run.code, 1);
+    assert!(run.err.contains("extra header Authorization: the signer sets it"), "{}", run.err);
+    let run = swas_open(&[&attach[..], &["--header", "novalue"]].concat()).await;
+    assert_eq!(run.code, 2);
+    assert!(run.err.contains("is not NAME=VALUE"), "{}", run.err);
+}
+
+#[tokio::test]
 async fn completions_and_help_show_the_new_flags() {
     for shell in ["bash", "zsh", "fish"] {
         let run = swas_open(&["completions", shell]).await;

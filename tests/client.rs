@@ -302,6 +302,7 @@ async fn per_call_timeouts_override_the_clients() {
         deadline: None,
         timeouts: Some(Timeouts { connect: Duration::from_secs(1), read: Duration::from_millis(100) }),
         retry: Some(RetryPolicy::none()),
+        ..CallOptions::default()
     };
     let err = client.call(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"), &options).await.unwrap_err();
     assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Timeout, attempts: 1, .. }), "{err:?}");
@@ -452,6 +453,36 @@ fn each_call_has_a_span_with_operation_attempts_and_request_id() {
     assert_eq!(field("request_id"), Some("30637AD6-D977-4833-A54C-CC89483E****"));
     let attempts: Vec<_> = spans.iter().filter(|(name, _)| name == "acs.attempt").map(|(_, f)| f[0].1.clone()).collect();
     assert_eq!(attempts, ["1", "2"]);
+}
+
+/// Counts the attempts it sees.
+#[derive(Default)]
+struct CountAttempts(std::sync::atomic::AtomicU32);
+
+impl acs_runtime::Interceptor for CountAttempts {
+    fn read_after_attempt(
+        &self,
+        _: &acs_runtime::AttemptInfo<'_>,
+        _: Result<&acs_runtime::HttpResponse, &acs_runtime::transport::TransportError>,
+    ) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn interceptors_keep_the_calls_spans() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let server = runtime.block_on(Server::start(vec![Answer::error(503, "ServiceUnavailable", "busy")]));
+    let recorder = Arc::new(SpanRecorder::default());
+    let counter = Arc::new(CountAttempts::default());
+    let config = Config::new().endpoint(&server.url).credentials(Credentials::new("testid", "testsecret")).interceptor(counter.clone());
+    tracing::subscriber::with_default(recorder.clone(), || {
+        runtime.block_on(Client::new(config).unwrap().attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp"))).unwrap();
+    });
+    assert_eq!(counter.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let spans = recorder.0.lock().unwrap();
+    assert_eq!(spans.iter().filter(|(name, _)| name == "acs.call").count(), 1);
+    assert_eq!(spans.iter().filter(|(name, _)| name == "acs.attempt").count(), 2);
 }
 
 #[tokio::test]

@@ -48,7 +48,7 @@ pub struct GlobalArgs {
     /// Region whose endpoint to call (default: the request's RegionId).
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
-    /// Network whose endpoints to call, as aliyun-cli's: vpc (<product>-vpc.<region>.aliyuncs.com,
+    /// Network whose endpoints to call, as aliyun-cli's: vpc (PRODUCT-vpc.REGION.aliyuncs.com,
     /// from inside a VPC) or public (the default). --endpoint wins.
     #[arg(long, global = true, value_name = "TYPE")]
     pub endpoint_type: Option<String>,
@@ -58,6 +58,13 @@ pub struct GlobalArgs {
     /// Signature version.
     #[arg(long, global = true, value_enum, default_value = "v3")]
     pub signature_version: SignatureArg,
+    /// A header sent and signed with the call, as aliyun-cli's `--header`: NAME=VALUE, repeatable.
+    #[arg(long, global = true, value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub header: Vec<(String, String)>,
+    /// A query parameter sent and signed with the call, beyond the operation's: NAME=VALUE,
+    /// repeatable.
+    #[arg(long, global = true, value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub extra_query: Vec<(String, String)>,
     /// Validate and sign, print the HTTP request that would be sent, send nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
@@ -101,6 +108,13 @@ pub struct GlobalArgs {
     /// The pause between --waiter's polls, in seconds (at least 0.1).
     #[arg(long, global = true, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
     pub waiter_interval: Duration,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.to_owned())),
+        _ => Err(format!("{:?} is not NAME=VALUE", crate::text::printable(text, 100))),
+    }
 }
 
 fn parse_query(text: &str) -> Result<String, String> {
@@ -148,6 +162,12 @@ impl GlobalArgs {
         }
         if let Some(n) = &self.endpoint_type {
             config = config.network(n);
+        }
+        for (name, value) in &self.header {
+            config = config.header(name, value);
+        }
+        for (name, value) in &self.extra_query {
+            config = config.query(name, value);
         }
         if let Some(p) = &self.profile {
             config = config.profile(p);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
+pub use crate::config::{CallOptions, Clock, Config, NonceSource, RetryBudget, RetryMode, RetryPolicy, SignatureVersion, DEFAULT_DEADLINE};
 use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint::{self, ResolvedEndpoint};
 use crate::error::{snippet, Error, TransportErrorKind};
@@ -25,8 +25,6 @@ use crate::wire::{self, Params};
 
 mod retry;
 mod signing;
-
-pub use retry::{RetryBudget, RetryMode};
 
 /// A client for one product version.
 #[derive(Clone)]
@@ -63,6 +61,7 @@ struct Wire<'r> {
 }
 
 /// What the non-generic core needs of an operation.
+#[derive(Clone, Copy)]
 struct Call<'a> {
     action: &'static str,
     method: HttpMethod,
@@ -147,6 +146,41 @@ impl Client {
         }
     }
 
+    /// Adds the client's and the call's extra headers and query parameters, each checked: not
+    /// one the signer sets, not one the request sets, one that can be sent.
+    fn add_extras<'r>(&'r self, wire: &mut Wire<'r>, options: &'r CallOptions) -> Result<(), Error> {
+        for (name, value) in self.config.extra_headers.iter().chain(&options.headers) {
+            crate::interceptor::check_header(name, value).map_err(Error::Config)?;
+            if wire.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return Err(Error::Config(format!("extra header {name}: the request sets it")));
+            }
+            wire.headers.push(name.clone(), value.as_str());
+        }
+        for (name, value) in self.config.extra_query.iter().chain(&options.query) {
+            crate::interceptor::check_param(name).map_err(Error::Config)?;
+            if wire.query.iter().chain(wire.body.iter()).any(|(n, _)| n == name) {
+                return Err(Error::Config(format!("extra query parameter {name}: the request sets it")));
+            }
+            wire.query.push(name.clone(), value.as_str());
+        }
+        Ok(())
+    }
+
+    /// The headers the interceptors add to an attempt, checked as extra headers are.
+    fn intercepted_headers(&self, call: &Call<'_>, info: &crate::interceptor::AttemptInfo<'_>) -> Result<Vec<(String, String)>, Error> {
+        let mut added = Vec::new();
+        for interceptor in &self.config.interceptors {
+            interceptor.modify_before_signing(info, &mut added);
+        }
+        for (name, value) in &added {
+            crate::interceptor::check_header(name, value).map_err(|e| Error::Config(format!("an interceptor's {e}")))?;
+            if call.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return Err(Error::Config(format!("an interceptor's extra header {name}: the request sets it")));
+            }
+        }
+        Ok(added)
+    }
+
     /// Calls the operation and decodes its response.
     pub async fn call<O: Operation>(&self, request: O, options: &CallOptions) -> Result<O::Response, Error> {
         Ok(self.call_with_body(request, options).await?.0)
@@ -163,7 +197,8 @@ impl Client {
     /// fields the spec does not describe).
     pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
         self.prepare(&mut request)?;
-        let wire = Self::wire(&request);
+        let mut wire = Self::wire(&request);
+        self.add_extras(&mut wire, options)?;
         let call = Call::of::<O>(&wire, self.service);
         let response = self.execute(&call, options).await?;
         match O::decode_response(&response.body) {
@@ -177,7 +212,9 @@ impl Client {
     /// The signed request the first attempt would send, without sending it (`--dry-run`).
     pub async fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
         self.prepare(&mut request)?;
-        let wire = Self::wire(&request);
+        let defaults = CallOptions::default();
+        let mut wire = Self::wire(&request);
+        self.add_extras(&mut wire, &defaults)?;
         let call = Call::of::<O>(&wire, self.service);
         let endpoint = self.endpoint(&call)?;
         if call.anonymous {
@@ -227,21 +264,58 @@ impl Client {
             loop {
                 attempt += 1;
                 attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
+                let info = crate::interceptor::AttemptInfo {
+                    product: self.service.product,
+                    operation: call.action,
+                    attempt,
+                    host: &endpoint.host,
+                };
+                let intercepted = !self.config.interceptors.is_empty();
+                // Headers the interceptors add, signed with the rest.
+                let added = if intercepted { self.intercepted_headers(call, &info)? } else { Vec::new() };
+                let attempt_headers;
+                let attempt_call;
+                let this = if added.is_empty() {
+                    call
+                } else {
+                    attempt_headers = {
+                        let mut headers = call.headers.clone();
+                        for (name, value) in added {
+                            headers.push(name, value);
+                        }
+                        headers
+                    };
+                    attempt_call = Call { headers: &attempt_headers, ..*call };
+                    &attempt_call
+                };
                 // Signed anew each time: fresh credentials (a provider may have refreshed them),
                 // date and nonce per attempt.
-                let (request, credentials) = if call.anonymous {
-                    (self.unsigned(call, &endpoint), None)
+                let (request, credentials) = if this.anonymous {
+                    (self.unsigned(this, &endpoint), None)
                 } else {
                     let credentials = self.credentials.provide().await?;
                     // A key with a line break would split the request: a configuration error,
                     // never sent and never retried.
                     credentials.check_usable()?;
-                    (self.sign(call, &endpoint, &credentials), Some(credentials))
+                    (self.sign(this, &endpoint, &credentials), Some(credentials))
                 };
+                if intercepted {
+                    let shown = request.redacted();
+                    for interceptor in &self.config.interceptors {
+                        interceptor.read_before_transmit(&info, &shown);
+                    }
+                }
                 if let Some(limiter) = &self.limiter {
                     limiter.acquire().await;
                 }
                 let outcome = self.transport.send(request, timeouts).instrument(tracing::debug_span!("acs.attempt", attempt)).await;
+                if intercepted {
+                    let token = credentials.as_ref().and_then(|c| c.security_token()).map(|t| t.expose());
+                    let shown = outcome.as_ref().map(|r| crate::interceptor::redacted_response(r, token));
+                    for interceptor in &self.config.interceptors {
+                        interceptor.read_after_attempt(&info, shown.as_ref().map_err(|e| *e));
+                    }
+                }
                 let last = attempt >= retry.max_attempts.max(1);
                 call_span.record("attempts", attempt);
                 if let Ok(response) = &outcome {

@@ -51,6 +51,48 @@ impl RetryPolicy {
     }
 }
 
+/// The retry budget: each retry costs tokens, each success gives some back, so a service that
+/// keeps failing gets fewer retries instead of more. The defaults are the AWS SDKs': 500 tokens,
+/// 5 a retry, 10 a retry after a timeout, 1 back for a first-attempt success and the retry's
+/// cost back for a retried success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryBudget {
+    /// Tokens a client starts with, and the most it holds.
+    pub capacity: u32,
+    /// What a retry costs.
+    pub retry_cost: u32,
+    /// What a retry after a timeout costs (a timeout burdens the service more).
+    pub timeout_retry_cost: u32,
+    /// What a call that succeeded at its first attempt gives back.
+    pub success_refund: u32,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        Self { capacity: 500, retry_cost: 5, timeout_retry_cost: 10, success_refund: 1 }
+    }
+}
+
+impl RetryBudget {
+    /// A budget of `capacity` tokens with the default costs.
+    pub fn with_capacity(capacity: u32) -> Self {
+        Self { capacity, ..Self::default() }
+    }
+}
+
+/// How a client paces its retries and sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RetryMode {
+    /// Retries within the policy's attempts and the client's budget.
+    #[default]
+    Standard,
+    /// Standard, and after the first throttling answer every attempt waits for the client's
+    /// send rate, which throttling halves (roughly) and successes grow back (CUBIC).
+    Adaptive,
+}
+
 /// How a client is set up. Every setting has a working default except where calls go: a region
 /// (or each request's `RegionId`) or an explicit endpoint.
 #[derive(Clone)]
@@ -64,8 +106,8 @@ pub struct Config {
     pub(crate) signature: SignatureVersion,
     pub(crate) timeouts: Timeouts,
     pub(crate) retry: RetryPolicy,
-    pub(crate) retry_budget: Option<crate::client::RetryBudget>,
-    pub(crate) retry_mode: crate::client::RetryMode,
+    pub(crate) retry_budget: Option<RetryBudget>,
+    pub(crate) retry_mode: RetryMode,
     pub(crate) validate: bool,
     pub(crate) allow_http: bool,
     pub(crate) deadline: Option<Duration>,
@@ -75,6 +117,9 @@ pub struct Config {
     pub(crate) clock: Clock,
     pub(crate) nonce: NonceSource,
     pub(crate) user_agent: std::borrow::Cow<'static, str>,
+    pub(crate) extra_headers: Vec<(String, String)>,
+    pub(crate) extra_query: Vec<(String, String)>,
+    pub(crate) interceptors: Vec<Arc<dyn crate::interceptor::Interceptor>>,
     /// Whether `user_agent` was set ([`Config::user_agent`]); if not, `ALIBABA_CLOUD_USER_AGENT`
     /// is appended to the default.
     pub(crate) user_agent_set: bool,
@@ -99,8 +144,8 @@ impl Default for Config {
             signature: SignatureVersion::V3,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
-            retry_budget: Some(crate::client::RetryBudget::default()),
-            retry_mode: crate::client::RetryMode::Standard,
+            retry_budget: Some(RetryBudget::default()),
+            retry_mode: RetryMode::Standard,
             validate: true,
             allow_http: false,
             deadline: Some(DEFAULT_DEADLINE),
@@ -112,6 +157,9 @@ impl Default for Config {
             clock: Arc::new(SystemTime::now),
             nonce: Arc::new(sign::new_nonce),
             user_agent: DEFAULT_USER_AGENT.into(),
+            extra_headers: Vec::new(),
+            extra_query: Vec::new(),
+            interceptors: Vec::new(),
             user_agent_set: false,
             shared: Arc::default(),
         }
@@ -132,6 +180,9 @@ impl std::fmt::Debug for Config {
             .field("retry_mode", &self.retry_mode)
             .field("validate", &self.validate)
             .field("deadline", &self.deadline)
+            .field("extra_headers", &self.extra_headers)
+            .field("extra_query", &self.extra_query)
+            .field("interceptors", &self.interceptors.len())
             .finish_non_exhaustive()
     }
 }
@@ -216,6 +267,34 @@ impl Config {
         self
     }
 
+    /// A header sent (and signed) with every call of this client, as the official SDKs'
+    /// `globalParameters`; add it again for several. A header the signer sets, or one that cannot
+    /// be sent, fails each call with [`crate::Error::Config`], as does one the request also sets.
+    ///
+    /// ```
+    /// let config = acs_runtime::Config::new().header("x-acs-resourcegroupid", "rg-123").query("ClientIp", "10.0.0.1");
+    /// # let _ = config;
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// A query parameter sent (and signed) with every call of this client; the same rules as
+    /// [`Config::header`].
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Runs `interceptor` at every attempt of every call: it may add headers before signing
+    /// and sees each signed request and its answer, secrets redacted. Interceptors run in the
+    /// order added.
+    pub fn interceptor(mut self, interceptor: Arc<dyn crate::interceptor::Interceptor>) -> Self {
+        self.interceptors.push(interceptor);
+        self
+    }
+
     /// The network type whose endpoints to call, as the official SDKs' `network` and
     /// aliyun-cli's `--endpoint-type`: `vpc` calls `<product>-vpc.<region>.aliyuncs.com` from
     /// inside a VPC (`public`, the default, the public endpoints). A host the metadata lists
@@ -252,16 +331,16 @@ impl Config {
 
     /// The retry budget each client holds (shared by its clones): a retry costs tokens, a
     /// success gives some back, so a failing service gets fewer retries instead of more. Default
-    /// [`RetryBudget::default`](crate::client::RetryBudget) (500 tokens, 5 a retry, 10 after a
+    /// [`RetryBudget::default`] (500 tokens, 5 a retry, 10 after a
     /// timeout); `None` retries as the policy alone says.
-    pub fn retry_budget(mut self, budget: Option<crate::client::RetryBudget>) -> Self {
+    pub fn retry_budget(mut self, budget: Option<RetryBudget>) -> Self {
         self.retry_budget = budget;
         self
     }
 
-    /// [`RetryMode::Adaptive`](crate::client::RetryMode) also slows the client's send rate after
+    /// [`RetryMode::Adaptive`] also slows the client's send rate after
     /// throttling, as the AWS SDKs' adaptive mode does. Default standard.
-    pub fn retry_mode(mut self, mode: crate::client::RetryMode) -> Self {
+    pub fn retry_mode(mut self, mode: RetryMode) -> Self {
         self.retry_mode = mode;
         self
     }
@@ -363,6 +442,24 @@ pub struct CallOptions {
     pub retry: Option<RetryPolicy>,
     /// Deadline of this whole call, attempts and back-off included.
     pub deadline: Option<Duration>,
+    /// Headers for this call only, after the client's ([`Config::header`]).
+    pub headers: Vec<(String, String)>,
+    /// Query parameters for this call only, after the client's ([`Config::query`]).
+    pub query: Vec<(String, String)>,
+}
+
+impl CallOptions {
+    /// With a header for this call only (see [`Config::header`]).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// With a query parameter for this call only (see [`Config::query`]).
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,10 @@ pub enum Error {
         /// What went wrong.
         error: PagingError,
     },
+    /// The client's or the call's settings cannot be used (an extra header the signer sets, say);
+    /// nothing was sent.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The blocking client cannot run here (inside an async runtime) or its runtime is gone.
     #[error("blocking client: {0}")]
     Blocking(String),

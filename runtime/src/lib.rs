@@ -26,6 +26,8 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "client")]
+pub mod interceptor;
 #[doc(hidden)]
 pub mod json;
 #[cfg(feature = "client")]
@@ -72,6 +74,8 @@ pub use client::{CallOptions, Client, Config, RetryBudget, RetryMode, RetryPolic
 pub use credentials::{Credentials, Secret};
 pub use endpoint::{EndpointRule, RegionEndpoint};
 pub use error::{Error, TransportErrorKind, TypedError};
+#[cfg(feature = "client")]
+pub use interceptor::{AttemptInfo, Interceptor};
 pub use json::{Mismatch, UntypedResponse};
 #[cfg(feature = "client")]
 pub use paging::{Cursor, PageInfo, PageStream, Paginated};

@@ -235,6 +235,8 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "endpoint-type",
     "profile",
     "signature-version",
+    "header",
+    "extra-query",
     "dry-run",
     "connect-timeout-ms",
     "read-timeout-ms",

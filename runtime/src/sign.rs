@@ -54,6 +54,23 @@ pub mod headers {
     pub const AUTHORIZATION: &str = "authorization";
     /// The body's media type.
     pub const CONTENT_TYPE: &str = "content-type";
+
+    /// Whether a signer sets the header called `name` (lower case).
+    pub fn is_signer_header(name: &str) -> bool {
+        [
+            ACTION,
+            VERSION,
+            DATE,
+            SIGNATURE_NONCE,
+            CONTENT_SHA256,
+            SECURITY_TOKEN,
+            SIGNATURE_METHOD,
+            SIGNATURE_VERSION,
+            AUTHORIZATION,
+            CONTENT_TYPE,
+        ]
+        .contains(&name)
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,24 @@ impl HttpRequest {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
 
+    /// A copy with STS tokens redacted in the headers, the query and a form body: what an
+    /// [`Interceptor`](crate::interceptor::Interceptor) sees.
+    pub fn redacted(&self) -> HttpRequest {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
+                (name.clone(), if secret { HeaderText::from("** redacted **") } else { value.clone() })
+            })
+            .collect();
+        let body = match std::str::from_utf8(&self.body) {
+            Ok(text) if SECRET_PARAMS.iter().any(|p| text.contains(p)) => redact_query(text).into_bytes(),
+            _ => self.body.clone(),
+        };
+        HttpRequest { method: self.method, url: redact_query(&self.url), headers, body }
+    }
+
     /// The request as HTTP/1.1 text (request line, headers, blank line, body), with STS tokens
     /// redacted. For `--dry-run` and logs.
     pub fn to_http_text(&self) -> String {

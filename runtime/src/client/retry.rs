@@ -7,47 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// The retry budget: each retry costs tokens, each success gives some back, so a service that
-/// keeps failing gets fewer retries instead of more. The defaults are the AWS SDKs': 500 tokens,
-/// 5 a retry, 10 a retry after a timeout, 1 back for a first-attempt success and the retry's
-/// cost back for a retried success.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryBudget {
-    /// Tokens a client starts with, and the most it holds.
-    pub capacity: u32,
-    /// What a retry costs.
-    pub retry_cost: u32,
-    /// What a retry after a timeout costs (a timeout burdens the service more).
-    pub timeout_retry_cost: u32,
-    /// What a call that succeeded at its first attempt gives back.
-    pub success_refund: u32,
-}
-
-impl Default for RetryBudget {
-    fn default() -> Self {
-        Self { capacity: 500, retry_cost: 5, timeout_retry_cost: 10, success_refund: 1 }
-    }
-}
-
-impl RetryBudget {
-    /// A budget of `capacity` tokens with the default costs.
-    pub fn with_capacity(capacity: u32) -> Self {
-        Self { capacity, ..Self::default() }
-    }
-}
-
-/// How a client paces its retries and sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum RetryMode {
-    /// Retries within the policy's attempts and the client's budget.
-    #[default]
-    Standard,
-    /// Standard, and after the first throttling answer every attempt waits for the client's
-    /// send rate, which throttling halves (roughly) and successes grow back (CUBIC).
-    Adaptive,
-}
+use crate::config::RetryBudget;
 
 /// The tokens a client holds ([`RetryBudget`]), shared by its clones.
 #[derive(Debug)]
