@@ -1,6 +1,8 @@
-//! The default transport through an HTTP proxy: plain HTTP goes to the proxy in absolute form
-//! with the proxy's credentials, HTTPS through a `CONNECT` tunnel, `NO_PROXY` hosts directly,
-//! and the environment's `HTTP_PROXY`/`NO_PROXY` are read as curl reads them; `https://` is TLS.
+//! The default transport through a proxy: plain HTTP goes to an HTTP proxy in absolute form
+//! with the proxy's credentials, HTTPS through a `CONNECT` tunnel, both through a SOCKS5 proxy
+//! (with or without a password, names resolved here or by the proxy), `NO_PROXY` hosts directly,
+//! and the environment's `HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` are read as curl reads them;
+//! `https://` is TLS.
 
 use std::sync::{Arc, Mutex};
 
@@ -73,6 +75,98 @@ impl Proxy {
     }
 }
 
+/// A SOCKS5 proxy double (RFC 1928, and RFC 1929 passwords when `login` is set): records each
+/// destination as `host:port` (a name, or an address when the client resolved it) and splices
+/// the connection to it.
+struct Socks {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+    _task: tokio::task::JoinSet<()>,
+}
+
+impl Socks {
+    async fn start(login: Option<(&'static str, &'static str)>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("socks5://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let mut task = tokio::task::JoinSet::new();
+        task.spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let _ = Self::serve(conn, login, record).await;
+                });
+            }
+        });
+        Self { url, seen, _task: task }
+    }
+
+    async fn serve(mut conn: tokio::net::TcpStream, login: Option<(&str, &str)>, seen: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+        let mut head = [0u8; 2];
+        conn.read_exact(&mut head).await?;
+        let mut methods = vec![0u8; head[1] as usize];
+        conn.read_exact(&mut methods).await?;
+        let wanted = if login.is_some() { 2 } else { 0 };
+        if !methods.contains(&wanted) {
+            return conn.write_all(&[5, 0xff]).await;
+        }
+        conn.write_all(&[5, wanted]).await?;
+        if let Some((user, password)) = login {
+            let mut version_and_length = [0u8; 2];
+            conn.read_exact(&mut version_and_length).await?;
+            let mut given_user = vec![0u8; version_and_length[1] as usize];
+            conn.read_exact(&mut given_user).await?;
+            let mut length = [0u8; 1];
+            conn.read_exact(&mut length).await?;
+            let mut given_password = vec![0u8; length[0] as usize];
+            conn.read_exact(&mut given_password).await?;
+            let ok = given_user == user.as_bytes() && given_password == password.as_bytes();
+            conn.write_all(&[1, if ok { 0 } else { 1 }]).await?;
+            if !ok {
+                return Ok(());
+            }
+        }
+        let mut request = [0u8; 4];
+        conn.read_exact(&mut request).await?;
+        let host = match request[3] {
+            1 => {
+                let mut ip = [0u8; 4];
+                conn.read_exact(&mut ip).await?;
+                std::net::Ipv4Addr::from(ip).to_string()
+            }
+            3 => {
+                let mut length = [0u8; 1];
+                conn.read_exact(&mut length).await?;
+                let mut name = vec![0u8; length[0] as usize];
+                conn.read_exact(&mut name).await?;
+                String::from_utf8_lossy(&name).into_owned()
+            }
+            _ => return conn.write_all(&[5, 8, 0, 1, 0, 0, 0, 0, 0, 0]).await,
+        };
+        let mut port = [0u8; 2];
+        conn.read_exact(&mut port).await?;
+        let port = u16::from_be_bytes(port);
+        seen.lock().unwrap().push(format!("{host}:{port}"));
+        // Every name this double is asked for is this machine.
+        let target = if host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() {
+            format!("{host}:{port}")
+        } else {
+            format!("127.0.0.1:{port}")
+        };
+        let mut upstream = match tokio::net::TcpStream::connect(target).await {
+            Ok(upstream) => upstream,
+            Err(_) => return conn.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await,
+        };
+        conn.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
+        tokio::io::copy_bidirectional(&mut conn, &mut upstream).await.map(drop)
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
 fn client(endpoint: &str, transport: HttpTransport) -> Client {
     let config = Config::new()
         .endpoint(endpoint)
@@ -126,9 +220,65 @@ async fn no_proxy_hosts_are_reached_directly() {
     assert!(proxy.seen().is_empty());
 }
 
+#[tokio::test]
+async fn socks5_proxies_carry_calls_with_a_password_and_names_resolved_where_asked() {
+    let server = Server::start(vec![]).await;
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    // socks5h: the proxy resolves the name.
+    let socks = Socks::start(Some(("user", "pa ss"))).await;
+    let proxy = socks.url.replace("socks5://", "socks5h://user:pa%20ss@");
+    let named = format!("http://localhost:{port}");
+    let through = |proxy: &str| client_for_socks(&named, proxy);
+    through(&proxy).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    assert_eq!(socks.seen(), [format!("localhost:{port}")]);
+    assert_eq!(server.seen().len(), 1, "the origin got the call through the proxy");
+    // socks5: resolved here, the proxy gets an address.
+    let plain = Socks::start(None).await;
+    through(&plain.url).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap();
+    assert_eq!(plain.seen(), [format!("127.0.0.1:{port}")]);
+    // A wrong password: a connection error, the password in no message.
+    let wrong = socks.url.replace("socks5://", "socks5h://user:wrong-password@");
+    let err = through(&wrong).attach_key_pair(AttachKeyPairRequest::new("cn-hangzhou", ["i-1"], "kp")).await.unwrap_err();
+    assert!(matches!(err.kind(), Error::Transport { kind: TransportErrorKind::Connect, .. }), "{err:?}");
+    assert!(!err.to_string().contains("wrong-password"), "{err}");
+    assert_eq!(server.seen().len(), 2);
+}
+
+fn client_for_socks(endpoint: &str, proxy: &str) -> Client {
+    client(endpoint, HttpTransport::new().with_proxy(proxy, "").unwrap())
+}
+
+#[tokio::test]
+async fn a_socks5_proxy_from_the_environment_applies() {
+    let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
+        panic!("could not build the swas-open binary");
+    };
+    let socks = Socks::start(None).await;
+    let server = Server::start(vec![]).await;
+    let (endpoint, proxy) = (server.url.replace("127.0.0.1", "localhost"), socks.url.replace("socks5://", "socks5h://"));
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(binary)
+            .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
+            .args(["--endpoint", &endpoint])
+            .env("ALL_PROXY", proxy)
+            .env_remove("NO_PROXY")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(socks.seen().len(), 1, "through the proxy: {:?}", socks.seen());
+    assert_eq!(server.seen().len(), 1);
+}
+
 #[test]
-fn a_proxy_that_is_not_an_http_url_is_refused() {
-    for bad in ["socks5://127.0.0.1:1080", "not a url", "https://proxy:443", "http://"] {
+fn a_proxy_that_is_not_an_http_or_socks5_url_is_refused() {
+    assert!(HttpTransport::new().with_proxy("socks5h://user:pw@127.0.0.1:1080", "").is_ok());
+    for bad in ["socks4://127.0.0.1:1080", "not a url", "https://proxy:443", "http://"] {
         let err = HttpTransport::new().with_proxy(bad, "").err().unwrap_or_else(|| panic!("{bad} accepted"));
         assert!(err.message.starts_with("proxy "), "{bad}: {}", err.message);
         assert_eq!(err.kind, TransportErrorKind::Invalid);
@@ -183,7 +333,7 @@ async fn https_endpoints_speak_tls_and_a_failed_handshake_is_a_connect_error() {
 }
 
 #[tokio::test]
-async fn an_environment_proxy_that_is_not_http_fails_once_with_a_clear_error() {
+async fn an_environment_proxy_of_another_kind_fails_once_with_a_clear_error() {
     let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
         panic!("could not build the swas-open binary");
     };
@@ -192,7 +342,7 @@ async fn an_environment_proxy_that_is_not_http_fails_once_with_a_clear_error() {
         std::process::Command::new(binary)
             .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
             .args(["--endpoint", &origin])
-            .env("HTTP_PROXY", "socks5://127.0.0.1:1080")
+            .env("HTTP_PROXY", "socks4://127.0.0.1:1080")
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
             .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
@@ -203,5 +353,5 @@ async fn an_environment_proxy_that_is_not_http_fails_once_with_a_clear_error() {
     .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("only HTTP proxies are supported") && err.contains("after 1 attempt"), "{err}");
+    assert!(err.contains("neither an http:// nor a socks5://") && err.contains("after 1 attempt"), "{err}");
 }

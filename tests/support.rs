@@ -201,7 +201,7 @@ pub mod server {
     }
 
     /// Reads until the end of a request head; its length (with the blank line), or `None` at EOF.
-    pub async fn read_head(conn: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
+    pub async fn read_head(conn: &mut (impl tokio::io::AsyncRead + Unpin), buffer: &mut Vec<u8>) -> Option<usize> {
         loop {
             if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
                 return Some(i + 4);

@@ -65,6 +65,23 @@ pub struct GlobalArgs {
     /// repeatable.
     #[arg(long, global = true, value_name = "NAME=VALUE", value_parser = parse_pair)]
     pub extra_query: Vec<(String, String)>,
+    /// A proxy for every call: http://, socks5:// or socks5h:// (the proxy resolves names), with
+    /// an optional user:password@. Default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY.
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// PEM certificates to trust besides Mozilla's roots. Default: SSL_CERT_FILE or
+    /// REQUESTS_CA_BUNDLE.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// A PEM client certificate chain, for servers that ask for one (with --client-key).
+    #[arg(long, global = true, value_name = "PATH", requires = "client_key")]
+    pub client_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --client-cert.
+    #[arg(long, global = true, value_name = "PATH", requires = "client_cert")]
+    pub client_key: Option<std::path::PathBuf>,
+    /// The lowest TLS version accepted: TLSv1.2 (the default) or TLSv1.3.
+    #[arg(long, global = true, value_name = "VERSION", value_parser = crate::transport::TlsVersion::parse)]
+    pub tls_min_version: Option<crate::transport::TlsVersion>,
     /// Validate and sign, print the HTTP request that would be sent, send nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
@@ -165,6 +182,22 @@ impl GlobalArgs {
         }
         for (name, value) in &self.header {
             config = config.header(name, value);
+        }
+        if let Some(proxy) = &self.proxy {
+            config = config.proxy(proxy);
+        }
+        if self.ca_bundle.is_some() || self.client_cert.is_some() || self.tls_min_version.is_some() {
+            let mut tls = crate::transport::TlsSettings::from_env();
+            if let Some(path) = &self.ca_bundle {
+                tls = tls.ca_bundle(path);
+            }
+            if let (Some(cert), Some(key)) = (&self.client_cert, &self.client_key) {
+                tls = tls.client_certificate(cert, key);
+            }
+            if let Some(version) = self.tls_min_version {
+                tls = tls.min_version(version);
+            }
+            config = config.tls(tls);
         }
         for (name, value) in &self.extra_query {
             config = config.query(name, value);

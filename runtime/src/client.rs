@@ -105,10 +105,11 @@ impl Client {
     /// (files read, so a malformed one fails here) and shared by every client of this config;
     /// credentials are fetched at the first call.
     pub fn new(service: &'static ServiceInfo, mut config: Config) -> Result<Self, Error> {
+        config.build_transports()?;
         let credentials = config.shared_provider()?;
         config.user_agent = config.effective_user_agent();
         config.user_agent_set = true;
-        let transport = config.transport.clone().unwrap_or_else(|| {
+        let transport = config.transport.clone().or_else(|| config.built.as_ref().map(|b| b.client.clone())).unwrap_or_else(|| {
             Arc::new(HttpTransport::new().max_response_bytes(config.max_response_bytes).min_throughput(config.min_throughput))
         });
         let bucket = config.retry_budget.map(|budget| Arc::new(retry::Bucket::new(budget)));

@@ -120,6 +120,10 @@ pub struct Config {
     pub(crate) extra_headers: Vec<(String, String)>,
     pub(crate) extra_query: Vec<(String, String)>,
     pub(crate) interceptors: Vec<Arc<dyn crate::interceptor::Interceptor>>,
+    pub(crate) tls: Option<crate::transport::TlsSettings>,
+    pub(crate) proxy: Option<String>,
+    /// The default transports built with `tls` and `proxy` ([`Config::build_transports`]).
+    pub(crate) built: Option<BuiltTransports>,
     /// Whether `user_agent` was set ([`Config::user_agent`]); if not, `ALIBABA_CLOUD_USER_AGENT`
     /// is appended to the default.
     pub(crate) user_agent_set: bool,
@@ -160,6 +164,9 @@ impl Default for Config {
             extra_headers: Vec::new(),
             extra_query: Vec::new(),
             interceptors: Vec::new(),
+            tls: None,
+            proxy: None,
+            built: None,
             user_agent_set: false,
             shared: Arc::default(),
         }
@@ -183,11 +190,50 @@ impl std::fmt::Debug for Config {
             .field("extra_headers", &self.extra_headers)
             .field("extra_query", &self.extra_query)
             .field("interceptors", &self.interceptors.len())
+            .field("tls", &self.tls)
+            .field("proxy", &self.proxy.as_deref().map(crate::text::without_userinfo))
             .finish_non_exhaustive()
     }
 }
 
+/// The default transports of a config with TLS or proxy settings: the client's, and the
+/// credentials providers' (the metadata service's never through a proxy).
+#[derive(Clone)]
+pub(crate) struct BuiltTransports {
+    pub(crate) client: Arc<dyn Transport>,
+    sts: Arc<dyn Transport>,
+    metadata: Arc<dyn Transport>,
+}
+
 impl Config {
+    /// Builds the default transports when TLS or proxy settings ask for other ones than the
+    /// defaults (and no transport of the caller's replaces them): files read and checked here,
+    /// so a bad one fails the client's construction, naming the file.
+    pub(crate) fn build_transports(&mut self) -> Result<(), crate::Error> {
+        if self.transport.is_some() || (self.tls.is_none() && self.proxy.is_none()) || self.built.is_some() {
+            return Ok(());
+        }
+        let make = |limit: usize, proxied: bool| -> Result<crate::transport::HttpTransport, crate::Error> {
+            let mut transport = crate::transport::HttpTransport::new().max_response_bytes(limit);
+            if let Some(tls) = &self.tls {
+                transport = transport.tls(tls).map_err(|e| crate::Error::Config(e.message))?;
+            }
+            match (&self.proxy, proxied) {
+                (_, false) => transport = transport.without_proxy(),
+                (Some(proxy), true) => transport = transport.with_proxy(proxy, "").map_err(|e| crate::Error::Config(e.message))?,
+                (None, true) => {}
+            }
+            Ok(transport)
+        };
+        let answers = crate::credentials::MAX_ANSWER_BYTES;
+        self.built = Some(BuiltTransports {
+            client: Arc::new(make(self.max_response_bytes, true)?.min_throughput(self.min_throughput)),
+            sts: Arc::new(make(answers, true)?),
+            metadata: Arc::new(make(answers, false)?),
+        });
+        Ok(())
+    }
+
     /// The credentials provider of this config: built by the chain once, then shared.
     pub(crate) fn shared_provider(&self) -> Result<Arc<dyn ProvideCredentials>, crate::credentials::CredentialsError> {
         let environment = self.environment.clone().unwrap_or_else(Environment::process);
@@ -220,6 +266,9 @@ impl Config {
             .user_agent(self.effective_user_agent());
         if let Some(transport) = &self.transport {
             http = http.transport(transport.clone());
+        } else if let Some(built) = &self.built {
+            http.transport = built.sts.clone();
+            http.metadata_transport = built.metadata.clone();
         }
         http
     }
@@ -293,6 +342,27 @@ impl Config {
     pub fn interceptor(mut self, interceptor: Arc<dyn crate::interceptor::Interceptor>) -> Self {
         self.interceptors.push(interceptor);
         self
+    }
+
+    /// TLS settings of the default transport, and of the credentials providers' ([`TlsSettings`](crate::transport::TlsSettings):
+    /// a CA bundle, a client certificate, the lowest TLS version). Without them, the
+    /// environment's (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`) apply. A file that cannot be used
+    /// fails [`Client::new`](crate::Client::new) with [`crate::Error::Config`], naming it.
+    /// Ignored with a transport of your own ([`Config::transport`]).
+    pub fn tls(mut self, settings: crate::transport::TlsSettings) -> Self {
+        self.tls = Some(settings);
+        self.built = None;
+        self.rebuilt()
+    }
+
+    /// Sends every call, and the credentials providers' requests but the metadata service's,
+    /// through `proxy`: `http://`, `socks5://` or `socks5h://`, with an optional
+    /// `user:password@` (see [`HttpTransport::with_proxy`](crate::transport::HttpTransport::with_proxy)).
+    /// Without it, the environment's proxies apply. Ignored with a transport of your own.
+    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.proxy = Some(proxy.into());
+        self.built = None;
+        self.rebuilt()
     }
 
     /// The network type whose endpoints to call, as the official SDKs' `network` and

@@ -328,25 +328,10 @@ pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
 /// The largest OIDC token file read: 64 KiB (a token is a few KB).
 pub const MAX_TOKEN_FILE_BYTES: u64 = 64 << 10;
 
-/// Reads a small text file: a regular file (a FIFO or a device is refused before it is opened,
-/// so nothing can block or stream without end) of at most `limit` bytes, UTF-8.
 #[cfg(feature = "client")]
-pub(crate) fn read_small_file(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
-    }
-    if meta.len() > limit {
-        return Err(Error::new(ErrorKind::InvalidData, format!("{} bytes, more than the limit of {limit}", meta.len())));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::new(ErrorKind::InvalidData, format!("grew past the limit of {limit} bytes while read")));
-    }
-    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "not UTF-8"))
-}
+pub(crate) use crate::text::read_small_file;
+#[cfg(feature = "client")]
+pub(crate) use fetch::MAX_ANSWER_BYTES;
 
 pub use crate::text::{is_hidden_format, printable, without_userinfo};
 

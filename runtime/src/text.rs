@@ -43,3 +43,23 @@ pub fn printable(text: &str, max: usize) -> String {
 pub fn is_hidden_format(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
+
+/// Reads a small text file: a regular file (a FIFO or a device is refused before it is opened,
+/// so nothing can block or stream without end) of at most `limit` bytes, UTF-8.
+#[cfg(feature = "client")]
+pub(crate) fn read_small_file(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > limit {
+        return Err(Error::new(ErrorKind::InvalidData, format!("{} bytes, more than the limit of {limit}", meta.len())));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(ErrorKind::InvalidData, format!("grew past the limit of {limit} bytes while read")));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "not UTF-8"))
+}

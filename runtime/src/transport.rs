@@ -194,6 +194,9 @@ pub struct HttpTransport {
     max_response_bytes: usize,
     min_throughput: Option<MinThroughput>,
     proxies: Option<std::sync::Arc<http_client::Matcher>>,
+    /// The TLS configuration, or why the settings it came from cannot be used (every request
+    /// then fails with that reason).
+    tls: Result<std::sync::Arc<rustls::ClientConfig>, String>,
 }
 
 /// The largest response body the default transport reads: 64 MiB.
@@ -265,6 +268,7 @@ impl Default for HttpTransport {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             min_throughput: Some(MinThroughput::DEFAULT),
             proxies: Some(std::sync::Arc::new(http_client::Matcher::from_env())),
+            tls: tls::default_config(),
         }
     }
 }
@@ -296,23 +300,41 @@ impl HttpTransport {
         self
     }
 
-    /// Sends every request through the HTTP proxy at `proxy` (`http://[user:password@]host:port`;
-    /// HTTPS goes through a `CONNECT` tunnel), except to hosts `no_proxy` names (the `NO_PROXY`
-    /// syntax: comma-separated hosts, domains, IP addresses or networks, `*` for all). Without
-    /// this, the environment's proxies apply.
+    /// Sends every request through the proxy at `proxy`, except to hosts `no_proxy` names (the
+    /// `NO_PROXY` syntax: comma-separated hosts, domains, IP addresses or networks, `*` for all).
+    /// An HTTP proxy, `http://[user:password@]host:port`, gets plain HTTP and tunnels HTTPS with
+    /// `CONNECT`; a SOCKS5 proxy, `socks5://` (names resolved here) or `socks5h://` (by the
+    /// proxy), with an optional `user:password@`, carries both. Without this, the environment's
+    /// proxies apply (`ALL_PROXY=socks5h://…` included).
     pub fn with_proxy(mut self, proxy: &str, no_proxy: &str) -> Result<Self, TransportError> {
         let invalid = |problem: &str| TransportError { kind: TransportErrorKind::Invalid, message: format!("proxy {problem}") };
         let uri: http::Uri = proxy.parse().map_err(|_| invalid("is not a URL such as http://host:port"))?;
-        if uri.scheme_str() != Some("http") || uri.host().is_none() {
-            return Err(invalid("must be an http:// URL with a host (HTTPS is tunnelled through it with CONNECT)"));
+        if !matches!(uri.scheme_str(), Some("http" | "socks5" | "socks5h")) || uri.host().is_none() {
+            return Err(invalid("must be an http://, socks5:// or socks5h:// URL with a host"));
         }
         self.proxies = Some(std::sync::Arc::new(http_client::Matcher::builder().all(proxy.to_owned()).no(no_proxy.to_owned()).build()));
         Ok(self)
     }
 
-    fn pool(&self, timeouts: Timeouts) -> http_client::Pool {
+    /// With these TLS settings instead of the environment's: files are read and checked now, and
+    /// a problem is an error naming the file.
+    ///
+    /// ```no_run
+    /// use acs_runtime::transport::{HttpTransport, TlsSettings, TlsVersion};
+    /// let transport = HttpTransport::new().tls(
+    ///     &TlsSettings::new().ca_bundle("/etc/company/ca.pem").client_certificate("me.pem", "me.key").min_version(TlsVersion::Tls13),
+    /// )?;
+    /// # Ok::<(), acs_runtime::transport::TransportError>(())
+    /// ```
+    pub fn tls(mut self, settings: &TlsSettings) -> Result<Self, TransportError> {
+        let config = settings.client_config().map_err(|message| TransportError { kind: TransportErrorKind::Invalid, message })?;
+        self.tls = Ok(std::sync::Arc::new(config));
+        Ok(self)
+    }
+
+    fn pool(&self, timeouts: Timeouts, tls: &std::sync::Arc<rustls::ClientConfig>) -> http_client::Pool {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients.entry(timeouts).or_insert_with(|| http_client::pool(timeouts.connect, self.proxies.clone())).clone()
+        clients.entry(timeouts).or_insert_with(|| http_client::pool(timeouts.connect, self.proxies.clone(), tls)).clone()
     }
 }
 
@@ -320,7 +342,10 @@ impl HttpTransport {
 impl Transport for HttpTransport {
     fn send(&self, request: HttpRequest, timeouts: Timeouts) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let pool = self.pool(timeouts);
+            // TLS settings that cannot be used are a setting to fix: no request goes out.
+            let tls =
+                self.tls.as_ref().map_err(|message| TransportError { kind: TransportErrorKind::Invalid, message: message.clone() })?;
+            let pool = self.pool(timeouts, tls);
             let request = http_client::build(request, self.proxies.as_deref())?;
             http_client::exchange(&pool, request, timeouts, self.max_response_bytes, self.min_throughput).await
         })
@@ -331,6 +356,10 @@ impl Transport for HttpTransport {
 /// then TLS), request building and the exchange with its limits.
 #[cfg(feature = "client")]
 mod http_client;
+#[cfg(feature = "client")]
+mod tls;
+#[cfg(feature = "client")]
+pub use tls::{TlsSettings, TlsVersion, MAX_PEM_FILE_BYTES};
 
 #[cfg(test)]
 mod tests {

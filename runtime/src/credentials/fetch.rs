@@ -9,7 +9,7 @@ use crate::credentials::{Clock, NonceSource};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, Timeouts, Transport};
 
 /// The largest answer a credentials source may give: 1 MiB.
-const MAX_ANSWER_BYTES: usize = 1 << 20;
+pub(crate) const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 /// How the refreshing providers reach the network: the transport (and a separate one for the
 /// instance metadata service, which must not go through a proxy), the clock and nonces they

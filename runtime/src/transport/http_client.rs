@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
@@ -24,26 +24,15 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A pooled client; cloning shares the pool.
 pub(super) type Pool = hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<Connector>, Full<Bytes>>;
 
-/// A pool whose connections are made within `connect`, through `proxies` when they match.
-pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>) -> Pool {
+/// A pool whose connections are made within `connect`, through `proxies` when they match, with
+/// TLS as `tls` says.
+pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>, tls: &Arc<rustls::ClientConfig>) -> Pool {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(connect));
-    // ring, deprecated by rustls 0.23.48 for want of post-quantum key exchange: its
-    // replacement, aws-lc-rs, needs a C toolchain (cmake, and NASM on Windows) and adds about
-    // a minute to a first build, and Alibaba Cloud's endpoints offer no post-quantum groups
-    // to use. Allowed on purpose; `.ci/run` builds a generated crate against the newest
-    // versions with warnings denied, so the next change of this kind shows the day it lands.
-    #[allow(deprecated)]
-    let provider = rustls::crypto::ring::default_provider();
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
-        .with_no_client_auth();
     let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
+        .with_tls_config(rustls::ClientConfig::clone(tls))
         .https_or_http()
         .enable_http1()
         .wrap_connector(Connector { http, proxies });
@@ -75,7 +64,16 @@ impl tower_service::Service<http::Uri> for Connector {
             let Some(proxy) = proxy else {
                 return Ok(Stream { io: http.call(dst).await?, proxied: false });
             };
-            if proxy.uri().scheme_str() != Some("http") {
+            let scheme = proxy.uri().scheme_str().unwrap_or_default();
+            if matches!(scheme, "socks5" | "socks5h") {
+                // `socks5` resolves names here, `socks5h` lets the proxy resolve them.
+                let mut socks = SocksV5::new(proxy.uri().clone(), http).local_dns(scheme == "socks5");
+                if let Some((user, password)) = proxy.raw_auth() {
+                    socks = socks.with_auth(user.to_owned(), password.to_owned());
+                }
+                return Ok(Stream { io: socks.call(with_port(dst)?).await?, proxied: false });
+            }
+            if scheme != "http" {
                 return Err(Box::new(UnsupportedProxy) as BoxError);
             }
             if dst.scheme_str() == Some("https") {
@@ -91,16 +89,28 @@ impl tower_service::Service<http::Uri> for Connector {
     }
 }
 
-/// A proxy from the environment that is not `http://` (SOCKS, HTTPS): a setting to fix, so
-/// the request fails as [`TransportErrorKind::Invalid`], not as a connection to retry.
+/// `dst` with its port spelled out (80 for `http`, 443 for `https`): a SOCKS proxy is told the
+/// port, and would otherwise assume 443.
+fn with_port(dst: http::Uri) -> Result<http::Uri, BoxError> {
+    if dst.port().is_some() {
+        return Ok(dst);
+    }
+    let port = if dst.scheme_str() == Some("http") { 80 } else { 443 };
+    let host = dst.host().ok_or("the URL has no host")?;
+    let mut parts = dst.clone().into_parts();
+    parts.authority = Some(format!("{host}:{port}").parse()?);
+    Ok(http::Uri::from_parts(parts)?)
+}
+
+/// A proxy from the environment that is neither `http://` nor SOCKS5 (an HTTPS or SOCKS4 proxy):
+/// a setting to fix, so the request fails as [`TransportErrorKind::Invalid`], not as a
+/// connection to retry.
 #[derive(Debug)]
 struct UnsupportedProxy;
 
 impl std::fmt::Display for UnsupportedProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "the proxy for this URL is not an http:// proxy; only HTTP proxies are supported (HTTPS goes through them with CONNECT)",
-        )
+        f.write_str("the proxy for this URL is neither an http:// nor a socks5:// (socks5h://) proxy, the kinds supported")
     }
 }
 
