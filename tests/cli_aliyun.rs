@@ -80,6 +80,33 @@ fn starting_server(after_ms: u64) -> State {
 }
 
 #[tokio::test]
+async fn the_librarys_wait_until_sees_the_change_and_keeps_the_last_response_on_timeout() {
+    use acs_swas_open::list_instances::{ListInstancesRequest, ListInstancesResponse};
+    use acs_swas_open::{Client, Config, Credentials, WaitError, WaitPolicy};
+    let running = |r: &ListInstancesResponse| r.instances.iter().all(|i| i.status.as_deref() == Some("Running"));
+    let policy = WaitPolicy::default().interval(std::time::Duration::from_millis(200)).max_wait(std::time::Duration::from_secs(20));
+
+    let (emulator, endpoint) = emu::start(starting_server(800), None).await;
+    let client = Client::new(Config::new().endpoint(&endpoint.url).credentials(Credentials::new("testid", "testsecret"))).unwrap();
+    let started = std::time::Instant::now();
+    let done = client.wait_until(ListInstancesRequest::new("cn-hangzhou"), running, &policy).await.unwrap();
+    assert_eq!(done.instances[0].status.as_deref(), Some("Running"));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(800));
+    assert!(requests(&emulator) >= 2);
+
+    let (_emulator, endpoint) = emu::start(starting_server(60_000), None).await;
+    let client = Client::new(Config::new().endpoint(&endpoint.url).credentials(Credentials::new("testid", "testsecret"))).unwrap();
+    let short = policy.max_wait(std::time::Duration::from_millis(700));
+    match client.wait_until(ListInstancesRequest::new("cn-hangzhou"), running, &short).await {
+        Err(WaitError::TimedOut { last: Some(last), polls, .. }) => {
+            assert_eq!(last.instances[0].status.as_deref(), Some("Starting"));
+            assert!(polls >= 2, "{polls}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn waiter_polls_until_the_state_changes_and_gives_up_at_its_timeout() {
     let (emulator, running) = emu::start(starting_server(1200), None).await;
     let started = std::time::Instant::now();
