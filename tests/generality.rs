@@ -136,7 +136,7 @@ fn write_verdict_check(ws: &Path, shared: &Path) {
     let mut clis = String::new();
     let mut decoders = String::new();
     for product in PRODUCTS {
-        manifest.push_str(&format!("{} = {{ path = \"../{}\" }}\n", product.crate_name, product.crate_name));
+        manifest.push_str(&format!("{} = {{ path = \"../{}\", features = [\"cli\"] }}\n", product.crate_name, product.crate_name));
         let spec = product.path(shared);
         let krate = product.crate_name.replace('-', "_");
         products.push_str(&format!("    ({:?}, {:?}, &{krate}::SERVICE),\n", product.spec, spec.display().to_string()));

@@ -57,7 +57,8 @@ pub fn built_binary(package: &str, bin: &str) -> Option<PathBuf> {
     let dir = std::env::current_exe().ok()?.parent()?.parent()?.to_path_buf();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        // Every feature: a generated crate's binary needs its opt-in `cli` feature.
+        .args(["build", "--quiet", "-p", package, "--all-features", "--bin", bin])
         .env("CARGO_TARGET_DIR", dir.parent()?)
         .current_dir(project_root())
         .status()

@@ -164,14 +164,14 @@ pub(crate) fn compile(against_aws: bool) -> Result<()> {
     if !cargo(&warm).status()?.success() {
         bail!("the crates do not build");
     }
-    // The runtime is built with different features for a crate with and without its CLI: warm
-    // both, or the first timed build would include building the runtime.
-    let mut warm_lib: Vec<&str> = vec!["build", "--lib", "--quiet", "--no-default-features"];
+    // The runtime is built with different features for a crate with and without its CLI (an
+    // opt-in feature): warm both, or the first timed build would include building the runtime.
+    let mut warm_lib: Vec<&str> = vec!["build", "--lib", "--quiet", "--features", "cli"];
     for (name, _) in &products {
         warm_lib.extend(["-p", name]);
     }
     if !cargo(&warm_lib).status()?.success() {
-        bail!("the crates do not build without their default features");
+        bail!("the crates do not build with their CLI");
     }
     let mut crates: Vec<(String, usize)> = operations;
     if against_aws {
@@ -186,7 +186,7 @@ pub(crate) fn compile(against_aws: bool) -> Result<()> {
     for (name, ops) in &crates {
         // Ours without the CLI feature (the library alone, like the AWS crate), then with it.
         let variants: &[(&str, &[&str])] =
-            if name.starts_with("acs-") { &[("", &["--no-default-features"]), (" +cli", &[])] } else { &[("", &[])] };
+            if name.starts_with("acs-") { &[("", &[]), (" +cli", &["--features", "cli"])] } else { &[("", &[])] };
         for (label, features) in variants {
             if !cargo(&["clean", "--quiet", "-p", name]).status()?.success() {
                 bail!("cargo clean -p {name} failed");

@@ -44,7 +44,7 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          publish = false\n\
          \n\
          [features]\n\
-         default = [\"cli\"]\n\
+         default = []\n\
          # The `{cli}` command-line front end.\n\
          cli = [\"acs-runtime/cli\", \"dep:clap\"]\n\
          # A blocking client, `client::blocking::Client`.\n\

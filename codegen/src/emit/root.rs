@@ -19,7 +19,7 @@ pub fn lib(service: &Service) -> TokenStream {
          [`Client`] sends them: it signs (ACS3-HMAC-SHA256 by default, or RPC HMAC-SHA1), retries \
          throttling, server errors and failed connections, and decodes the response. Calls fail with [`Error`], \
          whose [`code`](acs_runtime::TypedError::code) is an [`ErrorCode`]. Regional endpoints are in \
-         [`endpoints`]; the `cli` feature (on by default) adds the command-line front end.",
+         [`endpoints`]; the `cli` feature (off by default, so a library user compiles none of it) adds the command-line front end.",
         service.product, service.version
     );
     if !service.operations.is_empty() {

@@ -3,7 +3,7 @@
 //!
 //! Generated from the product's API metadata. Each operation has a module with its request type (required parameters are constructor arguments, optional ones have setters) and its response type. Requests implement [`Operation`]: `validate` checks every constraint of the spec and reports all violations before anything is sent; `encode` validates and returns the wire parameters; `to_params` encodes without validating, for a caller who knows the service has relaxed a limit.
 //!
-//! [`Client`] sends them: it signs (ACS3-HMAC-SHA256 by default, or RPC HMAC-SHA1), retries throttling, server errors and failed connections, and decodes the response. Calls fail with [`Error`], whose [`code`](acs_runtime::TypedError::code) is an [`ErrorCode`]. Regional endpoints are in [`endpoints`]; the `cli` feature (on by default) adds the command-line front end.
+//! [`Client`] sends them: it signs (ACS3-HMAC-SHA256 by default, or RPC HMAC-SHA1), retries throttling, server errors and failed connections, and decodes the response. Calls fail with [`Error`], whose [`code`](acs_runtime::TypedError::code) is an [`ErrorCode`]. Regional endpoints are in [`endpoints`]; the `cli` feature (off by default, so a library user compiles none of it) adds the command-line front end.
 //!
 //! Operations: [`AttachKeyPair`](attach_key_pair), [`ListInstances`](list_instances).
 
