@@ -176,6 +176,25 @@ fn client(endpoint: &str, transport: HttpTransport) -> Client {
     Client::new(config).unwrap()
 }
 
+/// The `swas-open` binary attaching a key pair at `endpoint`, with `env` set: its output.
+async fn swas_open(endpoint: String, env: Vec<(&'static str, String)>) -> std::process::Output {
+    let binary = acs_tests::built_binary("acs-swas-open", "swas-open").expect("the swas-open binary builds");
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(binary)
+            .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
+            .args(["--endpoint", &endpoint])
+            .env_remove("NO_PROXY")
+            .envs(env)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
 /// A loopback port nothing listens on: reaching it directly would fail.
 fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -250,26 +269,10 @@ fn client_for_socks(endpoint: &str, proxy: &str) -> Client {
 
 #[tokio::test]
 async fn a_socks5_proxy_from_the_environment_applies() {
-    let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
-        panic!("could not build the swas-open binary");
-    };
     let socks = Socks::start(None).await;
     let server = Server::start(vec![]).await;
-    let (endpoint, proxy) = (server.url.replace("127.0.0.1", "localhost"), socks.url.replace("socks5://", "socks5h://"));
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(binary)
-            .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
-            .args(["--endpoint", &endpoint])
-            .env("ALL_PROXY", proxy)
-            .env_remove("NO_PROXY")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
-            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let endpoint = server.url.replace("127.0.0.1", "localhost");
+    let out = swas_open(endpoint, vec![("ALL_PROXY", socks.url.replace("socks5://", "socks5h://"))]).await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(socks.seen().len(), 1, "through the proxy: {:?}", socks.seen());
     assert_eq!(server.seen().len(), 1);
@@ -287,34 +290,18 @@ fn a_proxy_that_is_not_an_http_or_socks5_url_is_refused() {
 
 #[tokio::test]
 async fn the_environment_proxy_and_no_proxy_apply() {
-    let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
-        panic!("could not build the swas-open binary");
-    };
     let proxy = Proxy::start("").await;
     let server = Server::start(vec![]).await;
-    let run = |endpoint: String, no_proxy: &'static str| {
-        let (binary, proxy) = (binary.clone(), proxy.url.clone());
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(binary)
-                .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
-                .args(["--endpoint", &endpoint])
-                .env("HTTP_PROXY", proxy)
-                .env("NO_PROXY", no_proxy)
-                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
-                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
-                .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-                .output()
-                .unwrap()
-        })
-    };
+    let run =
+        |endpoint: String, no_proxy: &str| swas_open(endpoint, vec![("HTTP_PROXY", proxy.url.clone()), ("NO_PROXY", no_proxy.to_owned())]);
     // Through the proxy: the origin itself is closed.
     let origin = format!("http://127.0.0.1:{}", closed_port());
-    let out = run(origin.clone(), "").await.unwrap();
+    let out = run(origin.clone(), "").await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(proxy.seen().iter().any(|head| head.starts_with(&format!("POST {origin}/?"))), "{:?}", proxy.seen());
     // Directly, when NO_PROXY names the host.
     let before = proxy.seen().len();
-    let out = run(server.url.clone(), "127.0.0.1").await.unwrap();
+    let out = run(server.url.clone(), "127.0.0.1").await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(server.seen().len(), 1);
     assert_eq!(proxy.seen().len(), before);
@@ -334,23 +321,8 @@ async fn https_endpoints_speak_tls_and_a_failed_handshake_is_a_connect_error() {
 
 #[tokio::test]
 async fn an_environment_proxy_of_another_kind_fails_once_with_a_clear_error() {
-    let Some(binary) = acs_tests::built_binary("acs-swas-open", "swas-open") else {
-        panic!("could not build the swas-open binary");
-    };
     let origin = format!("http://127.0.0.1:{}", closed_port());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(binary)
-            .args(["attach-key-pair", "--region-id", "cn-hangzhou", "--instance-ids", "i-1", "--key-pair-name", "kp"])
-            .args(["--endpoint", &origin])
-            .env("HTTP_PROXY", "socks4://127.0.0.1:1080")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
-            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = swas_open(origin, vec![("HTTP_PROXY", "socks4://127.0.0.1:1080".to_owned())]).await;
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("neither an http:// nor a socks5://") && err.contains("after 1 attempt"), "{err}");

@@ -18,19 +18,7 @@ use serde_json::{Map, Value};
 use crate::reply::Fault;
 
 /// Parameters the RPC protocol adds to every call; they are not the operation's.
-pub const COMMON_RPC: &[&str] = &[
-    "Action",
-    "Version",
-    "Format",
-    "Timestamp",
-    "SignatureNonce",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureType",
-    "AccessKeyId",
-    "Signature",
-    "SecurityToken",
-];
+pub const COMMON_RPC: &[&str] = acs_runtime::sign::RPC_COMMON_PARAMS;
 
 /// What checking a request's parameters found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -294,13 +294,10 @@ pub async fn execute<O: Operation + Clone>(
     if global.pager {
         return usage_error(&format!("--pager: {} is not a list operation", O::ACTION), err);
     }
-    let (client, request) = match setup(global, service, environment, request, err) {
+    let (client, request) = match setup(global, service, environment, request, out, err).await {
         Ok(ready) => ready,
         Err(status) => return status,
     };
-    if global.dry_run {
-        return dry_run(&client, request, out, err).await;
-    }
     let answer = match &global.waiter {
         Some(waiter) => return wait(global, &client, request, waiter, out, err).await,
         None => client.call_with_body(request, &CallOptions::default()).await,
@@ -327,13 +324,10 @@ where
     if !global.pager {
         return execute(global, service, environment, request, out, err).await;
     }
-    let (client, request) = match setup(global, service, environment, request, err) {
+    let (client, request) = match setup(global, service, environment, request, out, err).await {
         Ok(ready) => ready,
         Err(status) => return status,
     };
-    if global.dry_run {
-        return dry_run(&client, request, out, err).await;
-    }
     let mut pages = client.pages_with_body::<O, Error>(request, CallOptions::default());
     let (mut bodies, mut gathered) = (Vec::new(), 0usize);
     while let Some(page) = futures_util::StreamExt::next(&mut pages).await {
@@ -362,27 +356,28 @@ where
     }
 }
 
-/// The client and the request, or the exit status of what went wrong.
-fn setup<O: Operation>(
+/// The client and the request to call it with; or, when there is nothing to call (a usage
+/// error, a client that cannot be built, `--dry-run` done), the exit status.
+async fn setup<O: Operation>(
     global: &GlobalArgs,
     service: &'static ServiceInfo,
     environment: Environment,
     request: Result<O, String>,
+    out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(Client, O), i32> {
     let request = request.map_err(|message| usage_error(&message, err))?;
     let client = Client::new(service, global.config(environment)).map_err(|e| report(&e, err))?;
-    Ok((client, request))
-}
-
-async fn dry_run<O: Operation>(client: &Client, request: O, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    match client.signed_request(request).await {
+    if !global.dry_run {
+        return Ok((client, request));
+    }
+    Err(match client.signed_request(request).await {
         Ok(signed) => {
             let _ = write!(out, "{}", signed.to_http_text());
             0
         }
         Err(e) => report(&e, err),
-    }
+    })
 }
 
 /// `--waiter`: polls until the expression reaches the value, then prints that answer. Past

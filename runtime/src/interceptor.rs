@@ -52,21 +52,6 @@ pub trait Interceptor: Send + Sync {
 const SIGNER_HEADERS: &[&str] =
     &["host", "authorization", "content-type", "content-length", "date", "user-agent", "accept", "transfer-encoding", "connection"];
 
-/// Query parameters the RPC signer sets.
-const SIGNER_PARAMS: &[&str] = &[
-    "Action",
-    "Version",
-    "Format",
-    "Timestamp",
-    "SignatureNonce",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureType",
-    "AccessKeyId",
-    "SecurityToken",
-    "Signature",
-];
-
 /// Why an extra header cannot be sent, if it cannot.
 pub(crate) fn check_header(name: &str, value: &str) -> Result<(), String> {
     let token = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
@@ -88,7 +73,7 @@ pub(crate) fn check_param(name: &str) -> Result<(), String> {
     if name.is_empty() || name.chars().any(char::is_control) {
         return Err(format!("extra query parameter {:?}: not a parameter name", crate::text::printable(name, 100)));
     }
-    if SIGNER_PARAMS.contains(&name) {
+    if crate::sign::RPC_COMMON_PARAMS.contains(&name) {
         return Err(format!("extra query parameter {name}: the signer sets it"));
     }
     Ok(())

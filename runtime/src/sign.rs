@@ -210,4 +210,23 @@ mod tests {
         }
         assert_eq!(new_nonce().len(), 32);
     }
+
+    #[test]
+    fn nonces_and_tokens_are_random_version_4_uuids_never_repeated() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let nonce = new_nonce();
+            assert!(nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit()) && nonce.as_bytes()[12] == b'4', "{nonce}");
+            assert!(seen.insert(nonce));
+        }
+        let token = new_uuid();
+        let parsed = uuid::Uuid::parse_str(&token).unwrap();
+        assert_eq!((parsed.get_version_num(), parsed.get_variant()), (4, uuid::Variant::RFC4122));
+        // Across threads, each with its own pool: still distinct.
+        let others: Vec<String> =
+            std::thread::scope(|s| (0..4).map(|_| s.spawn(new_nonce)).collect::<Vec<_>>().into_iter().map(|h| h.join().unwrap()).collect());
+        for nonce in others {
+            assert!(seen.insert(nonce));
+        }
+    }
 }

@@ -208,7 +208,7 @@ pub(crate) fn compile(against_aws: bool) -> Result<()> {
 
 /// Wall seconds and peak RSS (KiB) of the largest process `command` ran. A fresh
 /// `xtask bench-probe` process runs it, so the peak is of this build alone.
-fn measure(command: Command) -> Result<(f64, i64)> {
+pub(crate) fn measure(command: Command) -> Result<(f64, i64)> {
     let exe = std::env::current_exe()?;
     let mut probe = Command::new(exe);
     probe.arg("bench-probe").arg("--").arg(command.get_program());

@@ -5,6 +5,7 @@ mod bench;
 mod codegen;
 mod corpus;
 mod fuzz;
+mod scratch;
 mod vectors;
 
 use std::path::{Path, PathBuf};
@@ -67,13 +68,19 @@ enum Task {
 
 #[derive(Subcommand)]
 enum BenchTask {
-    /// Client CPU per call against the emulator: ours and the official Python SDK, as a ratio.
-    /// Compile cost per operation: generated ECS and SWAS, each built alone.
+    /// Compile cost per operation: generated ECS and SWAS, each built alone; with
+    /// `--from-scratch`, a one-call program built from an empty target directory.
     Compile {
-        /// Also build aws-sdk-lightsail 1.135.0 in the same run and print the ratio.
+        /// Also build aws-sdk-lightsail 1.135.0 (or, from scratch, a one-call program on
+        /// aws-config and it) in the same run and print the ratio.
         #[arg(long)]
         against_aws: bool,
+        /// A one-call program built from scratch, as a user first waits for it: build time, peak
+        /// RSS, binary sizes and the slowest crates.
+        #[arg(long)]
+        from_scratch: bool,
     },
+    /// Client CPU per call against the emulator: ours and the official Python SDK, as a ratio.
     Calls {
         /// Calls our client makes.
         #[arg(long, default_value_t = 5000)]
@@ -92,7 +99,8 @@ fn main() -> ExitCode {
         Task::Corpus { dir } => corpus::run(&dir),
         Task::Fuzz { seconds, target, parallel } => fuzz::run(seconds, target.as_deref(), parallel),
         Task::Bench { what: BenchTask::Calls { calls, python_calls } } => bench::calls(calls, python_calls),
-        Task::Bench { what: BenchTask::Compile { against_aws } } => bench::compile(against_aws),
+        Task::Bench { what: BenchTask::Compile { against_aws, from_scratch: true } } => scratch::run(against_aws),
+        Task::Bench { what: BenchTask::Compile { against_aws, from_scratch: false } } => bench::compile(against_aws),
         Task::BenchProbe { command } => bench::probe(&command),
     };
     match result {

@@ -6,13 +6,53 @@ use super::*;
 /// `SignatureNonce`).
 pub fn new_nonce() -> String {
     let mut buffer = [0u8; uuid::fmt::Simple::LENGTH];
-    uuid::Uuid::new_v4().simple().encode_lower(&mut buffer).to_owned()
+    random_uuid().simple().encode_lower(&mut buffer).to_owned()
 }
 
 /// A random UUID in its hyphenated form (an idempotency token), without `fmt`.
 pub fn new_uuid() -> String {
     let mut buffer = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer).to_owned()
+    random_uuid().hyphenated().encode_lower(&mut buffer).to_owned()
+}
+
+/// A version 4 UUID from the operating system's random generator, as `Uuid::new_v4` makes
+/// one, without the `rand` crate its fast path needs: each thread takes 16 UUIDs' worth of bytes
+/// per system call, and draws afresh in a forked child, which must not repeat its parent's.
+fn random_uuid() -> uuid::Uuid {
+    const POOL: usize = 256;
+    struct Pool {
+        bytes: [u8; POOL],
+        used: usize,
+        process: u32,
+    }
+    thread_local! {
+        static RANDOM: std::cell::RefCell<Pool> = const { std::cell::RefCell::new(Pool { bytes: [0; POOL], used: POOL, process: 0 }) };
+    }
+    let bytes = RANDOM.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let process = std::process::id();
+        if pool.used == POOL || pool.process != process {
+            if getrandom::fill(&mut pool.bytes).is_err() {
+                // No random generator (a sandbox that forbids it): distinct values still, from
+                // the hasher std seeds per process and a counter.
+                use std::hash::BuildHasher as _;
+                static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let state = std::collections::hash_map::RandomState::new();
+                for chunk in pool.bytes.chunks_mut(8) {
+                    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    chunk.copy_from_slice(&state.hash_one((n, std::time::SystemTime::UNIX_EPOCH.elapsed().ok())).to_le_bytes());
+                }
+            }
+            pool.used = 0;
+            pool.process = process;
+        }
+        let start = pool.used;
+        pool.used += 16;
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&pool.bytes[start..start + 16]);
+        out
+    });
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC (`x-acs-date`, `Timestamp`). Computed directly from the Unix

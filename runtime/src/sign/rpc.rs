@@ -17,6 +17,22 @@ pub fn rpc_common<'a>(action: &'a str, format: &'a str, version: &'a str, timest
     [("Action", action), ("Format", format), ("Version", version), ("Timestamp", timestamp), ("SignatureNonce", nonce)]
 }
 
+/// Every parameter the RPC protocol adds to a call, signature and credentials included: none
+/// is an operation's own, and no extra parameter may take one of these names.
+pub const RPC_COMMON_PARAMS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "Timestamp",
+    "SignatureNonce",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureType",
+    "AccessKeyId",
+    "Signature",
+    "SecurityToken",
+];
+
 /// HMAC-SHA1 keyed with `AccessKeySecret&`, before any message.
 pub type RpcKey = Hmac<Sha1>;
 
