@@ -212,6 +212,49 @@ mod tests {
     }
 
     #[test]
+    fn http_dates_and_rfc_3339_agree_with_the_time_crate() {
+        use time::format_description::well_known::Rfc3339;
+        let http = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+        for secs in (-2_208_988_800i64..=10_413_792_000).step_by(86_400 * 41 + 3_601) {
+            let expected = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let t = std::time::SystemTime::from(expected);
+            let text = format_http_date(t);
+            assert_eq!(text, expected.format(&http).unwrap(), "{secs}");
+            assert_eq!(parse_http_date(&text), Some(t), "{text}");
+            let rfc = expected.format(&Rfc3339).unwrap();
+            assert_eq!(parse_rfc3339(&rfc), Some(t), "{rfc}");
+        }
+        // Fractions and offsets, as the official libraries' answers never have them but RFC 3339 does.
+        for text in ["2024-01-02T12:04:05.5+08:00", "2024-01-02t04:04:05.123456789z", "2024-01-01T23:34:05-04:30"] {
+            let expected = time::OffsetDateTime::parse(text, &Rfc3339).unwrap();
+            assert_eq!(parse_rfc3339(text), Some(std::time::SystemTime::from(expected)), "{text}");
+        }
+        for bad in [
+            "2024-02-30T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00.Z",
+            "2024-01-01T00:00:00+8:00",
+            "２024-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+            assert!(time::OffsetDateTime::parse(bad, &Rfc3339).is_err(), "{bad}");
+        }
+        // A weekday that is not the date's, a month that is no month, another zone: refused.
+        for bad in [
+            "Wed, 02 Jan 2024 03:04:05 GMT",
+            "Tue, 02 Foo 2024 03:04:05 GMT",
+            "Tue, 02 Jan 2024 03:04:05 UTC",
+            "Tue, 2 Jan 2024 03:04:05 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+        assert_eq!(parse_timestamp("2024-02-29T00:00:00Z").map(format_timestamp).as_deref(), Some("2024-02-29T00:00:00Z"));
+        assert_eq!(parse_timestamp("2023-02-29T00:00:00Z"), None);
+    }
+
+    #[test]
     fn nonces_and_tokens_are_random_version_4_uuids_never_repeated() {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10_000 {

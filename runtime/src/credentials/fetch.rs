@@ -145,8 +145,7 @@ pub(crate) fn session_credentials(provider: &str, object: &serde_json::Value) ->
 /// `2024-01-02T04:04:05Z`, as every source writes it; also RFC 3339 with fractions or an offset,
 /// which the official libraries reject.
 fn parse_expiration(text: &str) -> Option<SystemTime> {
-    crate::sign::parse_timestamp(text)
-        .or_else(|| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(SystemTime::from))
+    crate::sign::parse_timestamp(text).or_else(|| crate::sign::parse_rfc3339(text))
 }
 
 /// The body of a 200 answer as JSON.

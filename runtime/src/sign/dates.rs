@@ -63,15 +63,7 @@ pub fn format_timestamp(time: std::time::SystemTime) -> String {
         Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
     };
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     if !(0..=9999).contains(&year) {
         return format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60);
     }
@@ -104,32 +96,137 @@ pub fn format_timestamp(time: std::time::SystemTime) -> String {
     ascii_string(text.to_vec())
 }
 
+/// Days since 1970-01-01 as a civil date (year, month 1–12, day 1–31); H. Hinnant's algorithm.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// A civil date as days since 1970-01-01; the inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The instant `seconds` (and `nanos`) after 1970-01-01T00:00:00Z, before it when negative.
+fn instant(seconds: i64, nanos: u32) -> Option<std::time::SystemTime> {
+    let whole = std::time::Duration::from_secs(seconds.unsigned_abs());
+    let at = if seconds >= 0 { std::time::UNIX_EPOCH.checked_add(whole)? } else { std::time::UNIX_EPOCH.checked_sub(whole)? };
+    at.checked_add(std::time::Duration::from_nanos(u64::from(nanos)))
+}
+
+/// `n` ASCII digits at the start of `text`, as a number.
+fn digits(text: &[u8], n: usize) -> Option<i64> {
+    let part = text.get(..n)?;
+    part.iter().try_fold(0i64, |acc, b| b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0')))
+}
+
+/// `YYYY-MM-DD` and `HH:MM:SS` (separated by one byte the caller checks) as seconds since the
+/// epoch, each field in range.
+fn date_time(date: &[u8], time: &[u8]) -> Option<i64> {
+    if date.len() != 10 || date[4] != b'-' || date[7] != b'-' || time.len() != 8 || time[2] != b':' || time[5] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(date, 4)?, digits(&date[5..], 2)?, digits(&date[8..], 2)?);
+    let (hour, minute, second) = (digits(time, 2)?, digits(&time[3..], 2)?, digits(&time[6..], 2)?);
+    if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 /// An HTTP date (RFC 1123, GMT), as the legacy ROA signature's `Date` header:
 /// `Tue, 02 Jan 2024 03:04:05 GMT`.
 pub fn format_http_date(time: std::time::SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let t = time::OffsetDateTime::from(time).to_offset(time::UtcOffset::UTC);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[t.weekday().number_days_from_monday() as usize],
-        t.day(),
-        MONTHS[u8::from(t.month()) as usize - 1],
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
+    };
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
+    format!("{weekday}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT", MONTHS[month as usize - 1], rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-/// Parses an HTTP date written by [`format_http_date`] (RFC 1123, GMT).
+/// Parses an HTTP date written by [`format_http_date`] (RFC 1123, GMT); the weekday must be the
+/// date's.
 pub fn parse_http_date(text: &str) -> Option<std::time::SystemTime> {
-    let format = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
-    time::PrimitiveDateTime::parse(text.trim(), format).ok().map(|t| t.assume_utc().into())
+    let text = text.trim();
+    let (weekday, rest) = text.split_once(", ")?;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, clock, "GMT"] = parts.as_slice() else { return None };
+    let month = MONTHS.iter().position(|m| m == month)? + 1;
+    if day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    let date = format!("{year}-{month:02}-{day}");
+    let seconds = date_time(date.as_bytes(), clock.as_bytes())?;
+    (WEEKDAYS[(seconds.div_euclid(86_400) + 4).rem_euclid(7) as usize] == weekday).then_some(())?;
+    instant(seconds, 0)
 }
 
 /// Parses a timestamp written by [`format_timestamp`].
 pub fn parse_timestamp(text: &str) -> Option<std::time::SystemTime> {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::PrimitiveDateTime::parse(text, format).ok().map(|t| t.assume_utc().into())
+    let bytes = text.as_bytes();
+    if bytes.len() != 20 || bytes[10] != b'T' || bytes[19] != b'Z' {
+        return None;
+    }
+    instant(date_time(&bytes[..10], &bytes[11..19])?, 0)
+}
+
+/// Parses RFC 3339: `2024-01-02T12:04:05.5+08:00`, `…t…z`, fractions and offsets allowed.
+pub fn parse_rfc3339(text: &str) -> Option<std::time::SystemTime> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || !matches!(bytes[10], b'T' | b't') {
+        return None;
+    }
+    let mut seconds = date_time(&bytes[..10], &bytes[11..19])?;
+    let mut rest = &bytes[19..];
+    let mut nanos = 0u32;
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for (i, b) in fraction[..n].iter().take(9).enumerate() {
+            nanos += u32::from(b - b'0') * 10u32.pow(8 - i as u32);
+        }
+        rest = &fraction[n..];
+    }
+    match rest {
+        b"Z" | b"z" => {}
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (hours, minutes) = (digits(&[*h1, *h2], 2)?, digits(&[*m1, *m2], 2)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let offset = hours * 3600 + minutes * 60;
+            seconds -= if *sign == b'+' { offset } else { -offset };
+        }
+        _ => return None,
+    }
+    instant(seconds, nanos)
 }
