@@ -4,7 +4,7 @@
 //! retries (5xx, throttling with x-acs-retry-after, timeouts, refused connections), validation,
 //! endpoint and credential errors.
 //!
-//! Long (over 500 lines) because each test is one behaviour of the client against a local
+//! Longer than 500 lines on purpose: each test is one behaviour of the client against a local
 //! signature-checking server, and they share its setup; splitting them would scatter it.
 
 use std::sync::{Arc, Mutex};

@@ -2,8 +2,8 @@
 //! behaviour: authentication errors, validation from the spec, AttachKeyPair semantics,
 //! idempotency, documented examples for other operations, fault injection, the binary.
 //!
-//! Long (over 500 lines) because each test is one behaviour of the emulator seen through our own
-//! client, and they share one setup; splitting them by topic would scatter that setup.
+//! Longer than 500 lines on purpose: each test is one behaviour of the emulator seen through our
+//! own client, and they share one setup; splitting them by topic would scatter that setup.
 
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};

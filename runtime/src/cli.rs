@@ -2,6 +2,10 @@
 //! output and exit statuses. The generated part only declares one subcommand per operation and
 //! turns its flags into the typed request.
 //!
+//! Longer than 500 lines on purpose: every global flag, its parsing and the one run path all
+//! generated CLIs share (execute, `--pager`, `--waiter`, printing) read as one; how an answer is
+//! shaped (queries, tables, merged pages) is apart in `cli/shape.rs`.
+//!
 //! Exit statuses: 0 success; 2 for requests that are invalid before anything is sent (bad flags,
 //! bad JSON in a flag, a broken constraint); 1 for everything else (credentials, endpoint,
 //! transport, service errors).

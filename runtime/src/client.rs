@@ -7,6 +7,10 @@
 //!
 //! The request of one attempt, signed in each algorithm, is built in `client/signing.rs`, one
 //! function per algorithm; `Client::sign` chooses.
+//!
+//! Longer than 500 lines on purpose: the attempt loop (extras, interceptors, signing, sending,
+//! the retry budget, back-off) is one function whose steps share its state; the signers and the
+//! budget's arithmetic are apart in `client/signing.rs` and `client/retry.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,8 @@
 //! How a client is set up: [`Config`] per client, [`CallOptions`] per call, the retry policy
 //! and the signature version.
+//!
+//! Longer than 500 lines on purpose: every setting of a client is one documented builder method
+//! here, with its default, so a reader finds them all in one place.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
