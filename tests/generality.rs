@@ -109,7 +109,7 @@ fn generate_workspace(shared: &Path) -> PathBuf {
     write_file(
         &ws.join("wire-check/Cargo.toml"),
         &format!(
-            "[package]\nname = \"wire-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[[bin]]\nname = \"wire-check\"\npath = \"main.rs\"\n\n[dependencies]\nacs-runtime = {{ path = {:?} }}\nacs-swas25 = {{ path = \"../acs-swas25\" }}\nserde = \"1\"\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n",
+            "[package]\nname = \"wire-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[[bin]]\nname = \"wire-check\"\npath = \"main.rs\"\n\n[dependencies]\nacs-runtime = {{ path = {:?} }}\nacs-swas25 = {{ path = \"../acs-swas25\", features = [\"cli\"] }}\nserde = \"1\"\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt\"] }}\n",
             runtime.display().to_string()
         ),
     );
