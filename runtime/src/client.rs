@@ -30,6 +30,16 @@ use crate::wire::{self, Params};
 mod retry;
 mod signing;
 
+/// Why an extra header (the client's, the call's or an interceptor's) cannot join `headers`:
+/// one the signer sets, one HTTP cannot carry, or one the request already sets.
+fn extra_header(name: &str, value: &str, headers: &Params<'_>) -> Result<(), String> {
+    crate::interceptor::check_header(name, value)?;
+    if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        return Err(format!("extra header {name}: the request sets it"));
+    }
+    Ok(())
+}
+
 /// A client for one product version.
 #[derive(Clone)]
 pub struct Client {
@@ -155,10 +165,7 @@ impl Client {
     /// one the signer sets, not one the request sets, one that can be sent.
     fn add_extras<'r>(&'r self, wire: &mut Wire<'r>, options: &'r CallOptions) -> Result<(), Error> {
         for (name, value) in self.config.extra_headers.iter().chain(&options.headers) {
-            crate::interceptor::check_header(name, value).map_err(Error::Config)?;
-            if wire.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                return Err(Error::Config(format!("extra header {name}: the request sets it")));
-            }
+            extra_header(name, value, &wire.headers).map_err(Error::Config)?;
             wire.headers.push(name.clone(), value.as_str());
         }
         for (name, value) in self.config.extra_query.iter().chain(&options.query) {
@@ -178,10 +185,7 @@ impl Client {
             interceptor.modify_before_signing(info, &mut added);
         }
         for (name, value) in &added {
-            crate::interceptor::check_header(name, value).map_err(|e| Error::Config(format!("an interceptor's {e}")))?;
-            if call.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                return Err(Error::Config(format!("an interceptor's extra header {name}: the request sets it")));
-            }
+            extra_header(name, value, call.headers).map_err(|e| Error::Config(format!("an interceptor's {e}")))?;
         }
         Ok(added)
     }

@@ -134,6 +134,12 @@ impl Waiter {
 /// Evaluates a JMESPath `expression` on `data`.
 pub fn search(expression: &str, data: &Value) -> Result<Value, String> {
     let compiled = jmespath::compile(expression).map_err(|e| format!("{expression:?}: {}", one_line(&e.to_string())))?;
+    apply(&compiled, data)
+}
+
+/// Evaluates an expression already compiled (once per table column, not once per cell).
+fn apply(compiled: &jmespath::Expression<'_>, data: &Value) -> Result<Value, String> {
+    let expression = compiled.as_str();
     let found = compiled.search(data).map_err(|e| format!("{expression:?}: {}", one_line(&e.to_string())))?;
     serde_json::to_value(&*found).map_err(|e| format!("{expression:?}: {e}"))
 }
@@ -197,14 +203,17 @@ pub fn table(data: &Value, cols: &[String], rows: Option<&str>) -> Result<String
     } else {
         cols.to_vec()
     };
+    // Each column compiled once; one that is no expression (a key such as `Zone-Id`) is only
+    // looked up as a key.
+    let compiled: Vec<Option<jmespath::Expression<'static>>> = cols.iter().map(|c| jmespath::compile(c).ok()).collect();
     let mut grid: Vec<Vec<String>> = vec![cols.iter().map(|c| crate::text::printable(c, 200)).collect()];
     for row in &rows {
         let mut line = Vec::with_capacity(cols.len());
-        for col in &cols {
-            // A key that is not an identifier (`Zone-Id`) is looked up as a key.
-            let value = match row {
-                Value::Object(fields) if fields.contains_key(col) => fields[col].clone(),
-                _ => search(col, row).unwrap_or(Value::Null),
+        for (col, expression) in cols.iter().zip(&compiled) {
+            let value = match (row, expression) {
+                (Value::Object(fields), _) if fields.contains_key(col) => fields[col].clone(),
+                (_, Some(expression)) => apply(expression, row).unwrap_or(Value::Null),
+                (_, None) => Value::Null,
             };
             line.push(cell(&value));
         }
