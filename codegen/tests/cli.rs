@@ -513,7 +513,7 @@ fn subcommands_are_named_in_lowering_and_never_collide() {
     let (output, dir) = generate(spec, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let cli = std::fs::read_to_string(dir.path().join("out/src/cli.rs")).unwrap();
-    assert!(cli.contains(r#"#[command(name = "list-things")]"#) && cli.contains(r#"#[command(name = "list-things-2")]"#), "{cli}");
+    assert!(cli.contains(r#"name: "list-things","#) && cli.contains(r#"name: "list-things-2","#), "{cli}");
 }
 
 #[test]

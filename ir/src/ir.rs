@@ -172,14 +172,29 @@ pub struct Pagination {
     /// The response's item list, as a path of Rust field names (`["instances"]`, or
     /// `["instances", "instance"]` when the list sits in an object).
     pub items: Vec<String>,
-    /// The same path as wire names (`["Instances", "Instance"]`).
-    pub items_wire: Vec<String>,
+    /// Where the paging facts are in the response body, as wire names: what code that reads
+    /// the body itself (the CLI's `--pager`) follows.
+    pub wire: PageWire,
     /// The type of one item.
     pub item: Type,
     /// The client methods: every page, every item.
     pub pages_method: String,
     /// See `pages_method`.
     pub items_method: String,
+}
+
+/// The paging facts of a response body, each a path of wire names (`["Instances", "Instance"]`);
+/// empty where the response has no such fact.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageWire {
+    /// The item list.
+    pub items: Vec<String>,
+    /// The total count (page numbers).
+    pub total: Vec<String>,
+    /// The page size the response states (page numbers).
+    pub page_size: Vec<String>,
+    /// The next page's token (tokens).
+    pub next_token: Vec<String>,
 }
 
 /// The two ways Alibaba's list operations page.
@@ -214,10 +229,6 @@ pub enum PageKind {
 /// What an operation is called in the generated command line.
 #[derive(Debug, Clone)]
 pub struct CliNames {
-    /// The subcommand's variant (`AttachKeyPair`; clap shows it as `attach-key-pair`).
-    pub variant: String,
-    /// The struct of its flags (`AttachKeyPairArgs`).
-    pub args_type: String,
     /// The subcommand users type (`attach-key-pair`), unique among the product's.
     pub command: String,
 }

@@ -28,9 +28,6 @@ use crate::ident::{self, Scope};
 use crate::ir::*;
 use crate::parse::{self as model, ApiDocs, Schema};
 
-/// What the generated CLI module declares besides one variant and one flags struct per operation.
-const CLI_ITEMS: &[&str] = &["Cli", "Command", "Completions"];
-
 /// Lowers a parsed document. `only` restricts the operations (each must exist).
 /// Returns the IR and warnings about what the spec states but the client cannot enforce.
 pub(crate) fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[&str]) -> Result<(Service, Vec<String>), LowerError> {
@@ -100,7 +97,6 @@ pub(crate) fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[
 
     let mut warnings = Vec::new();
     let mut modules = Scope::with_reserved(reserved_modules);
-    let mut cli_items = Scope::with_reserved(CLI_ITEMS);
     let mut commands = Scope::with_reserved(acs_runtime::__private::CLI_COMMANDS);
     let mut operations = Vec::new();
     let mut errors: BTreeMap<String, ErrorCase> = BTreeMap::new();
@@ -127,7 +123,7 @@ pub(crate) fn lower(doc: &ApiDocs, only: Option<&[String]>, reserved_modules: &[
             }),
             None => {
                 let lowering = OperationLowering { doc, op: name, style, warnings: RefCell::new(Vec::new()) };
-                lowering.run(&mut modules, &mut cli_items, &mut commands)
+                lowering.run(&mut modules, &mut commands)
             }
         };
         let (mut operation, notes) = match lowered {
@@ -258,7 +254,7 @@ impl<'a> OperationLowering<'a> {
         LowerError { kind: LowerErrorKind::Unsupported, ..self.err(path, parameter, message) }
     }
 
-    fn run(self, modules: &mut Scope, cli_items: &mut Scope, commands: &mut Scope) -> Result<(LoweredOperation, Vec<String>), LowerError> {
+    fn run(self, modules: &mut Scope, commands: &mut Scope) -> Result<(LoweredOperation, Vec<String>), LowerError> {
         let doc: &'a ApiDocs = self.doc;
         let api = &doc.apis[self.op];
         let base = format!("apis.{}", self.op);
@@ -266,11 +262,9 @@ impl<'a> OperationLowering<'a> {
         let request_type = format!("{pascal}Request");
         let response_type = format!("{pascal}Response");
         let cli = {
-            let variant = cli_items.claim(pascal.clone());
-            let args_type = cli_items.claim(format!("{}Args", variant.trim_start_matches("r#")));
             // Kebab names have no `_`: the only one is the collision suffix, shown as `-2`.
             let command = commands.claim(ident::kebab(self.op)).replace('_', "-");
-            CliNames { variant, args_type, command }
+            CliNames { command }
         };
 
         let method = HttpMethod::choose(api.methods.iter().map(String::as_str)).ok_or_else(|| {

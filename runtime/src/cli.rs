@@ -1,6 +1,6 @@
 //! What every generated command-line front end shares: global flags, client setup, `--dry-run`,
-//! output and exit statuses. The generated part only declares one subcommand per operation and
-//! turns its flags into the typed request.
+//! output and exit statuses. The generated part only declares one row per operation
+//! (`cli/table.rs`): its flags, and the function that reads its typed request.
 //!
 //! Longer than 500 lines on purpose: every global flag, its parsing and the one run path all
 //! generated CLIs share (execute, `--pager`, `--waiter`, printing) read as one; how an answer is
@@ -13,16 +13,19 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::client::any::BoxedRequest;
 use crate::client::{CallOptions, Client, Config, SignatureVersion};
 use crate::credentials::Environment;
 use crate::error::Error;
-use crate::paging::Paginated;
-use crate::service::{Operation, ServiceInfo};
+pub use crate::paging::PageWire;
+use crate::service::ServiceInfo;
 use crate::wait::{WaitError, WaitPolicy};
 
 pub mod shape;
+pub mod table;
 
 pub use shape::{join_flag_words, Output, Waiter};
+pub use table::{paged_request, request, run, Flag, Kind, Program, Scalar, Subcommand};
 
 /// Signature version flag values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -150,22 +153,6 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// `completions bash|zsh|fish|elvish|powershell`: prints a completion script for the shell.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CompletionsArgs {
-    /// The shell to complete in.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
-}
-
-/// Prints the completion script of command `C` for a shell (the `completions` subcommand).
-pub fn completions<C: clap::CommandFactory>(args: &CompletionsArgs, out: &mut dyn Write) -> i32 {
-    let mut command = C::command();
-    let name = command.get_name().to_owned();
-    clap_complete::generate(args.shell, &mut command, name, out);
-    0
-}
-
 pub use crate::service::CLI_GLOBAL_FLAGS;
 
 impl GlobalArgs {
@@ -230,11 +217,6 @@ impl GlobalArgs {
     }
 }
 
-/// Parses a JSON flag value into `T`, naming the flag when it does not fit.
-pub fn json_flag<T: crate::json::FromJson>(flag: &str, text: &str) -> Result<T, String> {
-    crate::json::from_str(text, crate::json::Mode::Strict).map_err(|e| format!("--{flag}: not valid JSON for this parameter: {e}"))
-}
-
 /// The largest file a binary-body flag (`--body-file`) reads: 64 MiB, far above what any
 /// product documents (OCR takes 10 MB). A larger file is refused before it is read.
 pub const MAX_BODY_FILE_BYTES: u64 = 64 << 20;
@@ -285,73 +267,96 @@ pub const MAX_PAGER_BYTES: usize = 256 << 20;
 
 /// Runs one operation whose flags became `request` (or a usage error, status 2): sets up the
 /// client, then prints the signed request (`--dry-run`), or calls the service (again and again
-/// with `--waiter`) and prints the answer as `--query` and `--output` shape it. Returns the exit
-/// status.
-pub async fn execute<O: Operation + Clone>(
+/// with `--waiter`, page after page with `--pager`) and prints the answer as `--query` and
+/// `--output` shape it. Returns the exit status. One path for every operation: the request's
+/// type is erased, and its answer printed as received.
+async fn execute(
     global: &GlobalArgs,
     service: &'static ServiceInfo,
     environment: Environment,
-    request: Result<O, String>,
+    op: &Subcommand,
+    request: Result<(BoxedRequest, String), String>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    if global.pager {
-        return usage_error(&format!("--pager: {} is not a list operation", O::ACTION), err);
-    }
-    let (client, request) = match setup(global, service, environment, request, out, err).await {
+    let (mut request, json) = match request {
         Ok(ready) => ready,
-        Err(status) => return status,
+        Err(message) => return usage_error(&message, err),
     };
-    let answer = match &global.waiter {
-        Some(waiter) => return wait(global, &client, request, waiter, out, err).await,
-        None => client.call_with_body(request, &CallOptions::default()).await,
+    let paging = match (global.pager, &op.paging) {
+        (false, _) => None,
+        (true, Some(paging)) => Some(paging),
+        (true, None) => return usage_error(&format!("--pager: {} is not a list operation", request.info().action), err),
     };
-    match answer {
+    let client = match Client::new(service, global.config(environment)) {
+        Ok(client) => client,
+        Err(e) => return report(&e, err),
+    };
+    if global.dry_run {
+        return match client.signed_request_any(&mut *request).await {
+            Ok(signed) => {
+                let _ = write!(out, "{}", signed.to_http_text());
+                0
+            }
+            Err(e) => report(&e, err),
+        };
+    }
+    if let Some(waiter) = &global.waiter {
+        return wait(global, &client, op, &json, waiter, out, err).await;
+    }
+    if let Some(paging) = paging {
+        return pager(global, &client, request, paging, out, err).await;
+    }
+    match client.call_any(&mut *request, &CallOptions::default()).await {
         Ok((_, body)) => print(global, &body, out, err),
         Err(e) => report(&e, err),
     }
 }
 
-/// [`execute`] for a list operation: with `--pager`, every page, merged under the items' path
-/// (aliyun-cli's shape), through the library's paginator and its stopping rules.
-pub async fn execute_paged<O: Paginated>(
+/// `--pager`: every page, from the request's position on, merged under the items' path
+/// (aliyun-cli's shape); pages follow one another and stop by the library's paginator's rules
+/// ([`crate::paging::next_cursor`]), read from each body where the operation's facts are.
+async fn pager(
     global: &GlobalArgs,
-    service: &'static ServiceInfo,
-    environment: Environment,
-    request: Result<O, String>,
+    client: &Client,
+    mut request: BoxedRequest,
+    paging: &PageWire,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> i32
-where
-    O::Response: Send,
-{
-    if !global.pager {
-        return execute(global, service, environment, request, out, err).await;
-    }
-    let (client, request) = match setup(global, service, environment, request, out, err).await {
-        Ok(ready) => ready,
-        Err(status) => return status,
-    };
-    let mut pages = client.pages_with_body::<O, Error>(request, CallOptions::default());
-    let (mut bodies, mut gathered) = (Vec::new(), 0usize);
-    while let Some(page) = futures_util::StreamExt::next(&mut pages).await {
-        match page {
-            Ok((_, body)) => {
-                gathered += body.len();
-                if gathered > MAX_PAGER_BYTES {
-                    let _ = writeln!(
-                        err,
-                        "error: --pager: the pages passed {MAX_PAGER_BYTES} bytes after {} pages; narrow the list or page by hand",
-                        bodies.len() + 1
-                    );
-                    return 1;
-                }
-                bodies.push(body);
-            }
+) -> i32 {
+    let options = CallOptions::default();
+    let (mut bodies, mut gathered, mut seen, mut tokens) = (Vec::new(), 0usize, 0u64, std::collections::HashSet::new());
+    loop {
+        let body = match client.call_any(&mut *request, &options).await {
+            Ok((_, body)) => body,
             Err(e) => return report(&e, err),
+        };
+        gathered += body.len();
+        if gathered > MAX_PAGER_BYTES {
+            let _ = writeln!(
+                err,
+                "error: --pager: the pages passed {MAX_PAGER_BYTES} bytes after {} pages; narrow the list or page by hand",
+                bodies.len() + 1
+            );
+            return 1;
+        }
+        let info = match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(value) => paging.page_info(&value),
+            Err(e) => {
+                let _ = writeln!(err, "error: --pager: page {} is not JSON ({e})", bodies.len() + 1);
+                return 1;
+            }
+        };
+        bodies.push(body);
+        seen += info.items as u64;
+        let Some(cursor) = request.cursor() else { break };
+        match crate::paging::next_cursor(&cursor, request.page_size(), &info, seen, &mut tokens) {
+            Ok(Some(next)) => request.set_cursor(&next),
+            Ok(None) => break,
+            Err(error) => return report(&Error::Paging { operation: request.info().action, error }, err),
         }
     }
-    match shape::merge_pages(O::ITEMS, &bodies) {
+    match shape::merge_pages(paging.items, &bodies) {
         Ok(merged) => print_value(global, merged, out, err),
         Err(message) => {
             let _ = writeln!(err, "error: --pager: {}", crate::text::printable(&message, 1000));
@@ -360,36 +365,14 @@ where
     }
 }
 
-/// The client and the request to call it with; or, when there is nothing to call (a usage
-/// error, a client that cannot be built, `--dry-run` done), the exit status.
-async fn setup<O: Operation>(
-    global: &GlobalArgs,
-    service: &'static ServiceInfo,
-    environment: Environment,
-    request: Result<O, String>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<(Client, O), i32> {
-    let request = request.map_err(|message| usage_error(&message, err))?;
-    let client = Client::new(service, global.config(environment)).map_err(|e| report(&e, err))?;
-    if !global.dry_run {
-        return Ok((client, request));
-    }
-    Err(match client.signed_request(request).await {
-        Ok(signed) => {
-            let _ = write!(out, "{}", signed.to_http_text());
-            0
-        }
-        Err(e) => report(&e, err),
-    })
-}
-
 /// `--waiter`: polls until the expression reaches the value, then prints that answer. Past
-/// `--waiter-timeout`, status 1 with the last answer printed.
-async fn wait<O: Operation + Clone>(
+/// `--waiter-timeout`, status 1 with the last answer printed. Each poll is a new request read
+/// from the same flags, so it is prepared (an idempotency token filled) as a first call is.
+async fn wait(
     global: &GlobalArgs,
     client: &Client,
-    request: O,
+    op: &Subcommand,
+    json: &str,
     waiter: &Waiter,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -398,7 +381,10 @@ async fn wait<O: Operation + Clone>(
     let options = CallOptions::default();
     let polled = crate::wait::poll_until(
         &policy,
-        || async { client.call_with_body(request.clone(), &options).await.map(|(_, body)| body) },
+        || async {
+            let mut request = (op.request)(json).map_err(|e| Error::Config(format!("the request's flags: {e}")))?;
+            client.call_any(&mut *request, &options).await.map(|(_, body)| body)
+        },
         |body| waiter.reached(body),
     )
     .await;

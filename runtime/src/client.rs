@@ -27,8 +27,11 @@ use crate::sign::{self, V3Input};
 use crate::transport::{HeaderText, HttpRequest, HttpResponse, HttpTransport, Transport};
 use crate::wire::{self, Params};
 
+pub mod any;
 mod retry;
 mod signing;
+
+use any::{AnyRequest, OperationInfo};
 
 /// Why an extra header (the client's, the call's or an interceptor's) cannot join `headers`:
 /// one the signer sets, one HTTP cannot carry, or one the request already sets.
@@ -95,21 +98,21 @@ struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    fn of<O: Operation>(wire: &'a Wire<'a>, service: &ServiceInfo) -> Self {
+    fn new(info: &OperationInfo, wire: &'a Wire<'a>, service: &ServiceInfo) -> Self {
         Self {
-            action: O::ACTION,
-            method: O::METHOD,
+            action: info.action,
+            method: info.method,
             query: &wire.query,
             body: &wire.body,
             headers: &wire.headers,
-            path: O::PATH,
+            path: info.path,
             path_params: &wire.path,
             json_body: wire.json.as_ref(),
             binary_body: wire.binary,
-            roa: O::STYLE.unwrap_or(service.style) == ApiStyle::Roa,
-            anonymous: O::ANONYMOUS,
-            idempotent: O::IDEMPOTENCY_TOKEN.is_some(),
-            https_only: O::HTTPS_ONLY,
+            roa: info.style.unwrap_or(service.style) == ApiStyle::Roa,
+            anonymous: info.anonymous,
+            idempotent: info.idempotency_token.is_some(),
+            https_only: info.https_only,
         }
     }
 }
@@ -136,29 +139,30 @@ impl Client {
         &self.credentials
     }
 
-    /// Validates (unless disabled) and fills an unset idempotency token.
-    fn prepare<O: Operation>(&self, request: &mut O) -> Result<(), Error> {
+    /// Validates `request` (unless disabled), fills an unset idempotency token and adds the
+    /// extra headers and query parameters: the wire parameters of one call, borrowing the
+    /// request's strings. The typed and the erased paths both prepare a request here.
+    fn ready<'r>(&'r self, request: &'r mut dyn AnyRequest, options: &'r CallOptions) -> Result<(OperationInfo, Wire<'r>), Error> {
+        let info = request.info();
         if self.config.validate {
             request.validate()?;
         }
-        if O::IDEMPOTENCY_TOKEN.is_some() && request.idempotency_token().is_none() {
+        if info.idempotency_token.is_some() && request.idempotency_token().is_none() {
             // Once per call, before the first attempt: every retry carries the same token, so
             // the service applies the change at most once.
             request.set_idempotency_token(sign::new_uuid());
         }
-        Ok(())
-    }
-
-    /// The parameters of a prepared request, borrowing its strings.
-    fn wire<O: Operation>(request: &O) -> Wire<'_> {
-        Wire {
+        let request = &*request;
+        let mut wire = Wire {
             query: request.to_params(),
             body: request.to_body_params(),
             headers: request.to_header_params(),
             path: request.to_path_params(),
             json: request.to_json_body(),
             binary: request.to_binary_body(),
-        }
+        };
+        self.add_extras(&mut wire, options)?;
+        Ok((info, wire))
     }
 
     /// Adds the client's and the call's extra headers and query parameters, each checked: not
@@ -204,12 +208,10 @@ impl Client {
 
     /// Calls the operation; returns the decoded response and the body as received (which keeps
     /// fields the spec does not describe).
-    pub async fn call_with_body<O: Operation>(&self, mut request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
-        self.prepare(&mut request)?;
-        let mut wire = Self::wire(&request);
-        self.add_extras(&mut wire, options)?;
-        let call = Call::of::<O>(&wire, self.service);
-        let response = self.execute(&call, options).await?;
+    pub async fn call_with_body<O: Operation>(&self, request: O, options: &CallOptions) -> Result<(O::Response, Vec<u8>), Error> {
+        let mut request = any::Plain(request);
+        let (info, wire) = self.ready(&mut request, options)?;
+        let response = self.execute(&Call::new(&info, &wire, self.service), options).await?;
         match O::decode_response(&response.body) {
             Ok(decoded) => Ok((decoded, response.body)),
             Err(message) => {
@@ -218,16 +220,35 @@ impl Client {
         }
     }
 
+    /// Calls an operation whose request type is erased ([`any::erase`]); returns the response's
+    /// status and body as received, not decoded. The same path as [`Client::call`] in every
+    /// other respect: what the generated command line calls, compiled once for every operation.
+    pub async fn call_any(&self, request: &mut (dyn AnyRequest + Send + Sync), options: &CallOptions) -> Result<(u16, Vec<u8>), Error> {
+        let (info, wire) = self.ready(request, options)?;
+        let response = self.execute(&Call::new(&info, &wire, self.service), options).await?;
+        Ok((response.status, response.body))
+    }
+
     /// The signed request the first attempt would send, without sending it (`--dry-run`).
-    pub async fn signed_request<O: Operation>(&self, mut request: O) -> Result<HttpRequest, Error> {
-        self.prepare(&mut request)?;
+    pub async fn signed_request<O: Operation>(&self, request: O) -> Result<HttpRequest, Error> {
+        let mut request = any::Plain(request);
         let defaults = CallOptions::default();
-        let mut wire = Self::wire(&request);
-        self.add_extras(&mut wire, &defaults)?;
-        let call = Call::of::<O>(&wire, self.service);
-        let endpoint = self.endpoint(&call)?;
+        let (info, wire) = self.ready(&mut request, &defaults)?;
+        self.sign_first_attempt(&Call::new(&info, &wire, self.service)).await
+    }
+
+    /// [`Client::signed_request`] for a request whose type is erased.
+    pub async fn signed_request_any(&self, request: &mut (dyn AnyRequest + Send + Sync)) -> Result<HttpRequest, Error> {
+        let defaults = CallOptions::default();
+        let (info, wire) = self.ready(request, &defaults)?;
+        self.sign_first_attempt(&Call::new(&info, &wire, self.service)).await
+    }
+
+    /// The first attempt of `call`, signed.
+    async fn sign_first_attempt(&self, call: &Call<'_>) -> Result<HttpRequest, Error> {
+        let endpoint = self.endpoint(call)?;
         if call.anonymous {
-            return Ok(self.unsigned(&call, &endpoint));
+            return Ok(self.unsigned(call, &endpoint));
         }
         // Within the call's deadline, as a call's own fetch is: a credentials endpoint that
         // trickles cannot hold `--dry-run` for ever. Keys that are ready (static ones, a fresh
@@ -244,7 +265,7 @@ impl Client {
             })??,
         };
         credentials.check_usable()?;
-        Ok(self.sign(&call, &endpoint, &credentials))
+        Ok(self.sign(call, &endpoint, &credentials))
     }
 
     fn endpoint(&self, call: &Call<'_>) -> Result<ResolvedEndpoint, Error> {

@@ -12,18 +12,12 @@ use std::pin::Pin;
 pub use futures_core::Stream;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
+use crate::client::any::{AnyRequest, BoxedRequest};
 use crate::client::{CallOptions, Client};
 use crate::error::Error;
 use crate::service::Operation;
 
-/// Where a request starts reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cursor {
-    /// Page-number paging: this page (the first is 1).
-    Page(i64),
-    /// Token paging: this token (`None` for the first page).
-    Token(Option<String>),
-}
+pub use crate::service::Cursor;
 
 /// What a response says about paging.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,6 +44,77 @@ impl PageInfo {
         self.page_size = page_size;
         self
     }
+}
+
+/// Where a list operation's paging facts are in its response body, each a path of wire names
+/// (`&["Instances", "Instance"]`), empty where the response has no such fact: what code that
+/// reads the body itself (the CLI's `--pager`) follows, to the same facts as
+/// [`Paginated::page_info`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageWire {
+    /// The item list.
+    pub items: &'static [&'static str],
+    /// The total count.
+    pub total: &'static [&'static str],
+    /// The page size the response states.
+    pub page_size: &'static [&'static str],
+    /// The next page's token.
+    pub next_token: &'static [&'static str],
+}
+
+impl PageWire {
+    /// The paging facts of a response body, read as the typed decoder reads them: a count from
+    /// its number or its decimal text, a token from a string, items from an array (anything
+    /// else, or nothing, counts as none).
+    pub fn page_info(&self, body: &serde_json::Value) -> PageInfo {
+        fn at<'v>(body: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde_json::Value> {
+            if path.is_empty() {
+                return None;
+            }
+            path.iter().try_fold(body, |value, key| value.get(key))
+        }
+        let count = |path: &[&str]| match at(body, path)? {
+            serde_json::Value::Number(n) => {
+                n.as_i64().or_else(|| n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9.2e18).map(|x| x as i64))
+            }
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        let items = at(body, self.items).and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+        let next = match at(body, self.next_token) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        PageInfo::new(items, count(self.total), next).page_size(count(self.page_size))
+    }
+}
+
+/// A list operation's request, read through [`AnyRequest`] with its cursor.
+struct Paged<O>(O);
+
+impl<O: Paginated> AnyRequest for Paged<O>
+where
+    O::Response: Send,
+{
+    crate::client::any::forward_operation!();
+    fn cursor(&self) -> Option<Cursor> {
+        Some(self.0.cursor())
+    }
+    fn page_size(&self) -> Option<i64> {
+        self.0.page_size()
+    }
+    fn set_cursor(&mut self, cursor: &Cursor) {
+        self.0.set_cursor(cursor)
+    }
+}
+
+/// A list operation's `request`, its type erased, its cursor kept.
+pub fn erase_paged<O: Paginated + Sync>(request: O) -> BoxedRequest
+where
+    O::Response: Send,
+{
+    Box::new(Paged(request))
 }
 
 /// A request of a list operation.
@@ -199,6 +264,19 @@ mod tests {
         let last = i64::from(i32::MAX);
         assert_eq!(next(last - 1, None, info(10, None, None), 10), Some(Cursor::Page(last)));
         assert_eq!(next(last, None, info(10, None, None), 10), None, "no page after 2147483647");
+    }
+
+    #[test]
+    fn a_body_gives_the_facts_the_typed_decoder_reads() {
+        let numbers = PageWire { items: &["Instances", "Instance"], total: &["TotalCount"], page_size: &["Page", "Size"], next_token: &[] };
+        let body = serde_json::json!({"Instances": {"Instance": [{}, {}, {}]}, "TotalCount": "23", "Page": {"Size": 10.0}});
+        assert_eq!(numbers.page_info(&body), info(3, Some(23), None).page_size(Some(10)), "counts from their text or an integral float");
+        let odd = serde_json::json!({"Instances": {"Instance": {"Id": 1}}, "TotalCount": 2.5, "Page": []});
+        assert_eq!(numbers.page_info(&odd), info(0, None, None), "what does not fit counts as nothing");
+        let tokens = PageWire { items: &["Items"], total: &[], page_size: &[], next_token: &["NextToken"] };
+        assert_eq!(tokens.page_info(&serde_json::json!({"Items": [1], "NextToken": "t"})), info(1, None, Some("t")));
+        assert_eq!(tokens.page_info(&serde_json::json!({"Items": [1], "NextToken": 7})), info(1, None, Some("7")));
+        assert_eq!(tokens.page_info(&serde_json::json!("text")), info(0, None, None));
     }
 
     #[test]

@@ -223,6 +223,15 @@ pub trait Operation: Validate + Sized {
     fn set_idempotency_token(&mut self, _token: String) {}
 }
 
+/// Where a request starts reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    /// Page-number paging: this page (the first is 1).
+    Page(i64),
+    /// Token paging: this token (`None` for the first page).
+    Token(Option<String>),
+}
+
 /// Subcommands every generated command-line front end has; operations take other names.
 #[doc(hidden)]
 pub const CLI_COMMANDS: &[&str] = &["help", "completions"];

@@ -46,7 +46,7 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          [features]\n\
          default = []\n\
          # The `{cli}` command-line front end.\n\
-         cli = [\"acs-runtime/cli\", \"dep:clap\"]\n\
+         cli = [\"acs-runtime/cli\"]\n\
          # A blocking client, `client::blocking::Client`.\n\
          blocking = [\"acs-runtime/blocking\"]\n\
          \n\
@@ -59,7 +59,6 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          # The runtime this crate was generated for, exactly: its `__private` items carry no\n\
          # semver promise.\n\
          acs-runtime = {{ version = {runtime_version}, path = {runtime} }}\n\
-         clap = {{ version = \"4\", features = [\"derive\"], optional = true }}\n\
          serde_json = \"1\"\n",
         name = toml_string(names.crate_name),
         description = toml_string(&description),

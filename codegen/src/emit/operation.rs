@@ -104,7 +104,7 @@ fn paginated(op: &Operation) -> TokenStream {
         }
         [] => unreachable!("lowering finds an item list for every paginated operation"),
     };
-    let items_wire = &p.items_wire;
+    let items_wire = &p.wire.items;
     quote! {
         impl ::acs_runtime::Paginated for #name {
             type Item = #item;

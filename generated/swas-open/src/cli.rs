@@ -3,82 +3,88 @@
 //!
 //! Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON; a JSON flag given `[]` or `{}` sends that empty value where the parameter's style has one (to clear a list). Global flags: `--endpoint`, `--region`, `--endpoint-type vpc`, `--profile`, `--signature-version v3|rpc`, `--dry-run`, and aliyun-cli's `--pager`, `--query` (`--cli-query`), `--output table|cols=A,B rows=EXPR` and `--waiter expr=EXPR to=VALUE`; `completions <shell>` prints a completion script. The response body goes to stdout; errors go to stderr with status 2 for invalid requests (nothing sent) and 1 for everything else.
 
-#[derive(Debug, ::clap::Parser)]
-#[command(
-    name = "swas-open",
-    about = "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)",
-    version,
-    after_help = "Credentials come from the default chain: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, an OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, the ECS instance role or ALIBABA_CLOUD_CREDENTIALS_URI. ALIBABA_CLOUD_USER_AGENT is appended to the user-agent header.\n\nExamples, as with aliyun-cli: --pager merges every page of a list; --query 'Instances[].InstanceId' filters with JMESPath; --output cols=InstanceId,Status rows='Instances[]' prints a table; --waiter expr='Instances[0].Status' to=Running polls (every --waiter-interval 5 s, for at most --waiter-timeout 180 s) until the answer says so."
-)]
-struct Cli {
-    #[command(flatten)]
-    global: ::acs_runtime::__private::cli::GlobalArgs,
-    #[command(subcommand)]
-    command: Command,
-}
+use ::acs_runtime::__private::cli::{paged_request, request, Flag, Kind, PageWire, Program, Scalar, Subcommand};
 
-#[derive(Debug, ::clap::Subcommand)]
-enum Command {
-    /// Binds a key pair to one or more simple application servers.
-    #[command(name = "attach-key-pair")]
-    AttachKeyPair(AttachKeyPairArgs),
-    /// Lists the simple application servers of a region, one page at a time.
-    #[command(name = "list-instances")]
-    ListInstances(ListInstancesArgs),
-    ///Prints a completion script for a shell: `source <(swas-open completions bash)`.
-    #[command(name = "completions")]
-    Completions(::acs_runtime::__private::cli::CompletionsArgs),
-}
-
-/// Flags of `AttachKeyPair`.
-#[derive(Debug, ::clap::Args)]
-struct AttachKeyPairArgs {
-    /// The ID of the region where the simple application servers reside. [RegionId]
-    #[arg(id = "param:region-id", long = "region-id", value_name = "REGION_ID", allow_hyphen_values = true)]
-    region_id: String,
-    /// A client token that makes the request idempotent. [ClientToken; at most 64 characters; ASCII characters only]
-    #[arg(id = "param:client-token", long = "client-token", value_name = "CLIENT_TOKEN", allow_hyphen_values = true)]
-    client_token: Option<String>,
-    /// The IDs of the simple application servers to bind the key pair to. [InstanceIds; 1 to 50 items]
-    #[arg(id = "param:instance-ids", long = "instance-ids", value_name = "INSTANCE_IDS", allow_hyphen_values = true, required = true)]
-    instance_ids: Vec<String>,
-    /// The name of the key pair. [KeyPairName; 2 to 64 characters; matches `^[A-Za-z][A-Za-z0-9:_-]*$`; must not start with `http://` or `https://`]
-    #[arg(id = "param:key-pair-name", long = "key-pair-name", value_name = "KEY_PAIR_NAME", allow_hyphen_values = true)]
-    key_pair_name: String,
-}
-
-impl AttachKeyPairArgs {
-    #[inline]
-    fn into_request(self) -> Result<crate::attach_key_pair::AttachKeyPairRequest, String> {
-        let mut request = crate::attach_key_pair::AttachKeyPairRequest::new(self.region_id, self.instance_ids, self.key_pair_name);
-        request.client_token = self.client_token;
-        Ok(request)
-    }
-}
-
-/// Flags of `ListInstances`.
-#[derive(Debug, ::clap::Args)]
-struct ListInstancesArgs {
-    /// The ID of the region where the simple application servers reside. [RegionId]
-    #[arg(id = "param:region-id", long = "region-id", value_name = "REGION_ID", allow_hyphen_values = true)]
-    region_id: String,
-    /// The number of the page to return, starting at 1. [PageNumber; at least 1; at most 1000]
-    #[arg(id = "param:page-number", long = "page-number", value_name = "PAGE_NUMBER", allow_hyphen_values = true)]
-    page_number: Option<i32>,
-    /// The number of servers per page. [PageSize; at least 1; at most 100]
-    #[arg(id = "param:page-size", long = "page-size", value_name = "PAGE_SIZE", allow_hyphen_values = true)]
-    page_size: Option<i32>,
-}
-
-impl ListInstancesArgs {
-    #[inline]
-    fn into_request(self) -> Result<crate::list_instances::ListInstancesRequest, String> {
-        let mut request = crate::list_instances::ListInstancesRequest::new(self.region_id);
-        request.page_number = self.page_number;
-        request.page_size = self.page_size;
-        Ok(request)
-    }
-}
+/// The command: its text, and one row per operation.
+static PROGRAM: Program = Program {
+    name: "swas-open",
+    about: "Alibaba Cloud Simple Application Server (SWAS-OPEN 2020-06-01)",
+    version: env!("CARGO_PKG_VERSION"),
+    after_help: "Credentials come from the default chain: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, an OIDC role, ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini, the ECS instance role or ALIBABA_CLOUD_CREDENTIALS_URI. ALIBABA_CLOUD_USER_AGENT is appended to the user-agent header.\n\nExamples, as with aliyun-cli: --pager merges every page of a list; --query 'Instances[].InstanceId' filters with JMESPath; --output cols=InstanceId,Status rows='Instances[]' prints a table; --waiter expr='Instances[0].Status' to=Running polls (every --waiter-interval 5 s, for at most --waiter-timeout 180 s) until the answer says so.",
+    service: &crate::SERVICE,
+    operations: &[
+        Subcommand {
+            name: "attach-key-pair",
+            about: "Binds a key pair to one or more simple application servers.",
+            flags: &[
+                Flag {
+                    long: "region-id",
+                    key: "RegionId",
+                    help: "The ID of the region where the simple application servers reside. [RegionId]",
+                    kind: Kind::One(Scalar::String),
+                    required: true,
+                },
+                Flag {
+                    long: "client-token",
+                    key: "ClientToken",
+                    help: "A client token that makes the request idempotent. [ClientToken; at most 64 characters; ASCII characters only]",
+                    kind: Kind::One(Scalar::String),
+                    required: false,
+                },
+                Flag {
+                    long: "instance-ids",
+                    key: "InstanceIds",
+                    help: "The IDs of the simple application servers to bind the key pair to. [InstanceIds; 1 to 50 items]",
+                    kind: Kind::Many(Scalar::String),
+                    required: true,
+                },
+                Flag {
+                    long: "key-pair-name",
+                    key: "KeyPairName",
+                    help: "The name of the key pair. [KeyPairName; 2 to 64 characters; matches `^[A-Za-z][A-Za-z0-9:_-]*$`; must not start with `http://` or `https://`]",
+                    kind: Kind::One(Scalar::String),
+                    required: true,
+                },
+            ],
+            request: request::<crate::attach_key_pair::AttachKeyPairRequest>,
+            paging: None,
+        },
+        Subcommand {
+            name: "list-instances",
+            about: "Lists the simple application servers of a region, one page at a time.",
+            flags: &[
+                Flag {
+                    long: "region-id",
+                    key: "RegionId",
+                    help: "The ID of the region where the simple application servers reside. [RegionId]",
+                    kind: Kind::One(Scalar::String),
+                    required: true,
+                },
+                Flag {
+                    long: "page-number",
+                    key: "PageNumber",
+                    help: "The number of the page to return, starting at 1. [PageNumber; at least 1; at most 1000]",
+                    kind: Kind::One(Scalar::I32),
+                    required: false,
+                },
+                Flag {
+                    long: "page-size",
+                    key: "PageSize",
+                    help: "The number of servers per page. [PageSize; at least 1; at most 100]",
+                    kind: Kind::One(Scalar::I32),
+                    required: false,
+                },
+            ],
+            request: paged_request::<crate::list_instances::ListInstancesRequest>,
+            paging: Some(PageWire {
+                items: &["Instances"],
+                total: &["TotalCount"],
+                page_size: &["PageSize"],
+                next_token: &[],
+            }),
+        },
+    ],
+};
 
 /// Runs the command with `args` (the first is the program name) against `environment`,
 /// writing to `out` and `err`; returns the exit status.
@@ -92,20 +98,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<::std::ffi::OsString>,
 {
-    let cli = match <Cli as ::clap::Parser>::try_parse_from(::acs_runtime::__private::cli::join_flag_words(args)) {
-        Ok(cli) => cli,
-        Err(e) => return ::acs_runtime::__private::cli::parse_error(e, out, err),
-    };
-    let global = &cli.global;
-    match cli.command {
-        Command::AttachKeyPair(args) => {
-            ::acs_runtime::__private::cli::execute(global, &crate::SERVICE, environment, args.into_request(), out, err).await
-        }
-        Command::ListInstances(args) => {
-            ::acs_runtime::__private::cli::execute_paged(global, &crate::SERVICE, environment, args.into_request(), out, err).await
-        }
-        Command::Completions(args) => ::acs_runtime::__private::cli::completions::<Cli>(&args, out),
-    }
+    ::acs_runtime::__private::cli::run(&PROGRAM, args.into_iter().map(Into::into).collect(), environment, out, err).await
 }
 
 /// The binary's entry point: process arguments, environment, stdout and stderr.

@@ -46,36 +46,45 @@ pub(super) fn detect(module: &str, params: &[Field], response: &ResponseShape, t
     }
     let [(items, items_wire, item)] = <[_; 1]>::try_from(lists).ok()?;
     let size = |names: &[&str]| names.iter().find_map(|n| optional_param(params, n, true)).map(|p| (p.rust_name.clone(), p.ty.clone()));
+    let mut wire = PageWire { items: items_wire, ..PageWire::default() };
     let kind = if let (Some(token), Some(next)) =
         (optional_param(params, "nexttoken", false), fields.iter().find(|f| norm(&f.wire_name) == "nexttoken" && f.ty == Type::String))
     {
+        wire.next_token = vec![next.wire_name.clone()];
         PageKind::Token { token: token.rust_name.clone(), size: size(&["maxresults", "pagesize"]), next: next.rust_name.clone() }
     } else {
         let number = optional_param(params, "pagenumber", true)?;
         // A count in the response: a top-level integer, or one in a top-level object (`page_info`).
+        // Each as Rust field names (with its type) and as wire names.
         let count = |wanted: &str| {
             let is = |f: &Field| norm(&f.wire_name) == wanted && matches!(f.ty, Type::I32 | Type::I64);
-            fields.iter().find(|f| is(f)).map(|f| (vec![f.rust_name.clone()], f.ty.clone())).or_else(|| {
+            fields.iter().find(|f| is(f)).map(|f| ((vec![f.rust_name.clone()], f.ty.clone()), vec![f.wire_name.clone()])).or_else(|| {
                 fields.iter().find_map(|f| {
                     let Type::Object(name) = &f.ty else { return None };
                     let inner = object(name)?.fields.iter().find(|g| is(g))?;
-                    Some((vec![f.rust_name.clone(), inner.rust_name.clone()], inner.ty.clone()))
+                    Some((
+                        (vec![f.rust_name.clone(), inner.rust_name.clone()], inner.ty.clone()),
+                        vec![f.wire_name.clone(), inner.wire_name.clone()],
+                    ))
                 })
             })
         };
+        let (total, response_size) = (count("totalcount"), count("pagesize"));
+        wire.total = total.as_ref().map(|t| t.1.clone()).unwrap_or_default();
+        wire.page_size = response_size.as_ref().map(|t| t.1.clone()).unwrap_or_default();
         PageKind::Numbers {
             number: number.rust_name.clone(),
             number_ty: number.ty.clone(),
             size: size(&["pagesize"]),
-            total: count("totalcount"),
-            response_size: count("pagesize"),
+            total: total.map(|t| t.0),
+            response_size: response_size.map(|t| t.0),
         }
     };
     let base = module.trim_start_matches("r#");
     Some(Pagination {
         kind,
         items,
-        items_wire,
+        wire,
         item,
         pages_method: ident::snake(&format!("{base}_pages")),
         items_method: ident::snake(&format!("{base}_items")),
