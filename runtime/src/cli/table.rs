@@ -392,6 +392,10 @@ mod tests {
         assert_eq!(mistyped, "--tags: not valid JSON for this parameter: [1]: expected a string, found 2");
         let not_a_list = read(&["--name", "n", "--tags", r#"{"a": 1}"#]).err().unwrap();
         assert!(not_a_list.starts_with("--tags: not valid JSON for this parameter: expected "), "{not_a_list}");
+        // Nesting past the reader's bound is an error, not a stack overflow.
+        let deep = "[".repeat(200_000);
+        let too_deep = read(&["--name", "n", "--tags", &deep]).err().unwrap();
+        assert!(too_deep.starts_with("--tags: not valid JSON for this parameter: ") && too_deep.contains("deep"), "{too_deep}");
     }
 
     #[test]
