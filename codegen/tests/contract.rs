@@ -26,6 +26,7 @@ const USER_API: &[&str] = &[
     "Operation",
     "PageInfo",
     "PageStream",
+    "PageWire",
     "Paginated",
     "Params",
     "RegionEndpoint",

@@ -17,7 +17,7 @@ use crate::client::any::BoxedRequest;
 use crate::client::{CallOptions, Client, Config, SignatureVersion};
 use crate::credentials::Environment;
 use crate::error::Error;
-pub use crate::paging::PageWire;
+use crate::paging::PageWire;
 use crate::service::ServiceInfo;
 use crate::wait::{WaitError, WaitPolicy};
 
@@ -25,7 +25,7 @@ pub mod shape;
 pub mod table;
 
 pub use shape::{join_flag_words, Output, Waiter};
-pub use table::{paged_request, request, run, Flag, Kind, Program, Scalar, Subcommand};
+pub use table::{paged_request, request, run, Flag, Kind, Program, Request, Scalar, Subcommand};
 
 /// Signature version flag values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -283,7 +283,7 @@ async fn execute(
         Ok(ready) => ready,
         Err(message) => return usage_error(&message, err),
     };
-    let paging = match (global.pager, &op.paging) {
+    let paging = match (global.pager, &op.request.paging) {
         (false, _) => None,
         (true, Some(paging)) => Some(paging),
         (true, None) => return usage_error(&format!("--pager: {} is not a list operation", request.info().action), err),
@@ -382,7 +382,7 @@ async fn wait(
     let polled = crate::wait::poll_until(
         &policy,
         || async {
-            let mut request = (op.request)(json).map_err(|e| Error::Config(format!("the request's flags: {e}")))?;
+            let mut request = (op.request.read)(json).map_err(|e| Error::Config(format!("the request's flags: {e}")))?;
             client.call_any(&mut *request, &options).await.map(|(_, body)| body)
         },
         |body| waiter.reached(body),

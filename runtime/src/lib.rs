@@ -78,7 +78,7 @@ pub use error::{Error, TransportErrorKind, TypedError};
 pub use interceptor::{AttemptInfo, Interceptor};
 pub use json::{Mismatch, UntypedResponse};
 #[cfg(feature = "client")]
-pub use paging::{Cursor, PageInfo, PageStream, Paginated};
+pub use paging::{Cursor, PageInfo, PageStream, PageWire, Paginated};
 pub use service::{ApiStyle, HttpMethod, Operation, ServiceInfo};
 pub use service_error::{ErrorCodes, ServiceError, UnknownCode};
 pub use transport::{HttpRequest, HttpResponse, MinThroughput, Timeouts, Transport};

@@ -63,6 +63,9 @@ pub struct PageWire {
 }
 
 impl PageWire {
+    /// No fact known.
+    pub const NONE: Self = Self { items: &[], total: &[], page_size: &[], next_token: &[] };
+
     /// The paging facts of a response body, read as the typed decoder reads them: a count from
     /// its number or its decimal text, a token from a string, items from an array (anything
     /// else, or nothing, counts as none).
@@ -134,9 +137,10 @@ where
     fn page_info(response: &Self::Response) -> PageInfo;
     /// A page's items.
     fn into_items(response: Self::Response) -> Vec<Self::Item>;
-    /// Where the items are in the response body, as wire names (`["Instances", "Instance"]`):
-    /// what the CLI's `--pager` merges. Empty when unknown; the CLI then lists the pages.
-    const ITEMS: &'static [&'static str] = &[];
+    /// Where the paging facts are in the response body, as wire names: what code that reads
+    /// the body itself follows (the CLI's `--pager`, which merges the items there). Empty paths
+    /// when unknown; the CLI then lists the pages.
+    const WIRE: PageWire = PageWire::NONE;
 }
 
 pub use crate::error::PagingError;

@@ -63,49 +63,47 @@ pub fn module(service: &Service, names: &Names<'_>) -> TokenStream {
          --waiter-timeout 180 s) until the answer says so.";
     // What the rows name, so the module imports nothing it does not use.
     let mut used = std::collections::BTreeSet::from(["Program", "Subcommand"]);
-    let rows: Vec<TokenStream> = service.operations.iter().map(|op| {
-        let module = ident(&op.module);
-        let request = ident(&op.request_type);
-        let about = safe_text(&help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name));
-        let command = &op.cli.command;
-        let flags = op.params.iter().map(|p| {
-            let long = p.flag.as_deref().expect("lowering names a flag for every parameter");
-            let key = &p.key;
-            let help = flag_help(p);
-            let (kind, scalar) = flag_kind(&p.ty);
-            used.extend(["Flag", "Kind"]);
-            if scalar {
-                used.insert("Scalar");
-            }
-            let required = p.required;
-            quote!(Flag { long: #long, key: #key, help: #help, kind: #kind, required: #required })
-        });
-        let flags: Vec<TokenStream> = flags.collect();
-        let (read, paging) = match &op.pagination {
-            Some(p) => {
+    let rows: Vec<TokenStream> = service
+        .operations
+        .iter()
+        .map(|op| {
+            let module = ident(&op.module);
+            let request = ident(&op.request_type);
+            let about = safe_text(&help_line(op.docs.summary.as_ref().or(op.docs.title.as_ref()), &op.name));
+            let command = &op.cli.command;
+            let flags: Vec<TokenStream> = op
+                .params
+                .iter()
+                .map(|p| {
+                    let long = p.flag.as_deref().expect("lowering names a flag for every parameter");
+                    let key = &p.key;
+                    let help = flag_help(p);
+                    let (kind, scalar) = flag_kind(&p.ty);
+                    used.extend(["Flag", "Kind"]);
+                    if scalar {
+                        used.insert("Scalar");
+                    }
+                    let required = p.required;
+                    quote!(Flag { long: #long, key: #key, help: #help, kind: #kind, required: #required })
+                })
+                .collect();
+            let read = if op.pagination.is_some() {
                 used.insert("paged_request");
-                used.insert("PageWire");
-                let (items, total, size, next) = (&p.wire.items, &p.wire.total, &p.wire.page_size, &p.wire.next_token);
-                (
-                    quote!(paged_request::<crate::#module::#request>),
-                    quote!(Some(PageWire { items: &[#(#items),*], total: &[#(#total),*], page_size: &[#(#size),*], next_token: &[#(#next),*] })),
-                )
-            }
-            None => {
+                quote!(paged_request::<crate::#module::#request>())
+            } else {
                 used.insert("request");
-                (quote!(request::<crate::#module::#request>), quote!(None))
+                quote!(request::<crate::#module::#request>())
+            };
+            quote! {
+                Subcommand {
+                    name: #command,
+                    about: #about,
+                    flags: &[#(#flags),*],
+                    request: #read,
+                }
             }
-        };
-        quote! {
-            Subcommand {
-                name: #command,
-                about: #about,
-                flags: &[#(#flags),*],
-                request: #read,
-                paging: #paging,
-            }
-        }
-    }).collect();
+        })
+        .collect();
     let imports = used.iter().map(|name| ident(name));
     quote! {
         #docs

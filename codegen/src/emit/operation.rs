@@ -104,11 +104,13 @@ fn paginated(op: &Operation) -> TokenStream {
         }
         [] => unreachable!("lowering finds an item list for every paginated operation"),
     };
-    let items_wire = &p.wire.items;
+    let w = &p.wire;
+    let (w_items, w_total, w_size, w_next) = (&w.items, &w.total, &w.page_size, &w.next_token);
     quote! {
         impl ::acs_runtime::Paginated for #name {
             type Item = #item;
-            const ITEMS: &'static [&'static str] = &[#(#items_wire),*];
+            const WIRE: ::acs_runtime::PageWire =
+                ::acs_runtime::PageWire { items: &[#(#w_items),*], total: &[#(#w_total),*], page_size: &[#(#w_size),*], next_token: &[#(#w_next),*] };
 
             #[inline]
             fn cursor(&self) -> ::acs_runtime::Cursor {

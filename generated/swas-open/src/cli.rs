@@ -3,7 +3,7 @@
 //!
 //! Scalars are plain flags, lists of scalars repeat their flag, objects and maps take JSON; a JSON flag given `[]` or `{}` sends that empty value where the parameter's style has one (to clear a list). Global flags: `--endpoint`, `--region`, `--endpoint-type vpc`, `--profile`, `--signature-version v3|rpc`, `--dry-run`, and aliyun-cli's `--pager`, `--query` (`--cli-query`), `--output table|cols=A,B rows=EXPR` and `--waiter expr=EXPR to=VALUE`; `completions <shell>` prints a completion script. The response body goes to stdout; errors go to stderr with status 2 for invalid requests (nothing sent) and 1 for everything else.
 
-use ::acs_runtime::__private::cli::{paged_request, request, Flag, Kind, PageWire, Program, Scalar, Subcommand};
+use ::acs_runtime::__private::cli::{paged_request, request, Flag, Kind, Program, Scalar, Subcommand};
 
 /// The command: its text, and one row per operation.
 static PROGRAM: Program = Program {
@@ -46,8 +46,7 @@ static PROGRAM: Program = Program {
                     required: true,
                 },
             ],
-            request: request::<crate::attach_key_pair::AttachKeyPairRequest>,
-            paging: None,
+            request: request::<crate::attach_key_pair::AttachKeyPairRequest>(),
         },
         Subcommand {
             name: "list-instances",
@@ -75,13 +74,7 @@ static PROGRAM: Program = Program {
                     required: false,
                 },
             ],
-            request: paged_request::<crate::list_instances::ListInstancesRequest>,
-            paging: Some(PageWire {
-                items: &["Instances"],
-                total: &["TotalCount"],
-                page_size: &["PageSize"],
-                next_token: &[],
-            }),
+            request: paged_request::<crate::list_instances::ListInstancesRequest>(),
         },
     ],
 };

@@ -125,7 +125,8 @@ impl ::acs_runtime::Operation for ListInstancesRequest {
 impl ::acs_runtime::Paginated for ListInstancesRequest {
     type Item = ListInstancesInstance;
 
-    const ITEMS: &'static [&'static str] = &["Instances"];
+    const WIRE: ::acs_runtime::PageWire =
+        ::acs_runtime::PageWire { items: &["Instances"], total: &["TotalCount"], page_size: &["PageSize"], next_token: &[] };
 
     #[inline]
     fn cursor(&self) -> ::acs_runtime::Cursor {

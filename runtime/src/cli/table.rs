@@ -45,9 +45,18 @@ pub struct Subcommand {
     pub about: &'static str,
     /// One flag per parameter.
     pub flags: &'static [Flag],
-    /// Reads the request from the JSON object of its flags' values ([`request`]).
-    pub request: fn(&str) -> Result<BoxedRequest, JsonError>,
-    /// Where the paging facts are in the answer, for a list operation (`--pager`).
+    /// How its request is read ([`request`], [`paged_request`]).
+    pub request: Request,
+}
+
+/// How an operation's request is read from its flags, and, for a list operation, where its
+/// answer's paging facts are (`--pager`). Made for a request type by [`request`] or
+/// [`paged_request`], so the two always come from the same type.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    /// Reads the request from the JSON object of its flags' values, its type erased.
+    pub read: fn(&str) -> Result<BoxedRequest, JsonError>,
+    /// The request type's [`Paginated::WIRE`](crate::Paginated::WIRE), for a list operation.
     pub paging: Option<PageWire>,
 }
 
@@ -96,18 +105,27 @@ pub enum Kind {
     File,
 }
 
-/// The request of `O` from the JSON object of its flags' values, its type erased: a
-/// [`Subcommand::request`].
-pub fn request<O: crate::Operation + crate::json::FromJson + Send + Sync + 'static>(json: &str) -> Result<BoxedRequest, JsonError> {
-    crate::json::from_str::<O>(json, Mode::Strict).map(crate::client::any::erase)
+/// How the request of `O` is read: from the JSON object of its flags' values, through its
+/// strict `FromJson`, its type erased.
+pub const fn request<O: crate::Operation + crate::json::FromJson + Send + Sync + 'static>() -> Request {
+    fn read<O: crate::Operation + crate::json::FromJson + Send + Sync + 'static>(json: &str) -> Result<BoxedRequest, JsonError> {
+        crate::json::from_str::<O>(json, Mode::Strict).map(crate::client::any::erase)
+    }
+    Request { read: read::<O>, paging: None }
 }
 
-/// [`request`] for a list operation, its cursor kept for `--pager`.
-pub fn paged_request<O: crate::Paginated + crate::json::FromJson + Sync>(json: &str) -> Result<BoxedRequest, JsonError>
+/// [`request`] for a list operation: its cursor kept, and its paging facts, for `--pager`.
+pub const fn paged_request<O: crate::Paginated + crate::json::FromJson + Sync>() -> Request
 where
     O::Response: Send,
 {
-    crate::json::from_str::<O>(json, Mode::Strict).map(crate::paging::erase_paged)
+    fn read<O: crate::Paginated + crate::json::FromJson + Sync>(json: &str) -> Result<BoxedRequest, JsonError>
+    where
+        O::Response: Send,
+    {
+        crate::json::from_str::<O>(json, Mode::Strict).map(crate::paging::erase_paged)
+    }
+    Request { read: read::<O>, paging: Some(O::WIRE) }
 }
 
 fn id(flag: &Flag) -> String {
@@ -261,7 +279,7 @@ fn flag_error(op: &Subcommand, error: &JsonError) -> String {
 /// The request of `op` from its flags, or what is wrong with them.
 pub fn read_request(op: &Subcommand, matches: &ArgMatches) -> Result<(BoxedRequest, String), String> {
     let json = request_json(op, matches)?;
-    let request = (op.request)(&json).map_err(|e| flag_error(op, &e))?;
+    let request = (op.request.read)(&json).map_err(|e| flag_error(op, &e))?;
     Ok((request, json))
 }
 
@@ -368,8 +386,7 @@ mod tests {
             Flag { long: "body", key: "Body", help: "The body. [Body]", kind: Kind::File, required: false },
             Flag { long: "ids", key: "Ids", help: "Ids. [Ids]", kind: Kind::Many(Scalar::I32), required: false },
         ],
-        request: request::<Sample>,
-        paging: None,
+        request: request::<Sample>(),
     };
 
     fn read(args: &[&str]) -> Result<(BoxedRequest, String), String> {
