@@ -58,11 +58,7 @@ fn random_uuid() -> uuid::Uuid {
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC (`x-acs-date`, `Timestamp`). Computed directly from the Unix
 /// time (days to civil date, H. Hinnant's algorithm): it is on every request's path.
 pub fn format_timestamp(time: std::time::SystemTime) -> String {
-    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
-    };
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (days, rem) = days_and_seconds(time);
     let (year, month, day) = civil_from_days(days);
     if !(0..=9999).contains(&year) {
         return format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60);
@@ -94,6 +90,15 @@ pub fn format_timestamp(time: std::time::SystemTime) -> String {
         b'Z',
     ];
     ascii_string(text.to_vec())
+}
+
+/// Whole days since 1970-01-01 (negative before it) and the seconds into that day, UTC.
+fn days_and_seconds(time: std::time::SystemTime) -> (i64, i64) {
+    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
+    };
+    (secs.div_euclid(86_400), secs.rem_euclid(86_400))
 }
 
 /// Days since 1970-01-01 as a civil date (year, month 1–12, day 1–31); H. Hinnant's algorithm.
@@ -160,11 +165,7 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 /// An HTTP date (RFC 1123, GMT), as the legacy ROA signature's `Date` header:
 /// `Tue, 02 Jan 2024 03:04:05 GMT`.
 pub fn format_http_date(time: std::time::SystemTime) -> String {
-    let secs = match time.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
-    };
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (days, rem) = days_and_seconds(time);
     let (year, month, day) = civil_from_days(days);
     // 1970-01-01 was a Thursday.
     let weekday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
