@@ -114,24 +114,13 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
 /// the same run, and the ratio.
 pub(crate) fn compile(against_aws: bool) -> Result<()> {
     let root = crate::project_root();
-    let shared = root.join("../shared/meta");
-    if !shared.is_dir() {
-        bail!("{} is missing: the bench generates from the real metadata", shared.display());
-    }
     let ws = root.join("target/bench-compile");
     std::fs::create_dir_all(&ws)?;
-    let runtime = root.join("runtime").canonicalize()?;
     let products = [("acs-bench-ecs", "ecs/2014-05-26/api-docs.json"), ("acs-bench-swas", "swas-open/2020-06-01/api-docs.json")];
     let mut members: Vec<String> = Vec::new();
     let mut operations = Vec::new();
     for (name, spec) in products {
-        let settings = acs_codegen::Settings::new(runtime.display().to_string(), "cargo xtask bench compile", spec)
-            .with_crate_name(name)
-            .with_cli_name(name);
-        let generated = acs_codegen::generate_file(&shared.join(spec), &settings).map_err(|e| anyhow::anyhow!("{spec}: {e}"))?;
-        let out = ws.join(name);
-        let plan = acs_codegen::write::plan(&out, &generated.files, true)?;
-        acs_codegen::write::apply(&out, &plan)?;
+        let generated = generate_bench_crate("cargo xtask bench compile", name, spec, &ws.join(name))?;
         let ops = generated.files.keys().filter(|p| p.starts_with("src") && !p.starts_with("src/bin")).count() - 6;
         operations.push((name.to_owned(), ops));
         members.push(format!("{name:?}"));
@@ -204,6 +193,22 @@ pub(crate) fn compile(against_aws: bool) -> Result<()> {
         println!("{name:<24} {ops:>10} {seconds:>10.1} {per:>10.3} {:>9.2} GB {ratio:>10}", rss_kb as f64 / 1_048_576.0);
     }
     Ok(())
+}
+
+/// Generates crate `name` (its binary named alike) from `../shared/meta/<spec>` into `out`,
+/// against this checkout's runtime, with `command` in its header: what each bench builds.
+pub(crate) fn generate_bench_crate(command: &str, name: &str, spec: &str, out: &Path) -> Result<acs_codegen::Generated> {
+    let root = crate::project_root();
+    let shared = root.join("../shared/meta");
+    if !shared.is_dir() {
+        bail!("{} is missing: the bench generates from the real metadata", shared.display());
+    }
+    let runtime = root.join("runtime").canonicalize()?;
+    let settings = acs_codegen::Settings::new(runtime.display().to_string(), command, spec).with_crate_name(name).with_cli_name(name);
+    let generated = acs_codegen::generate_file(&shared.join(spec), &settings).map_err(|e| anyhow::anyhow!("{spec}: {e}"))?;
+    let plan = acs_codegen::write::plan(out, &generated.files, true)?;
+    acs_codegen::write::apply(out, &plan)?;
+    Ok(generated)
 }
 
 /// Wall seconds and peak RSS (KiB) of the largest process `command` ran. A fresh

@@ -49,21 +49,10 @@ async fn main() {
 
 pub(crate) fn run(against_aws: bool) -> Result<()> {
     let root = crate::project_root();
-    let shared = root.join("../shared/meta");
-    if !shared.is_dir() {
-        bail!("{} is missing: the bench generates from the real metadata", shared.display());
-    }
     let ws = root.join("target/bench-scratch");
     std::fs::create_dir_all(&ws)?;
-    let runtime = root.join("runtime").canonicalize()?;
-    let spec = "ecs/2014-05-26/api-docs.json";
-    let settings = acs_codegen::Settings::new(runtime.display().to_string(), "cargo xtask bench compile --from-scratch", spec)
-        .with_crate_name("acs-bench-ecs")
-        .with_cli_name("acs-bench-ecs");
-    let generated = acs_codegen::generate_file(&shared.join(spec), &settings).map_err(|e| anyhow::anyhow!("{spec}: {e}"))?;
     let ecs = ws.join("acs-bench-ecs");
-    let plan = acs_codegen::write::plan(&ecs, &generated.files, true)?;
-    acs_codegen::write::apply(&ecs, &plan)?;
+    crate::bench::generate_bench_crate("cargo xtask bench compile --from-scratch", "acs-bench-ecs", "ecs/2014-05-26/api-docs.json", &ecs)?;
 
     let ours = ws.join("acs-first");
     program(
