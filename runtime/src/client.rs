@@ -591,12 +591,10 @@ fn request_id(response: &HttpResponse) -> Option<String> {
     if let Some(id) = response.header(crate::sign::headers::REQUEST_ID) {
         return Some(id.to_owned());
     }
-    #[derive(serde::Deserialize)]
-    struct WithId {
-        #[serde(rename = "RequestId", alias = "requestId", alias = "request_id")]
-        request_id: Option<String>,
-    }
-    serde_json::from_slice::<WithId>(&response.body).ok().and_then(|w| w.request_id)
+    let mut id = [None];
+    let text = std::str::from_utf8(&response.body).ok()?;
+    crate::json::string_members(text, &[&["RequestId", "requestId", "request_id"]], &mut id);
+    id[0].take()
 }
 
 #[cfg(test)]

@@ -219,20 +219,17 @@ impl fmt::Debug for Credentials {
 }
 
 /// Why no credentials could be had. No variant ever carries a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CredentialsError {
     /// No provider of the chain had credentials.
-    #[error("no credentials found; tried: {}", tried.join("; "))]
     NotFound {
         /// Each provider and why it gave nothing.
         tried: Vec<String>,
     },
     /// The environment has half of a pair.
-    #[error("incomplete credentials in the environment: {0}")]
     IncompleteEnvironment(String),
     /// A file exists but cannot be used.
-    #[error("{}: {problem}", file.display())]
     Malformed {
         /// The file.
         file: PathBuf,
@@ -241,10 +238,8 @@ pub enum CredentialsError {
     },
     /// A provider is configured with values it cannot use (a duration under 900 s, an empty
     /// role ARN, an endpoint that is not a URL, a key with a line break).
-    #[error("invalid credentials configuration: {0}")]
     Invalid(String),
     /// A provider asked its source and failed (STS refused, the metadata service is not there).
-    #[error("{provider}: {message}")]
     Provider {
         /// Which provider (`ram_role_arn`, `ecs_ram_role`, …).
         provider: String,
@@ -252,6 +247,20 @@ pub enum CredentialsError {
         message: String,
     },
 }
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialsError::NotFound { tried } => write!(f, "no credentials found; tried: {}", tried.join("; ")),
+            CredentialsError::IncompleteEnvironment(what) => write!(f, "incomplete credentials in the environment: {what}"),
+            CredentialsError::Malformed { file, problem } => write!(f, "{}: {problem}", file.display()),
+            CredentialsError::Invalid(what) => write!(f, "invalid credentials configuration: {what}"),
+            CredentialsError::Provider { provider, message } => write!(f, "{provider}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for CredentialsError {}
 
 /// The process environment as the chain sees it: variables and the home directory.
 #[derive(Debug, Clone, Default)]

@@ -125,31 +125,23 @@ impl ResolvedEndpoint {
 }
 
 /// Why no endpoint could be chosen.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EndpointError {
     /// The region cannot be part of a host name.
-    #[error(
-        "region {region:?} is not a region id (letters, digits, '-' and '_'); set a region such as cn-hangzhou, or an explicit endpoint"
-    )]
     Region {
         /// The region asked for, printable.
         region: String,
     },
     /// The network type cannot be part of a host name.
-    #[error(
-        "network type {network:?} is not one (letters, digits and '-', e.g. vpc); leave it unset or `public` for the public endpoints"
-    )]
     Network {
         /// The network asked for, printable.
         network: String,
     },
     /// Neither an endpoint nor a region was given.
-    #[error("no endpoint and no region: set a region (or the request's RegionId) or an explicit endpoint")]
     NoRegion,
     /// The operation allows only HTTPS, and the endpoint is plain HTTP to a host that is not
     /// this machine.
-    #[error("{operation} allows only HTTPS, and {endpoint} is plain HTTP to another machine; use https://, or Config::allow_insecure_http to override")]
     HttpsOnly {
         /// The operation.
         operation: String,
@@ -157,7 +149,6 @@ pub enum EndpointError {
         endpoint: String,
     },
     /// The explicit endpoint cannot be used.
-    #[error("endpoint {endpoint:?} is not usable: {problem}")]
     Invalid {
         /// As given.
         endpoint: String,
@@ -165,6 +156,31 @@ pub enum EndpointError {
         problem: String,
     },
 }
+
+impl std::fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndpointError::Region { region } => write!(
+                f,
+                "region {region:?} is not a region id (letters, digits, '-' and '_'); set a region such as cn-hangzhou, or an explicit endpoint"
+            ),
+            EndpointError::Network { network } => write!(
+                f,
+                "network type {network:?} is not one (letters, digits and '-', e.g. vpc); leave it unset or `public` for the public endpoints"
+            ),
+            EndpointError::NoRegion => {
+                f.write_str("no endpoint and no region: set a region (or the request's RegionId) or an explicit endpoint")
+            }
+            EndpointError::HttpsOnly { operation, endpoint } => write!(
+                f,
+                "{operation} allows only HTTPS, and {endpoint} is plain HTTP to another machine; use https://, or Config::allow_insecure_http to override"
+            ),
+            EndpointError::Invalid { endpoint, problem } => write!(f, "endpoint {endpoint:?} is not usable: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for EndpointError {}
 
 /// Chooses the endpoint, as the official SDKs do (`get_endpoint`): an explicit one (host,
 /// `host:port` or full `http(s)://` URL) wins; then the region's listed host, unless a network is

@@ -9,20 +9,16 @@ pub use crate::transport::TransportErrorKind;
 use crate::validate::ValidationError;
 
 /// Every way a call can fail.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The request breaks the spec's constraints; nothing was sent.
-    #[error(transparent)]
-    Validation(#[from] ValidationError),
+    Validation(ValidationError),
     /// No usable credentials.
-    #[error("credentials: {0}")]
-    Credentials(#[from] CredentialsError),
+    Credentials(CredentialsError),
     /// No usable endpoint.
-    #[error("endpoint: {0}")]
-    Endpoint(#[from] EndpointError),
+    Endpoint(EndpointError),
     /// The request could not be delivered or answered in time.
-    #[error("{operation}: {kind} error after {attempts} attempt(s): {message}")]
     #[non_exhaustive]
     Transport {
         /// The operation.
@@ -35,7 +31,6 @@ pub enum Error {
         attempts: u32,
     },
     /// The service answered with an error.
-    #[error("{operation}: {error}")]
     #[non_exhaustive]
     Service {
         /// The operation.
@@ -48,7 +43,6 @@ pub enum Error {
     },
     /// A paginator stopped because the service's paging would not end.
     #[cfg(feature = "client")]
-    #[error("{operation}: {error}")]
     #[non_exhaustive]
     Paging {
         /// The operation.
@@ -58,14 +52,11 @@ pub enum Error {
     },
     /// The client's or the call's settings cannot be used (an extra header the signer sets, say);
     /// nothing was sent.
-    #[error("configuration: {0}")]
     Config(String),
     /// The blocking client cannot run here (inside an async runtime) or its runtime is gone.
-    #[error("blocking client: {0}")]
     Blocking(String),
     /// The service answered, but not with a body this client can read (an HTML error page from a
     /// proxy, an empty body, JSON of the wrong shape).
-    #[error("{operation}: cannot decode the HTTP {status} response ({message}); body: {snippet:?}")]
     #[non_exhaustive]
     Decode {
         /// The operation.
@@ -77,6 +68,57 @@ pub enum Error {
         /// The start of the body (at most 200 characters).
         snippet: String,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation(e) => fmt::Display::fmt(e, f),
+            Error::Credentials(e) => write!(f, "credentials: {e}"),
+            Error::Endpoint(e) => write!(f, "endpoint: {e}"),
+            Error::Transport { operation, kind, message, attempts } => {
+                write!(f, "{operation}: {kind} error after {attempts} attempt(s): {message}")
+            }
+            Error::Service { operation, error, .. } => write!(f, "{operation}: {error}"),
+            #[cfg(feature = "client")]
+            Error::Paging { operation, error } => write!(f, "{operation}: {error}"),
+            Error::Config(message) => write!(f, "configuration: {message}"),
+            Error::Blocking(message) => write!(f, "blocking client: {message}"),
+            Error::Decode { operation, status, message, snippet } => {
+                write!(f, "{operation}: cannot decode the HTTP {status} response ({message}); body: {snippet:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Transparent: the validation error is this error.
+            Error::Validation(e) => e.source(),
+            Error::Credentials(e) => Some(e),
+            Error::Endpoint(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        Error::Validation(e)
+    }
+}
+
+impl From<CredentialsError> for Error {
+    fn from(e: CredentialsError) -> Self {
+        Error::Credentials(e)
+    }
+}
+
+impl From<EndpointError> for Error {
+    fn from(e: EndpointError) -> Self {
+        Error::Endpoint(e)
+    }
 }
 
 impl Error {
@@ -169,10 +211,19 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
 }
 
 /// Why paging stopped early.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PagingError {
     /// The service sent a token it had sent before: following it would loop forever.
-    #[error("the service repeated the page token {0:?}; stopped instead of looping")]
     RepeatedToken(String),
 }
+
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PagingError::RepeatedToken(token) => write!(f, "the service repeated the page token {token:?}; stopped instead of looping"),
+        }
+    }
+}
+
+impl std::error::Error for PagingError {}

@@ -153,6 +153,36 @@ pub fn from_slice<T: FromJson>(bytes: &[u8], mode: Mode) -> Result<T> {
     }
 }
 
+/// The members of the JSON object `text` that `wanted` names, each by any of its spellings (the
+/// first spelling present with a value wins), as text: a number or boolean as written, any
+/// other value as `None`. Other members are skipped. False when `text` is not one JSON object;
+/// `out` then holds what was read before the fault.
+pub(crate) fn string_members(text: &str, wanted: &[&[&str]], out: &mut [Option<String>]) -> bool {
+    let mut r = Reader::new(text, Mode::Lenient);
+    let mut read = || -> Result<()> {
+        r.begin_object()?;
+        loop {
+            let slot = match r.key()? {
+                None => break,
+                Some(key) => wanted.iter().position(|spellings| spellings.contains(&key)),
+            };
+            match slot.and_then(|i| out.get_mut(i)).filter(|slot| slot.is_none()) {
+                Some(slot) => {
+                    *slot = match r.value()? {
+                        Value::String(s) => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    }
+                }
+                None => r.skip()?,
+            }
+        }
+        r.finish()
+    };
+    read().is_ok()
+}
+
 /// `Serialize` through [`ToJson`], for the one-line impls generated types carry.
 pub fn serialize<T: ToJson + ?Sized, S: serde::Serializer>(value: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&value.to_json(), s)

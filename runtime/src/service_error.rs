@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
 /// An error answered by the service: HTTP status plus the fields of its JSON error body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceError {
@@ -25,22 +23,11 @@ pub struct ServiceError {
 
 /// The error body, in every spelling the products use (roa.md §3): `Code`/`code`/`ErrorCode`,
 /// `Message`/`message`/`ErrorMessage`, `RequestId`/`requestId`/`request_id`.
-#[derive(Deserialize)]
 struct Body {
-    #[serde(alias = "code", alias = "ErrorCode", default)]
-    #[serde(rename = "Code")]
     code: Option<String>,
-    #[serde(alias = "message", alias = "ErrorMessage", default)]
-    #[serde(rename = "Message")]
     message: Option<String>,
-    #[serde(alias = "requestId", alias = "request_id", alias = "requestid", default)]
-    #[serde(rename = "RequestId")]
     request_id: Option<String>,
-    #[serde(alias = "hostId", default)]
-    #[serde(rename = "HostId")]
     host_id: Option<String>,
-    #[serde(alias = "recommend", default)]
-    #[serde(rename = "Recommend")]
     recommend: Option<String>,
 }
 
@@ -69,10 +56,10 @@ impl ServiceError {
     /// Parses an error body. `None` when the body is not a JSON error object with a `Code`
     /// (an HTML page from a proxy, say): the caller keeps status and body instead.
     pub fn from_body(status: u16, body: &str) -> Option<Self> {
-        let parsed: Body = match serde_json::from_str(body) {
-            Ok(parsed) => parsed,
-            Err(_) if body.trim_start().starts_with('<') => Body::from_xml(body)?,
-            Err(_) => return None,
+        let parsed = match Body::from_json(body) {
+            Some(parsed) => parsed,
+            None if body.trim_start().starts_with('<') => Body::from_xml(body)?,
+            None => return None,
         };
         Some(Self {
             status,
@@ -87,6 +74,23 @@ impl ServiceError {
 }
 
 impl Body {
+    /// The JSON error body; `None` when `body` is not one JSON object.
+    fn from_json(body: &str) -> Option<Self> {
+        const SPELLINGS: [&[&str]; 5] = [
+            &["Code", "code", "ErrorCode"],
+            &["Message", "message", "ErrorMessage"],
+            &["RequestId", "requestId", "request_id", "requestid"],
+            &["HostId", "hostId"],
+            &["Recommend", "recommend"],
+        ];
+        let mut fields: [Option<String>; 5] = Default::default();
+        if !crate::json::string_members(body, &SPELLINGS, &mut fields) {
+            return None;
+        }
+        let [code, message, request_id, host_id, recommend] = fields;
+        Some(Self { code, message, request_id, host_id, recommend })
+    }
+
     /// The XML error body some gateways send (`<Error><Code>…</Code><Message>…</Message>…`),
     /// read as the official SDKs read it. `None` without a `Code` (an HTML page, say).
     fn from_xml(body: &str) -> Option<Self> {
@@ -186,5 +190,16 @@ mod tests {
         );
         let e = ServiceError::from_body(400, r#"{"ErrorCode":"Bad.Thing","ErrorMessage":"no","request_id":"r2"}"#).unwrap();
         assert_eq!((e.code.as_str(), e.message.as_str(), e.request_id.as_deref()), ("Bad.Thing", "no", Some("r2")));
+    }
+
+    #[test]
+    fn reads_a_numeric_code_skips_nested_members_and_refuses_what_is_not_one_object() {
+        let e = ServiceError::from_body(400, r#"{"Data":{"Code":"inner"},"Code":400,"Message":null,"AccessDeniedDetail":[1]}"#).unwrap();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("400", ""), "a numeric code as written; a nested Code is not the error's");
+        let e = ServiceError::from_body(400, r#"{"code":null,"Code":"Second.Spelling"}"#).unwrap();
+        assert_eq!(e.code, "Second.Spelling", "a null spelling leaves the member to the next");
+        assert!(ServiceError::from_body(400, r#"{"Code":"A"} trailing"#).is_none());
+        assert!(ServiceError::from_body(400, r#"{"Message":"no code"}"#).is_none());
+        assert!(ServiceError::from_body(400, r#"["Code"]"#).is_none());
     }
 }

@@ -13,21 +13,71 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use crate::error::TransportErrorKind;
+use crate::json::{self, FromJson, Json, ObjectWriter, Reader, ToJson};
 use crate::transport::{BoxFuture, HttpRequest, HttpResponse, Timeouts, Transport, TransportError};
 
 /// One recorded answer, as [`Recorder::to_json`] writes it and [`Replay::from_json`] reads it:
 /// `{"status": 200, "headers": [["content-type", "application/json"]], "body": "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// It is `serde`-serializable in that form too.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
     /// HTTP status.
     pub status: u16,
-    /// Headers.
-    #[serde(default)]
+    /// Headers (absent in the JSON form: none).
     pub headers: Vec<(String, String)>,
-    /// Body (text).
-    #[serde(default)]
+    /// Body (text; absent in the JSON form: empty).
     pub body: String,
 }
+
+impl FromJson for Recorded {
+    fn from_json(r: &mut Reader<'_>) -> json::Result<Self> {
+        let (mut status, mut headers, mut body) = (None, Vec::new(), String::new());
+        r.begin_object()?;
+        while let Some(key) = r.key()? {
+            match key {
+                "status" => {
+                    let code = r.i64()?.ok_or_else(|| r.error("`status` is null".into()))?;
+                    status = Some(u16::try_from(code).map_err(|_| r.error(format!("`status` {code} is not an HTTP status")))?);
+                }
+                "headers" => {
+                    r.begin_array()?;
+                    while r.next_item()? {
+                        r.begin_array()?;
+                        let mut pair = [String::new(), String::new()];
+                        for part in &mut pair {
+                            if !r.next_item()? {
+                                return Err(r.error("a header is a pair [name, value]".into()));
+                            }
+                            *part = r.string()?.unwrap_or_default();
+                        }
+                        if r.next_item()? {
+                            return Err(r.error("a header is a pair [name, value]".into()));
+                        }
+                        let [name, value] = pair;
+                        headers.push((name, value));
+                    }
+                }
+                "body" => body = r.string()?.unwrap_or_default(),
+                _ => r.skip()?,
+            }
+        }
+        Ok(Self { status: r.required(status, "status")?, headers, body })
+    }
+}
+
+impl ToJson for Recorded {
+    fn to_json(&self) -> Json {
+        let mut w = ObjectWriter::new();
+        w.required("status", &i32::from(self.status));
+        let headers: Vec<Vec<&str>> = self.headers.iter().map(|(name, value)| vec![name.as_str(), value.as_str()]).collect();
+        w.required("headers", &headers);
+        w.required("body", &self.body);
+        w.finish()
+    }
+}
+
+crate::serde_via_json!(Recorded, Strict);
 
 impl From<Recorded> for HttpResponse {
     fn from(r: Recorded) -> Self {
@@ -62,7 +112,8 @@ impl Replay {
 
     /// Replays answers saved by [`Recorder::to_json`]; the error names the JSON path.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let recorded: Vec<Recorded> = serde_json::from_str(text).map_err(|e| format!("not a list of recorded answers: {e}"))?;
+        let recorded: Vec<Recorded> =
+            json::from_str(text, json::Mode::Strict).map_err(|e| format!("not a list of recorded answers: {e}"))?;
         Ok(Self::new(recorded.into_iter().map(HttpResponse::from)))
     }
 
@@ -112,7 +163,7 @@ impl Recorder {
     /// (requests, which do, are not recorded).
     pub fn to_json(&self) -> String {
         let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        serde_json::to_string_pretty(&*answers).unwrap_or_else(|_| "[]".into())
+        serde_json::to_string_pretty(&answers.to_json()).unwrap_or_else(|_| "[]".into())
     }
 }
 
@@ -127,5 +178,40 @@ impl Transport for Recorder {
             });
             Ok(response)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_answers_round_trip_through_json_and_serde() {
+        let answers = vec![
+            Recorded {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: r#"{"RequestId":"R"}"#.into(),
+            },
+            Recorded { status: 503, headers: vec![], body: String::new() },
+        ];
+        let text = serde_json::to_string(&answers).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Recorded>>(&text).unwrap(), answers);
+        assert_eq!(json::from_str::<Vec<Recorded>>(&text, json::Mode::Strict).unwrap(), answers);
+        let minimal: Vec<Recorded> = json::from_str(r#"[{"status":404}]"#, json::Mode::Strict).unwrap();
+        assert_eq!(minimal, [Recorded { status: 404, headers: vec![], body: String::new() }], "headers and body may be left out");
+    }
+
+    #[test]
+    fn a_malformed_recording_is_refused_with_its_path() {
+        for (text, expected) in [
+            (r#"[{"status":200,"headers":[["a"]]}]"#, "pair"),
+            (r#"[{"status":200,"headers":[["a","b","c"]]}]"#, "pair"),
+            (r#"[{"status":70000}]"#, "not an HTTP status"),
+            (r#"[{"body":"x"}]"#, "missing field `status`"),
+        ] {
+            let Err(error) = Replay::from_json(text) else { panic!("{text} was accepted") };
+            assert!(error.contains(expected) && error.contains("[0]"), "{text}: {error}");
+        }
     }
 }
