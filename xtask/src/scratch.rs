@@ -85,7 +85,7 @@ pub(crate) fn run(against_aws: bool) -> Result<()> {
         }
     }
     println!(
-        "machine: {} logical CPUs; debug, empty target directory, dependencies fetched; one program per workspace",
+        "machine: {} logical CPUs; debug (not incremental, as registry crates are built), empty target directory, dependencies fetched; one program per workspace",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let mut rows = Vec::new();
@@ -115,8 +115,12 @@ fn measure(p: &Program) -> Result<Measured> {
         }
         let mut command = Command::new("cargo");
         command.args(["build", "--quiet", "--timings"]).args(p.features).current_dir(&p.dir).env("CARGO_TARGET_DIR", &target);
-        // Cargo's own defaults, as a user gets them (incremental debug builds, for one).
-        command.env_remove("RUSTFLAGS").env_remove("CARGO_INCREMENTAL").env_remove("CARGO_BUILD_JOBS");
+        // Cargo's own defaults, as a user gets them, but for one thing: a user's `cargo add`
+        // brings the generated crate and the runtime from a registry, which cargo builds without
+        // incremental compilation; here they are path dependencies, which it would build
+        // incrementally (more time and memory for the largest crates). So no program is built
+        // incrementally: on the AWS side that changes only its `main`, its one local crate.
+        command.env_remove("RUSTFLAGS").env_remove("CARGO_BUILD_JOBS").env("CARGO_INCREMENTAL", "0");
         if release {
             command.arg("--release");
         }
