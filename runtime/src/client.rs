@@ -348,7 +348,8 @@ impl Client {
                 }
                 let last = attempt >= retry.max_attempts.max(1);
                 call_span.record("attempts", attempt);
-                if let Ok(response) = &outcome {
+                // Without a subscriber that wants the span, the body is not scanned for the id.
+                if let (Ok(response), false) = (&outcome, call_span.is_disabled()) {
                     if let Some(id) = request_id(response) {
                         call_span.record("request_id", id.as_str());
                     }

@@ -23,15 +23,15 @@ fn random_uuid() -> uuid::Uuid {
     struct Pool {
         bytes: [u8; POOL],
         used: usize,
-        process: u32,
+        forks: u64,
     }
     thread_local! {
-        static RANDOM: std::cell::RefCell<Pool> = const { std::cell::RefCell::new(Pool { bytes: [0; POOL], used: POOL, process: 0 }) };
+        static RANDOM: std::cell::RefCell<Pool> = const { std::cell::RefCell::new(Pool { bytes: [0; POOL], used: POOL, forks: 0 }) };
     }
     let bytes = RANDOM.with(|pool| {
         let mut pool = pool.borrow_mut();
-        let process = std::process::id();
-        if pool.used == POOL || pool.process != process {
+        let forks = forks();
+        if pool.used == POOL || pool.forks != forks {
             if getrandom::fill(&mut pool.bytes).is_err() {
                 // No random generator (a sandbox that forbids it): distinct values still, from
                 // the hasher std seeds per process and a counter.
@@ -44,7 +44,7 @@ fn random_uuid() -> uuid::Uuid {
                 }
             }
             pool.used = 0;
-            pool.process = process;
+            pool.forks = forks;
         }
         let start = pool.used;
         pool.used += 16;
@@ -53,6 +53,39 @@ fn random_uuid() -> uuid::Uuid {
         out
     });
     uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// How many times this process's ancestors up to it forked since its first nonce: a child sees
+/// a number its parent's pools do not hold, so it draws afresh. Counted by a `pthread_atfork`
+/// handler registered before the first pool is filled, which costs an atomic load per nonce,
+/// where asking for the process id cost a system call (two per call with an idempotency token).
+#[cfg(unix)]
+fn forks() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static FORKS: AtomicU64 = AtomicU64::new(0);
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    extern "C" fn in_child() {
+        // Async-signal-safe, as a fork handler must be: one atomic addition.
+        FORKS.fetch_add(1, Ordering::Relaxed);
+    }
+    REGISTER.call_once(|| {
+        // SAFETY: registers a handler that only touches an atomic; no other requirement.
+        // Should registration fail (no memory), the pools would be shared with a child: fall
+        // back to counting the process id's changes instead, which a child always sees.
+        if unsafe { libc::pthread_atfork(None, None, Some(in_child)) } != 0 {
+            FORKS.store(u64::MAX, Ordering::Relaxed);
+        }
+    });
+    match FORKS.load(Ordering::Relaxed) {
+        u64::MAX => u64::from(std::process::id()),
+        n => n,
+    }
+}
+
+/// No `fork` to guard against.
+#[cfg(not(unix))]
+fn forks() -> u64 {
+    0
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC (`x-acs-date`, `Timestamp`). Computed directly from the Unix
@@ -230,4 +263,42 @@ pub fn parse_rfc3339(text: &str) -> Option<std::time::SystemTime> {
         _ => return None,
     }
     instant(seconds, nanos)
+}
+
+#[cfg(all(test, unix))]
+mod fork_tests {
+    /// A forked child must not repeat the nonces its parent draws next from the same pool.
+    #[test]
+    fn a_forked_child_draws_afresh() {
+        let _ = super::random_uuid(); // The parent's pool, filled.
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors `pipe` writes.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child only draws a UUID (a thread-local pool, a getrandom call, no
+        // allocation), writes it to the pipe and leaves with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let bytes = *super::random_uuid().as_bytes();
+            // SAFETY: writes 16 bytes from a live array to the pipe's write end, then ends the
+            // child without running the parent's destructors or the test harness.
+            unsafe {
+                libc::write(fds[1], bytes.as_ptr().cast(), bytes.len());
+                libc::_exit(0);
+            }
+        }
+        let mut child = [0u8; 16];
+        // SAFETY: reads at most 16 bytes into a live array; waits for the child it forked.
+        let read = unsafe { libc::read(fds[0], child.as_mut_ptr().cast(), child.len()) };
+        let mut status = 0;
+        // SAFETY: as above.
+        unsafe {
+            libc::waitpid(pid, &mut status, 0);
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+        assert_eq!(read, 16, "the child wrote its UUID");
+        let parent = *super::random_uuid().as_bytes();
+        assert_ne!(child, parent, "the child repeated the parent's next nonce");
+    }
 }

@@ -186,8 +186,18 @@ pub(super) fn build(request: HttpRequest, proxies: Option<&Matcher>) -> Result<h
     };
     let mut headers = http::HeaderMap::with_capacity(request.headers.len() + 1);
     for (name, value) in request.headers {
-        let header_name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid(format!("the header name {:?} is not valid in HTTP", crate::text::printable(&name, 64))))?;
+        let header_name = match &name {
+            // The protocol's own names (`x-acs-signature-nonce`, …) are fixed text: taken as they
+            // are, without the copy `from_bytes` makes of each custom name. `from_static` panics
+            // on what it cannot take, so only names of lower-case letters, digits and `-` go there.
+            std::borrow::Cow::Borrowed(fixed)
+                if !fixed.is_empty() && fixed.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                http::HeaderName::from_static(fixed)
+            }
+            _ => http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("the header name {:?} is not valid in HTTP", crate::text::printable(&name, 64))))?,
+        };
         let header_value = match value {
             std::borrow::Cow::Borrowed(text) => http::HeaderValue::from_maybe_shared(Bytes::from_static(text.as_bytes())).ok(),
             std::borrow::Cow::Owned(text) => http::HeaderValue::try_from(text).ok(),
