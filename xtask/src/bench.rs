@@ -67,16 +67,6 @@ pub(crate) fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
 }
 
 fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls: u32) -> Result<()> {
-    println!("machine: {} logical CPUs; loopback; emulator in release", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("{:<34} {:>8} {:>14} {:>20} {:>14} {:>8}", "client", "calls", "CPU µs/call", "≈ user + system", "wall µs/call", "ratio");
-    // One table row: per-call figures, and the ratio to the Python SDK's CPU where there is one.
-    // CPU per call is exact (each process's CPU clock); its user/system split is the kernel's
-    // tick sampling, scaled, and only approximate over a few hundred milliseconds.
-    let row = |label: &str, l: &Loop, ratio: &str| {
-        let per = |seconds: f64| seconds / l.calls * 1e6;
-        let split = l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", per(u), per(s)));
-        println!("{label:<34} {:>8} {:>14.1} {split:>20} {:>14.1} {ratio:>8}", l.calls, per(l.cpu_s), per(l.wall_s));
-    };
     let ours_loop = |mode: &str| -> Result<Loop> {
         let out = Command::new(root.join("target/release/examples/call_loop")).args([url, &ours_calls.to_string(), mode]).output()?;
         if !out.status.success() {
@@ -84,6 +74,8 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
         }
         parse(&out.stdout, "our client")
     };
+    // Every loop first, then the table: each row's ratios are to rows of the same run.
+    let mut rows: Vec<(String, Loop, Option<f64>)> = Vec::new();
     for version in ["v3", "rpc"] {
         let ours = ours_loop(version)?;
         let theirs = Command::new(python)
@@ -94,16 +86,32 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
             bail!("the Python loop failed: {}", String::from_utf8_lossy(&theirs.stderr));
         }
         let theirs = parse(&theirs.stdout, "the Python SDK")?;
-        let ratio = (theirs.cpu_s / theirs.calls) / (ours.cpu_s / ours.calls);
-        row(&format!("official Python SDK ({version})"), &theirs, "1.00×");
-        row(&format!("acs-swas-open ({version})"), &ours, &format!("{ratio:.1}×"));
+        let vs_python = (theirs.cpu_s / theirs.calls) / (ours.cpu_s / ours.calls);
+        rows.push((format!("official Python SDK ({version})"), theirs, Some(1.0)));
+        rows.push((format!("acs-swas-open ({version})"), ours, Some(vs_python)));
     }
     for (mode, label) in [
         ("transport", "its transport alone, same requests"),
         ("hyper", "hyper alone, same requests"),
         ("floor", "raw socket, same requests (floor)"),
     ] {
-        row(label, &ours_loop(mode)?, "-");
+        rows.push((label.to_owned(), ours_loop(mode)?, None));
+    }
+    let per_call = |l: &Loop| l.cpu_s / l.calls * 1e6;
+    let hyper = rows.iter().find(|(label, _, _)| label.starts_with("hyper")).map(|(_, l, _)| per_call(l)).context("no hyper row")?;
+    println!("machine: {} logical CPUs; loopback; emulator in release", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "{:<34} {:>8} {:>14} {:>20} {:>14} {:>10} {:>9}",
+        "client", "calls", "CPU µs/call", "≈ user + system", "wall µs/call", "vs Python", "vs hyper"
+    );
+    // CPU per call is exact (each process's CPU clock); its user/system split is the kernel's
+    // tick sampling, scaled, and only approximate over a few hundred milliseconds.
+    for (label, l, vs_python) in &rows {
+        let per = |seconds: f64| seconds / l.calls * 1e6;
+        let split = l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", per(u), per(s)));
+        let vs_python = vs_python.map_or_else(|| "-".to_owned(), |r| format!("{r:.1}×"));
+        let vs_hyper = if label.starts_with("official") { "-".to_owned() } else { format!("{:.2}×", per_call(l) / hyper) };
+        println!("{label:<34} {:>8} {:>14.1} {split:>20} {:>14.1} {vs_python:>10} {vs_hyper:>9}", l.calls, per(l.cpu_s), per(l.wall_s));
     }
     Ok(())
 }
