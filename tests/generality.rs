@@ -179,6 +179,19 @@ fn real_metadata_generates_builds_without_warnings_and_matches_the_sdk_wire() {
     let check = cargo(&ws, &["check", "--workspace", "--lib", "--bins", "--quiet"]);
     assert!(check.status.success(), "generated crates do not compile cleanly:\n{}", String::from_utf8_lossy(&check.stderr));
     assert!(!String::from_utf8_lossy(&check.stderr).contains("warning"), "warnings:\n{}", String::from_utf8_lossy(&check.stderr));
+    // Built together, the crates share one runtime with every feature any of them asks for; a
+    // crate built alone gets only the pattern engine its own manifest names: none (STS), the
+    // linear one (ECS) or the full one (the quirks' look-around).
+    for (name, feature) in [("acs-sts", None), ("acs-ecs", Some("\"patterns\"")), ("acs-quirks", Some("\"patterns-full\""))] {
+        let manifest = std::fs::read_to_string(ws.join(name).join("Cargo.toml")).unwrap();
+        let runtime = manifest.lines().find(|l| l.starts_with("acs-runtime")).unwrap();
+        match feature {
+            Some(feature) => assert!(runtime.contains(&format!("features = [{feature}]")), "{name}: {runtime}"),
+            None => assert!(!runtime.contains("features"), "{name}: {runtime}"),
+        }
+        let alone = cargo(&ws, &["check", "-p", name, "--lib", "--quiet"]);
+        assert!(alone.status.success(), "{name} alone does not compile:\n{}", String::from_utf8_lossy(&alone.stderr));
+    }
 
     let golden = shared.join("meta/swas-open/2020-06-01/sdk-wire-golden.json");
     let run = cargo(&ws, &["run", "--quiet", "-p", "wire-check", "--", golden.to_str().unwrap()]);

@@ -137,12 +137,27 @@ fn malformed_bound_skips_its_operation() {
 }
 
 #[test]
-fn look_around_is_checked_by_the_backtracking_engine() {
-    let (output, dir) = generate(&spec_with(r#"{"name":"N","in":"query","schema":{"type":"string","pattern":"^(?!http)"}}"#), &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
-    let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
-    assert!(bad.contains(r#"::acs_runtime::__private::Pattern::new("^(?!http)")"#), "{bad}");
+fn each_pattern_gets_its_engine_and_the_manifest_the_runtime_feature_it_needs() {
+    for (pattern, constructor, feature) in [
+        (r"^\\d+$", r#"Pattern::new("^\\d+$")"#, Some("patterns")),
+        ("^(?!http)", r#"Pattern::full("^(?!http)")"#, Some("patterns-full")),
+        (r"^\\p{Han}+$", r#"Pattern::full("^\\p{Han}+$")"#, Some("patterns-full")),
+        ("", "", None),
+    ] {
+        let schema =
+            if pattern.is_empty() { r#"{"type":"string"}"#.to_owned() } else { format!(r#"{{"type":"string","pattern":"{pattern}"}}"#) };
+        let (output, dir) = generate(&spec_with(&format!(r#"{{"name":"N","in":"query","schema":{schema}}}"#)), &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+        let bad = std::fs::read_to_string(dir.path().join("out/src/bad.rs")).unwrap();
+        assert!(bad.contains(constructor), "{pattern}: {bad}");
+        let manifest = std::fs::read_to_string(dir.path().join("out/Cargo.toml")).unwrap();
+        let runtime = manifest.lines().find(|l| l.starts_with("acs-runtime")).unwrap();
+        match feature {
+            Some(feature) => assert!(runtime.ends_with(&format!(r#", features = ["{feature}"] }}"#)), "{pattern}: {runtime}"),
+            None => assert!(!runtime.contains("features") && !bad.contains("Pattern"), "{runtime}"),
+        }
+    }
 }
 
 #[test]

@@ -14,8 +14,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 /// One call of a rule type's builder: together, from `new()`, they rebuild a rule value. Code
 /// generators spell rules with them (`StrRules::new().required().max_length(64)`), so a rule
 /// added here reaches generated code without the generator naming it.
@@ -175,10 +173,13 @@ impl fmt::Display for ViolationKind {
 /// emulator keeps one per parameter in its IR. No lock is taken after the first compilation,
 /// and a pattern that does not compile is reported, never a panic.
 ///
-/// Two engines, as the service's own validator accepts both kinds of pattern: `regex` (linear
-/// time) for every pattern it compiles, and `fancy-regex` (backtracking, for look-around and
-/// back-references) for the rest, stopped after [`Pattern::BACKTRACK_LIMIT`] steps so that no
-/// value can make a hostile pattern hang the caller.
+/// Two engines, each behind a feature that the generated crates whose specs need it turn on,
+/// so that a product without patterns compiles neither: `regex-lite` (`patterns`: linear time;
+/// `\d`, `\w` and `\s` are ASCII, as the service's Java validator reads them) for every pattern it
+/// compiles, and `fancy-regex` (`patterns-full`) for the rest: Unicode classes (`\p{Han}`),
+/// look-around and back-references, stopped after [`Pattern::BACKTRACK_LIMIT`] steps so that no
+/// value can make a hostile pattern hang the caller. Which engine runs a pattern depends on the
+/// pattern alone ([`Pattern::check`]), never on the features a build happens to have.
 pub struct Pattern {
     source: Cow<'static, str>,
     compiled: OnceLock<Option<Engine>>,
@@ -186,17 +187,31 @@ pub struct Pattern {
 
 #[derive(Clone)]
 enum Engine {
-    Linear(Regex),
-    Backtracking(fancy_regex::Regex),
+    #[cfg(feature = "patterns")]
+    Linear(regex_lite::Regex),
+    #[cfg(feature = "patterns-full")]
+    Full(fancy_regex::Regex),
 }
 
-/// Which engine runs a pattern ([`Pattern::check`]).
+/// Which engine runs a pattern ([`Pattern::check`]), and so which feature of this crate a
+/// generated crate needs for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatternEngine {
-    /// `regex`: linear in the length of the value.
+    /// `regex-lite` (feature `patterns`): linear in the length of the value.
     Linear,
-    /// `fancy-regex`: backtracking, bounded by [`Pattern::BACKTRACK_LIMIT`] steps per value.
-    Backtracking,
+    /// `fancy-regex` (feature `patterns-full`): Unicode classes, look-around and back-references,
+    /// bounded by [`Pattern::BACKTRACK_LIMIT`] steps per value.
+    Full,
+}
+
+impl PatternEngine {
+    /// The feature of this crate that builds the engine.
+    pub const fn feature(self) -> &'static str {
+        match self {
+            PatternEngine::Linear => "patterns",
+            PatternEngine::Full => "patterns-full",
+        }
+    }
 }
 
 impl Pattern {
@@ -205,33 +220,52 @@ impl Pattern {
     /// About a few milliseconds of CPU.
     pub const BACKTRACK_LIMIT: usize = 1_000_000;
 
-    /// A pattern from a literal (`static P: Pattern = Pattern::new("^a$");`).
+    /// A pattern from a literal that the linear engine runs (`static P: Pattern =
+    /// Pattern::new("^a$");`): what generated code holds.
+    #[cfg(feature = "patterns")]
     pub const fn new(source: &'static str) -> Self {
         Self { source: Cow::Borrowed(source), compiled: OnceLock::new() }
     }
 
-    /// A pattern from text known only at run time.
+    /// A pattern from a literal that needs the full engine ([`PatternEngine::Full`]).
+    #[cfg(feature = "patterns-full")]
+    pub const fn full(source: &'static str) -> Self {
+        Self { source: Cow::Borrowed(source), compiled: OnceLock::new() }
+    }
+
+    /// A pattern from text known only at run time. Without the engine it needs, it is reported
+    /// as one that cannot be checked.
     pub fn owned(source: String) -> Self {
         Self { source: Cow::Owned(source), compiled: OnceLock::new() }
     }
 
+    #[cfg_attr(not(feature = "patterns"), allow(unused_variables))]
     fn compile(source: &str) -> Result<Engine, String> {
-        match Regex::new(source) {
-            Ok(re) => Ok(Engine::Linear(re)),
-            Err(linear) => {
-                fancy_regex::RegexBuilder::new(source).backtrack_limit(Self::BACKTRACK_LIMIT).build().map(Engine::Backtracking).map_err(
-                    |fancy| format!("{}; nor as a backtracking pattern: {fancy}", linear.to_string().lines().last().unwrap_or_default()),
-                )
-            }
-        }
+        #[cfg(feature = "patterns")]
+        let linear = match regex_lite::Regex::new(source) {
+            Ok(re) => return Ok(Engine::Linear(re)),
+            Err(e) => e.to_string().lines().last().unwrap_or_default().to_owned(),
+        };
+        #[cfg(not(feature = "patterns"))]
+        let linear = String::from("this build has no pattern engine (the runtime's `patterns` feature)");
+        #[cfg(feature = "patterns-full")]
+        return fancy_regex::RegexBuilder::new(source)
+            .backtrack_limit(Self::BACKTRACK_LIMIT)
+            .build()
+            .map(Engine::Full)
+            .map_err(|full| format!("{linear}; nor with the full engine: {full}"));
+        #[cfg(not(feature = "patterns-full"))]
+        Err(format!("{linear}; and this build has no full engine (the runtime's `patterns-full` feature)"))
     }
 
     /// Which engine runs `source`, or why neither can (then the generator leaves the check
     /// out and says so).
     pub fn check(source: &str) -> Result<PatternEngine, String> {
         Self::compile(source).map(|engine| match engine {
+            #[cfg(feature = "patterns")]
             Engine::Linear(_) => PatternEngine::Linear,
-            Engine::Backtracking(_) => PatternEngine::Backtracking,
+            #[cfg(feature = "patterns-full")]
+            Engine::Full(_) => PatternEngine::Full,
         })
     }
 
@@ -242,10 +276,13 @@ impl Pattern {
 
     /// Whether `value` matches (anywhere, as in JSON Schema: anchor with `^…$`); `None` when the
     /// pattern does not compile, or the value costs more than the step limit.
+    #[cfg_attr(not(feature = "patterns"), allow(unused_variables))]
     pub fn is_match(&self, value: &str) -> Option<bool> {
-        match self.compiled.get_or_init(|| Self::compile(&self.source).ok()).as_ref()? {
-            Engine::Linear(re) => Some(re.is_match(value)),
-            Engine::Backtracking(re) => re.is_match(value).ok(),
+        match *self.compiled.get_or_init(|| Self::compile(&self.source).ok()).as_ref()? {
+            #[cfg(feature = "patterns")]
+            Engine::Linear(ref re) => Some(re.is_match(value)),
+            #[cfg(feature = "patterns-full")]
+            Engine::Full(ref re) => re.is_match(value).ok(),
         }
     }
 
@@ -684,9 +721,12 @@ pub fn code(text: &str) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "patterns")]
     static NAME: Pattern = Pattern::new("^[a-z]+$");
+    #[cfg(feature = "patterns")]
     const RULES: StrRules<'static> = StrRules::new().required().min_length(2).max_length(64).forbidden_prefixes(&["http://"]);
 
+    #[cfg(feature = "patterns")]
     #[test]
     fn builders_are_const_and_describe_themselves() {
         assert!(RULES.required && RULES.min_length == Some(2) && RULES.forbidden_prefixes.iter().eq(["http://"]));
@@ -701,6 +741,7 @@ mod tests {
     }
 
     /// Applies builder calls by method name, as generated code does.
+    #[cfg(feature = "patterns")]
     fn rebuild_str<'a>(calls: &[BuilderCall<'a>]) -> StrRules<'a> {
         calls.iter().fold(StrRules::new(), |r, c| match (c.method, &c.arg) {
             ("required", BuilderArg::None) => r.required(),
@@ -714,6 +755,7 @@ mod tests {
         })
     }
 
+    #[cfg(feature = "patterns")]
     #[test]
     fn builder_calls_rebuild_every_rule() {
         let owned = vec!["a".to_owned()];
@@ -742,6 +784,7 @@ mod tests {
         assert_eq!(StrRules::new().allowed(&["a", "b"]), StrRules::new().allowed_owned(&owned));
     }
 
+    #[cfg(feature = "patterns")]
     #[test]
     fn patterns_compile_once_and_bad_ones_are_reported() {
         assert_eq!(NAME.is_match("abc"), Some(true));
@@ -751,14 +794,28 @@ mod tests {
         assert_eq!(Pattern::check("^a$"), Ok(PatternEngine::Linear));
     }
 
+    #[cfg(feature = "patterns")]
     #[test]
-    fn look_around_runs_on_the_backtracking_engine_within_its_step_limit() {
-        let slug = Pattern::new("^[a-z](?!-)[a-z0-9-]{1,40}(?<!-)$");
-        assert_eq!(Pattern::check(slug.as_str()), Ok(PatternEngine::Backtracking));
+    fn perl_classes_are_ascii_as_the_service_reads_them() {
+        static DIGITS: Pattern = Pattern::new(r"^\d+$");
+        assert_eq!(Pattern::check(DIGITS.as_str()), Ok(PatternEngine::Linear));
+        assert_eq!(DIGITS.is_match("2024"), Some(true));
+        assert_eq!(DIGITS.is_match("١٢٣"), Some(false), "Arabic-Indic digits are not Java's \\d");
+        // A range of CJK code points is no Unicode class: the linear engine runs it.
+        assert_eq!(Pattern::check(r"^[\u4e00-\u9fa5a-zA-Z0-9_-]{2,128}$"), Ok(PatternEngine::Linear));
+    }
+
+    #[cfg(feature = "patterns-full")]
+    #[test]
+    fn look_around_and_unicode_classes_run_on_the_full_engine_within_its_step_limit() {
+        assert_eq!(Pattern::check(r"^\p{Han}+$"), Ok(PatternEngine::Full));
+        assert_eq!(Pattern::full(r"^\p{Han}+$").is_match("中文"), Some(true));
+        let slug = Pattern::full("^[a-z](?!-)[a-z0-9-]{1,40}(?<!-)$");
+        assert_eq!(Pattern::check(slug.as_str()), Ok(PatternEngine::Full));
         assert_eq!(slug.is_match("abc-d"), Some(true));
         assert_eq!(slug.is_match("abc-"), Some(false));
         // Catastrophic backtracking: stopped at the step limit, reported, never a hang.
-        let hostile = Pattern::new("(x+x+)+(?>y)");
+        let hostile = Pattern::full("(x+x+)+(?>y)");
         let value = format!("{}zy", "x".repeat(40));
         assert_eq!(hostile.is_match(&value), None);
         assert!(hostile.compiles());
@@ -766,6 +823,15 @@ mod tests {
         v.pattern("Name", &value, &hostile);
         assert!(matches!(v.violations()[0].kind, ViolationKind::PatternTooCostly { .. }), "{:?}", v.violations());
         assert!(v.violations()[0].to_string().contains("within 1000000 backtracking steps"), "{}", v.violations()[0]);
+    }
+
+    #[cfg(not(feature = "patterns-full"))]
+    #[test]
+    fn a_pattern_without_its_engine_is_reported_not_matched() {
+        let unicode = Pattern::owned(r"^\p{Han}+$".into());
+        assert_eq!(unicode.is_match("中文"), None);
+        let error = Pattern::check(unicode.as_str()).unwrap_err();
+        assert!(error.contains("patterns"), "{error}");
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! `acs_ir::rules`, where the emulator gets them too.
 
 use acs_ir::rules::{self, Check};
-use acs_ir::{Field, Type};
+use acs_ir::{Field, Service, Side, Type};
 use acs_runtime::__private::rules::{BuilderArg, BuilderCall};
-use acs_runtime::__private::{IntRules, ListRules, NumRules, StrRules};
+use acs_runtime::__private::{IntRules, ListRules, NumRules, Pattern, PatternEngine, StrRules};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -33,6 +33,25 @@ pub fn validate_impl(type_name: &str, fields: &[Field], is_param: bool) -> Token
     }
 }
 
+/// The pattern engine the crate's checks need, if any (the full one when one pattern needs it):
+/// the runtime feature its manifest turns on ([`PatternEngine::feature`]). Walks the fields
+/// [`validate_impl`] checks: every operation's request and the request-side object types.
+pub fn pattern_engine(service: &Service) -> Option<PatternEngine> {
+    fn engine(check: &Check<'_>) -> Option<PatternEngine> {
+        match check {
+            Check::Str(r) => r.pattern.and_then(|p| Pattern::check(p.as_str()).ok()),
+            Check::List(_, item) => engine(item),
+            _ => None,
+        }
+    }
+    let fields = service
+        .operations
+        .iter()
+        .flat_map(|op| &op.params)
+        .chain(service.types.iter().filter(|t| t.side == Side::Request).flat_map(|t| &t.fields));
+    fields.filter_map(|f| engine(&rules::of(f))).max_by_key(|e| *e == PatternEngine::Full)
+}
+
 /// A rule value as its builder expression (`::acs_runtime::__private::StrRules::new().required()`), from
 /// the value's own [`BuilderCall`]s, and the `static` its pattern needs, if any (a pattern is
 /// compiled once, in its `static`). Knows no rule by name: a rule added to the runtime is spelled
@@ -53,8 +72,16 @@ fn rules_expr(type_name: &str, calls: &[BuilderCall<'_>]) -> (TokenStream, Optio
             BuilderArg::Float(x) => float_literal(*x),
             BuilderArg::Pattern(p) => {
                 let source = p.as_str();
-                pattern_static =
-                    Some(quote!(static PATTERN: ::acs_runtime::__private::Pattern = ::acs_runtime::__private::Pattern::new(#source);));
+                // Lowering kept only patterns that compile; the full engine's need its feature,
+                // which the manifest turns on ([`pattern_engine`]), and a constructor that does
+                // not exist without it.
+                let constructor = match Pattern::check(source) {
+                    Ok(PatternEngine::Full) => quote!(full),
+                    _ => quote!(new),
+                };
+                pattern_static = Some(
+                    quote!(static PATTERN: ::acs_runtime::__private::Pattern = ::acs_runtime::__private::Pattern::#constructor(#source);),
+                );
                 quote!(&PATTERN)
             }
             BuilderArg::Texts(texts) => quote!(&[#(#texts),*]),

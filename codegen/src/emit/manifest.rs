@@ -58,7 +58,7 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
          [dependencies]\n\
          # The runtime this crate was generated for, exactly: its `__private` items carry no\n\
          # semver promise.\n\
-         acs-runtime = {{ version = {runtime_version}, path = {runtime} }}\n\
+         acs-runtime = {{ version = {runtime_version}, path = {runtime}{features} }}\n\
          serde_json = \"1\"\n",
         name = toml_string(names.crate_name),
         description = toml_string(&description),
@@ -66,6 +66,9 @@ pub fn cargo_toml(service: &Service, names: &Names<'_>, runtime_path: &str, head
         bin_path = toml_string(&format!("src/bin/{cli}.rs")),
         runtime = toml_string(runtime_path),
         runtime_version = toml_string(&format!("={}", acs_runtime::__private::VERSION)),
+        // The pattern engine the spec's checks need; none when it has no pattern.
+        features = super::checks::pattern_engine(service)
+            .map_or_else(String::new, |engine| format!(", features = [{}]", toml_string(engine.feature()))),
     )
 }
 
