@@ -1,6 +1,7 @@
 //! The default transport against servers that misbehave at the byte level: an endless chunked
 //! body stops at the size limit, a body that stalls hits the read timeout, garbage and early
-//! closes are I/O errors, a body delimited by the connection's close is read whole.
+//! closes are I/O errors, a body delimited by the connection's close is read whole; connections
+//! are kept alive, and one the server closed is replaced.
 
 use std::time::{Duration, Instant};
 
@@ -143,4 +144,57 @@ async fn a_url_too_long_for_http_says_so() {
     let err = HttpTransport::new().without_proxy().send(long, timeouts(1000)).await.unwrap_err();
     assert_eq!(err.kind, TransportErrorKind::Invalid);
     assert!(err.message.starts_with("the request URL is 100040 bytes, more than HTTP carries here (65534)"), "{}", err.message);
+}
+
+/// A keep-alive server: every connection answers requests until it has answered `per_connection`
+/// of them, the last with `connection: close` when `say_close`, else closed without a word. It
+/// returns its URL, the connections it accepted and the request heads it read.
+async fn keep_alive_server(per_connection: usize, say_close: bool) -> (String, std::sync::Arc<std::sync::Mutex<(usize, Vec<String>)>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new((0, Vec::new())));
+    let shared = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            shared.lock().unwrap().0 += 1;
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                for answered in 1..=per_connection {
+                    let Some(end) = acs_tests::server::read_head(&mut conn, &mut buffer).await else { return };
+                    shared.lock().unwrap().1.push(String::from_utf8_lossy(&buffer[..end]).into_owned());
+                    buffer.drain(..end);
+                    let close = if answered == per_connection && say_close { "connection: close\r\n" } else { "" };
+                    let answer = format!("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n{close}\r\n{{}}");
+                    if conn.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn connections_are_kept_alive_and_one_the_server_closes_is_replaced() {
+    for say_close in [true, false] {
+        let (url, seen) = keep_alive_server(2, say_close).await;
+        let transport = HttpTransport::new().without_proxy();
+        for _ in 0..5 {
+            let response = transport.send(request(&url), timeouts(2000)).await.unwrap();
+            assert_eq!((response.status, response.body.as_slice()), (200, &b"{}"[..]));
+            // Time for the connection's task to see a silent close before the next request.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (connections, heads) = seen.lock().unwrap().clone();
+        assert_eq!(connections, 3, "two requests per connection, say_close {say_close}");
+        let host = url.trim_start_matches("http://");
+        for head in heads {
+            // The path and query on the request line (not the absolute URL), and the Host header
+            // HTTP/1.1 requires, from the URL when the request has none.
+            assert!(head.starts_with("GET /?Action=X HTTP/1.1\r\n"), "{head}");
+            assert!(head.to_ascii_lowercase().contains(&format!("\r\nhost: {host}\r\n")), "{head}");
+        }
+    }
 }

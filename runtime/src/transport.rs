@@ -185,12 +185,13 @@ pub trait Transport: Send + Sync {
 /// of kept-alive connections per distinct pair of timeouts, so per-call timeouts are real
 /// connect and read limits.
 ///
-/// It is a thin layer on hyper's pooled client: a URL is parsed once (no IDNA: endpoints are
-/// ASCII host names), header names and values are checked, never copied when they are fixed
-/// text, and no redirect or retry layer runs (the client decides about retries itself).
+/// It is a thin layer on hyper's HTTP/1.1 connections: a URL is parsed once (no IDNA: endpoints
+/// are ASCII host names), header names and values are checked, never copied when they are fixed
+/// text, no redirect or retry layer runs (the client decides about retries itself), and idle
+/// connections are kept for [`IDLE_TIMEOUT`], at most [`MAX_IDLE_CONNECTIONS`] of them.
 #[cfg(feature = "client")]
 pub struct HttpTransport {
-    clients: Mutex<HashMap<Timeouts, http_client::Pool>>,
+    clients: Mutex<HashMap<Timeouts, std::sync::Arc<pool::Pool>>>,
     max_response_bytes: usize,
     min_throughput: Option<MinThroughput>,
     proxies: Option<std::sync::Arc<http_client::Matcher>>,
@@ -332,7 +333,7 @@ impl HttpTransport {
         Ok(self)
     }
 
-    fn pool(&self, timeouts: Timeouts, tls: &std::sync::Arc<rustls::ClientConfig>) -> http_client::Pool {
+    fn pool(&self, timeouts: Timeouts, tls: &std::sync::Arc<rustls::ClientConfig>) -> std::sync::Arc<pool::Pool> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         clients.entry(timeouts).or_insert_with(|| http_client::pool(timeouts.connect, self.proxies.clone(), tls)).clone()
     }
@@ -356,6 +357,11 @@ impl Transport for HttpTransport {
 /// then TLS), request building and the exchange with its limits.
 #[cfg(feature = "client")]
 mod http_client;
+/// Kept-alive connections, lent to one request at a time.
+#[cfg(feature = "client")]
+mod pool;
+#[cfg(feature = "client")]
+pub use pool::{IDLE_TIMEOUT, MAX_IDLE_CONNECTIONS};
 #[cfg(feature = "client")]
 mod tls;
 #[cfg(feature = "client")]

@@ -11,22 +11,20 @@ use http_body_util::{BodyExt, Full};
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 
 pub(super) use hyper_util::client::proxy::matcher::Matcher;
 
+use super::pool::{Failure, Pool};
 use super::TransportErrorKind;
 use super::{BoxFuture, HttpRequest, HttpResponse, MinThroughput, Throughput, Timeouts, TransportError};
 use crate::service::HttpMethod;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A pooled client; cloning shares the pool.
-pub(super) type Pool = hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<Connector>, Full<Bytes>>;
-
 /// A pool whose connections are made within `connect`, through `proxies` when they match, with
 /// TLS as `tls` says.
-pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>, tls: &Arc<rustls::ClientConfig>) -> Pool {
+pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>, tls: &Arc<rustls::ClientConfig>) -> Arc<Pool> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -36,7 +34,7 @@ pub(super) fn pool(connect: Duration, proxies: Option<Arc<Matcher>>, tls: &Arc<r
         .https_or_http()
         .enable_http1()
         .wrap_connector(Connector { http, proxies });
-    hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https)
+    Arc::new(Pool::new(https))
 }
 
 /// Makes the TCP connection of a request: to the host itself, through a `CONNECT` tunnel
@@ -242,19 +240,20 @@ pub(super) async fn exchange(
     limit: usize,
     floor: Option<MinThroughput>,
 ) -> Result<HttpResponse, TransportError> {
-    let head = match tokio::time::timeout(timeouts.read, pool.request(request)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => {
-            let mut kind = if e.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Io };
-            let mut source = std::error::Error::source(&e);
-            while let Some(cause) = source {
-                if cause.is::<UnsupportedProxy>() {
+    let (head, connection) = match tokio::time::timeout(timeouts.read, pool.send(request)).await {
+        Ok(Ok(exchange)) => exchange,
+        Ok(Err(Failure::Connect(e))) => {
+            let mut kind = TransportErrorKind::Connect;
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*e);
+            while let Some(c) = cause {
+                if c.is::<UnsupportedProxy>() {
                     kind = TransportErrorKind::Invalid;
                 }
-                source = cause.source();
+                cause = c.source();
             }
-            return Err(failed(kind, &e));
+            return Err(failed(kind, &*e));
         }
+        Ok(Err(Failure::Send(e))) => return Err(failed(TransportErrorKind::Io, &e)),
         Err(_) => return Err(timed_out("response", timeouts.read)),
     };
     let status = head.status().as_u16();
@@ -287,5 +286,7 @@ pub(super) async fn exchange(
             }
         }
     }
+    // Read whole: the connection can carry the next request.
+    pool.give_back(connection);
     Ok(HttpResponse { status, headers, body })
 }
