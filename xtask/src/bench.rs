@@ -149,26 +149,29 @@ pub(crate) fn compile(against_aws: bool) -> Result<()> {
         c.args(args).current_dir(&ws).env("CARGO_INCREMENTAL", "0").env_remove("RUSTFLAGS");
         c
     };
-    // Dependencies (and everything else) first, so each timed build is the crate alone.
-    let mut warm: Vec<&str> = vec!["build", "--lib", "--quiet"];
+    // Dependencies first, so each timed build is the crate alone. Each crate and variant is
+    // warmed by itself, exactly as it is timed: the runtime's features differ between crates
+    // (`patterns` only where a spec has patterns) and with the CLI (an opt-in feature), and a
+    // build of two crates together would unify them into a runtime neither timed build uses.
+    let variants_of = |name: &str| -> &'static [(&'static str, &'static [&'static str])] {
+        if name.starts_with("acs-") {
+            &[("", &[]), (" +cli", &["--features", "cli"])]
+        } else {
+            &[("", &[])]
+        }
+    };
     for (name, _) in &products {
-        warm.extend(["-p", name]);
+        for (_, features) in variants_of(name) {
+            let mut warm = vec!["build", "--lib", "--quiet", "-p", name];
+            warm.extend_from_slice(features);
+            if !cargo(&warm).status()?.success() {
+                bail!("{name} does not build{}", if features.is_empty() { "" } else { " with its CLI" });
+            }
+        }
     }
-    if against_aws {
-        // Through the probe that depends on it: the registry crate is not in the lock file yet.
-        warm.extend(["-p", "aws-probe"]);
-    }
-    if !cargo(&warm).status()?.success() {
-        bail!("the crates do not build");
-    }
-    // The runtime is built with different features for a crate with and without its CLI (an
-    // opt-in feature): warm both, or the first timed build would include building the runtime.
-    let mut warm_lib: Vec<&str> = vec!["build", "--lib", "--quiet", "--features", "cli"];
-    for (name, _) in &products {
-        warm_lib.extend(["-p", name]);
-    }
-    if !cargo(&warm_lib).status()?.success() {
-        bail!("the crates do not build with their CLI");
+    // Through the probe that depends on it: the registry crate is not in the lock file yet.
+    if against_aws && !cargo(&["build", "--lib", "--quiet", "-p", "aws-probe"]).status()?.success() {
+        bail!("aws-sdk-lightsail does not build");
     }
     let mut crates: Vec<(String, usize)> = operations;
     if against_aws {
@@ -182,9 +185,7 @@ pub(crate) fn compile(against_aws: bool) -> Result<()> {
     let mut rows = Vec::new();
     for (name, ops) in &crates {
         // Ours without the CLI feature (the library alone, like the AWS crate), then with it.
-        let variants: &[(&str, &[&str])] =
-            if name.starts_with("acs-") { &[("", &[]), (" +cli", &["--features", "cli"])] } else { &[("", &[])] };
-        for (label, features) in variants {
+        for (label, features) in variants_of(name) {
             if !cargo(&["clean", "--quiet", "-p", name]).status()?.success() {
                 bail!("cargo clean -p {name} failed");
             }
