@@ -2,6 +2,8 @@
 //! (valid or not) from the client's `validate`, one from the emulator's checks on the client's
 //! own wire encoding. The fixed-case agreement test covers every operation of every product;
 //! this one throws generated values, including hostile ones, at the project's operations.
+//! Every pattern of the real metadata means for `Pattern` what it means for regex-lite, whichever
+//! way `Pattern` runs it.
 
 use std::collections::BTreeMap;
 
@@ -81,4 +83,102 @@ fn the_generated_requests_are_both_valid_and_invalid() {
         valid += usize::from(verdicts(&AttachKeyPairRequest::new(region, ids, name)).0);
     }
     assert!((25..=475).contains(&valid), "{valid} of 500 valid: the property would test little");
+}
+
+/// Every `pattern` string in `value`.
+fn patterns_in(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, member) in map {
+                match member {
+                    serde_json::Value::String(p) if key == "pattern" => {
+                        out.insert(p.clone());
+                    }
+                    _ => patterns_in(member, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| patterns_in(item, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_pattern_of_the_real_metadata_means_what_regex_lite_says() {
+    let Some(shared) = acs_tests::shared_dir("every_pattern_of_the_real_metadata_means_what_regex_lite_says") else { return };
+    // The patterns of the real metadata, the project's spec and the test fixtures, and shapes
+    // common in Alibaba's public metadata beyond them.
+    let mut patterns: std::collections::BTreeSet<String> = [
+        r"^[a-zA-Z][a-zA-Z0-9_-]{1,127}$",
+        r"^[\u4e00-\u9fa5a-zA-Z0-9_-]{2,128}$",
+        r"^[0-9a-zA-Z\-_]{1,64}$",
+        r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        r"^sg-[a-z0-9]{10,30}$",
+        r"^\S{1,256}$",
+        r"^[^\s]+$",
+        r"^\w+[\w.-]*@\w+\.\w+$",
+        r"^.{0,256}$",
+        r"^[A-Za-z0-9.:/_+=-]*$",
+        r"^(http|https)://.+",
+        r"[a-z]+",
+    ]
+    .map(str::to_owned)
+    .into();
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs = vec![shared.join("meta"), acs_tests::project_root().join("spec"), acs_tests::project_root().join("tests/fixtures")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+    }
+    for file in files {
+        // Fixtures include files that are not JSON on purpose.
+        if let Ok(json) = serde_json::from_slice(&std::fs::read(&file).unwrap()) {
+            patterns_in(&json, &mut patterns);
+        }
+    }
+    // Values near every rule a pattern states: lengths at common bounds, each kind of
+    // character, the pattern's own characters.
+    let mut values: Vec<String> = [
+        "",
+        "a",
+        "A1",
+        "1abc",
+        "_x",
+        "-",
+        "my-key_1:x",
+        "12345",
+        "a.b",
+        "a b",
+        "a\n",
+        "x\ny",
+        "中文",
+        "ñandú",
+        "http://x.y/z",
+        "sg-bp1",
+        "i-123",
+        "Tag:Key",
+        "a/b",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for n in [2, 63, 64, 65, 127, 128, 129, 255, 256] {
+        values.extend(["x", "9", "中", "-"].map(|c| c.repeat(n)));
+    }
+    let mut checked = 0;
+    for pattern in &patterns {
+        let Ok(reference) = regex_lite::Regex::new(pattern) else { continue };
+        let own: String = pattern.chars().filter(|c| !"^$[]{}()\\".contains(*c)).collect();
+        let ours = acs_runtime::__private::Pattern::owned(pattern.clone());
+        for value in values.iter().chain([&own, &format!("a{own}"), &own.repeat(3)]) {
+            assert_eq!(ours.is_match(value), Some(reference.is_match(value)), "pattern {pattern:?}, value {value:?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked} patterns checked");
 }
