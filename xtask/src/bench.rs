@@ -32,7 +32,7 @@ fn parse(output: &[u8], who: &str) -> Result<Loop> {
     Ok(Loop { calls: get("calls")?, cpu_s: get("cpu_s")?, wall_s: get("wall_s")?, split })
 }
 
-pub(crate) fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
+pub(crate) fn calls(ours_calls: u32, python_calls: u32, rounds: u32) -> Result<()> {
     let root = crate::project_root();
     let python = root.join(".venv/bin/python");
     if !python.is_file() {
@@ -60,13 +60,13 @@ pub(crate) fn calls(ours_calls: u32, python_calls: u32) -> Result<()> {
         .stderr(Stdio::null())
         .spawn()?;
     let url = std::io::BufReader::new(emulator.stdout.take().context("emulator stdout")?).lines().next().context("no URL")??;
-    let result = run_both(&root, &python, &url, ours_calls, python_calls);
+    let result = run_both(&root, &python, &url, ours_calls, python_calls, rounds);
     let _ = emulator.kill();
     let _ = emulator.wait();
     result
 }
 
-fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls: u32) -> Result<()> {
+fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls: u32, rounds: u32) -> Result<()> {
     let ours_loop = |mode: &str| -> Result<Loop> {
         let out = Command::new(root.join("target/release/examples/call_loop")).args([url, &ours_calls.to_string(), mode]).output()?;
         if !out.status.success() {
@@ -74,10 +74,7 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
         }
         parse(&out.stdout, "our client")
     };
-    // Every loop first, then the table: each row's ratios are to rows of the same run.
-    let mut rows: Vec<(String, Loop, Option<f64>)> = Vec::new();
-    for version in ["v3", "rpc"] {
-        let ours = ours_loop(version)?;
+    let python_loop = |version: &str| -> Result<Loop> {
         let theirs = Command::new(python)
             .arg(root.join("tests/interop/call_loop.py"))
             .args([url.trim_start_matches("http://"), &python_calls.to_string(), version])
@@ -85,32 +82,64 @@ fn run_both(root: &Path, python: &Path, url: &str, ours_calls: u32, python_calls
         if !theirs.status.success() {
             bail!("the Python loop failed: {}", String::from_utf8_lossy(&theirs.stderr));
         }
-        let theirs = parse(&theirs.stdout, "the Python SDK")?;
-        let vs_python = (theirs.cpu_s / theirs.calls) / (ours.cpu_s / ours.calls);
-        rows.push((format!("official Python SDK ({version})"), theirs, Some(1.0)));
-        rows.push((format!("acs-swas-open ({version})"), ours, Some(vs_python)));
-    }
-    for (mode, label) in [
-        ("transport", "its transport alone, same requests"),
-        ("hyper", "hyper alone, same requests"),
-        ("floor", "raw socket, same requests (floor)"),
-    ] {
-        rows.push((label.to_owned(), ours_loop(mode)?, None));
+        parse(&theirs.stdout, "the Python SDK")
+    };
+    // Every loop of a round one after the other, round after round: a VM's speed moves from one
+    // second to the next, so each ratio is taken within a round and the table shows the median
+    // over the rounds (each row's figures are from its median round).
+    const OURS: [&str; 5] = ["v3", "rpc", "transport", "hyper", "floor"];
+    const PYTHON: [&str; 2] = ["v3", "rpc"];
+    let mut ours: Vec<Vec<Loop>> = OURS.iter().map(|_| Vec::new()).collect();
+    let mut theirs: Vec<Vec<Loop>> = PYTHON.iter().map(|_| Vec::new()).collect();
+    for _ in 0..rounds.max(1) {
+        for (mode, runs) in OURS.iter().zip(&mut ours) {
+            runs.push(ours_loop(mode)?);
+        }
+        for (version, runs) in PYTHON.iter().zip(&mut theirs) {
+            runs.push(python_loop(version)?);
+        }
     }
     let per_call = |l: &Loop| l.cpu_s / l.calls * 1e6;
-    let hyper = rows.iter().find(|(label, _, _)| label.starts_with("hyper")).map(|(_, l, _)| per_call(l)).context("no hyper row")?;
-    println!("machine: {} logical CPUs; loopback; emulator in release", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let median_run = |runs: &[Loop]| -> usize {
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        order.sort_by(|&a, &b| per_call(&runs[a]).total_cmp(&per_call(&runs[b])));
+        order[order.len() / 2]
+    };
+    // Per round: a row against another row of the same round.
+    let ratio = |row: &[Loop], base: &[Loop]| median(row.iter().zip(base).map(|(r, b)| per_call(r) / per_call(b)).collect());
+    let hyper = &ours[3];
+    let mut rows: Vec<(String, &Loop, Option<f64>, Option<f64>)> = Vec::new();
+    for (i, version) in PYTHON.iter().enumerate() {
+        let (python_runs, our_runs) = (&theirs[i], &ours[i]);
+        rows.push((format!("official Python SDK ({version})"), &python_runs[median_run(python_runs)], Some(1.0), None));
+        let vs_python = ratio(python_runs, our_runs);
+        rows.push((format!("acs-swas-open ({version})"), &our_runs[median_run(our_runs)], Some(vs_python), Some(ratio(our_runs, hyper))));
+    }
+    for (i, label) in
+        [(2, "its transport alone, same requests"), (3, "hyper alone, same requests"), (4, "raw socket, same requests (floor)")]
+    {
+        rows.push((label.to_owned(), &ours[i][median_run(&ours[i])], None, Some(ratio(&ours[i], hyper))));
+    }
+    println!(
+        "machine: {} logical CPUs; loopback; emulator in release; medians of {} rounds, ratios within a round",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        rounds.max(1)
+    );
     println!(
         "{:<34} {:>8} {:>14} {:>20} {:>14} {:>10} {:>9}",
         "client", "calls", "CPU µs/call", "≈ user + system", "wall µs/call", "vs Python", "vs hyper"
     );
     // CPU per call is exact (each process's CPU clock); its user/system split is the kernel's
     // tick sampling, scaled, and only approximate over a few hundred milliseconds.
-    for (label, l, vs_python) in &rows {
+    for (label, l, vs_python, vs_hyper) in &rows {
         let per = |seconds: f64| seconds / l.calls * 1e6;
         let split = l.split.map_or_else(|| "-".to_owned(), |(u, s)| format!("{:.1} + {:.1}", per(u), per(s)));
         let vs_python = vs_python.map_or_else(|| "-".to_owned(), |r| format!("{r:.1}×"));
-        let vs_hyper = if label.starts_with("official") { "-".to_owned() } else { format!("{:.2}×", per_call(l) / hyper) };
+        let vs_hyper = vs_hyper.map_or_else(|| "-".to_owned(), |r| format!("{r:.2}×"));
         println!("{label:<34} {:>8} {:>14.1} {split:>20} {:>14.1} {vs_python:>10} {vs_hyper:>9}", l.calls, per(l.cpu_s), per(l.wall_s));
     }
     Ok(())

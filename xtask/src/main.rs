@@ -88,6 +88,9 @@ enum BenchTask {
         /// Calls the Python SDK makes (it is slower).
         #[arg(long, default_value_t = 500)]
         python_calls: u32,
+        /// Rounds of every loop; the table shows medians, each ratio taken within a round.
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
     },
 }
 
@@ -98,7 +101,7 @@ fn main() -> ExitCode {
         Task::Vectors { files } => vectors::run(&files),
         Task::Corpus { dir } => corpus::run(&dir),
         Task::Fuzz { seconds, target, parallel } => fuzz::run(seconds, target.as_deref(), parallel),
-        Task::Bench { what: BenchTask::Calls { calls, python_calls } } => bench::calls(calls, python_calls),
+        Task::Bench { what: BenchTask::Calls { calls, python_calls, rounds } } => bench::calls(calls, python_calls, rounds),
         Task::Bench { what: BenchTask::Compile { against_aws, from_scratch: true } } => scratch::run(against_aws),
         Task::Bench { what: BenchTask::Compile { against_aws, from_scratch: false } } => bench::compile(against_aws),
         Task::BenchProbe { command } => bench::probe(&command),
