@@ -1,8 +1,6 @@
 //! The HTTP layer, behind a trait so tests and users can plug in their own.
 
 use std::borrow::Cow;
-#[cfg(feature = "client")]
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -182,8 +180,8 @@ pub trait Transport: Send + Sync {
 
 /// The default transport: HTTP/1.1 by hyper, TLS by rustls (Mozilla's roots, no OpenSSL),
 /// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as curl reads them. One pool
-/// of kept-alive connections per distinct pair of timeouts, so per-call timeouts are real
-/// connect and read limits.
+/// of kept-alive connections per distinct connect timeout (at most [`MAX_POOLS`]), so per-call
+/// timeouts are real connect and read limits.
 ///
 /// It is a thin layer on hyper's HTTP/1.1 connections: a URL is parsed once (no IDNA: endpoints
 /// are ASCII host names), header names and values are checked, never copied when they are fixed
@@ -191,7 +189,9 @@ pub trait Transport: Send + Sync {
 /// connections are kept for [`IDLE_TIMEOUT`], at most [`MAX_IDLE_CONNECTIONS`] of them.
 #[cfg(feature = "client")]
 pub struct HttpTransport {
-    clients: Mutex<HashMap<Timeouts, std::sync::Arc<pool::Pool>>>,
+    /// One pool per connect timeout (the read timeout is the exchange's, not the connection's),
+    /// at most [`MAX_POOLS`], the oldest dropped first.
+    pools: Mutex<Vec<(Duration, std::sync::Arc<pool::Pool>)>>,
     max_response_bytes: usize,
     min_throughput: Option<MinThroughput>,
     proxies: Option<std::sync::Arc<http_client::Matcher>>,
@@ -265,7 +265,7 @@ impl Throughput {
 impl Default for HttpTransport {
     fn default() -> Self {
         Self {
-            clients: Mutex::default(),
+            pools: Mutex::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             min_throughput: Some(MinThroughput::DEFAULT),
             proxies: Some(std::sync::Arc::new(http_client::Matcher::from_env())),
@@ -334,8 +334,17 @@ impl HttpTransport {
     }
 
     fn pool(&self, timeouts: Timeouts, tls: &std::sync::Arc<rustls::ClientConfig>) -> std::sync::Arc<pool::Pool> {
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients.entry(timeouts).or_insert_with(|| http_client::pool(timeouts.connect, self.proxies.clone(), tls)).clone()
+        let mut pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, pool)) = pools.iter().find(|(connect, _)| *connect == timeouts.connect) {
+            return pool.clone();
+        }
+        if pools.len() >= MAX_POOLS {
+            // Its idle connections close; requests still using them finish.
+            pools.remove(0);
+        }
+        let pool = http_client::pool(timeouts.connect, self.proxies.clone(), tls);
+        pools.push((timeouts.connect, pool.clone()));
+        pool
     }
 }
 
@@ -362,6 +371,11 @@ mod http_client;
 mod pool;
 #[cfg(feature = "client")]
 pub use pool::{IDLE_TIMEOUT, MAX_IDLE_CONNECTIONS};
+
+/// The most connection pools one [`HttpTransport`] keeps, one per distinct connect timeout its
+/// calls ask for; past it, the pool made first is dropped with its idle connections.
+#[cfg(feature = "client")]
+pub const MAX_POOLS: usize = 8;
 #[cfg(feature = "client")]
 mod tls;
 #[cfg(feature = "client")]
@@ -370,6 +384,24 @@ pub use tls::{TlsSettings, TlsVersion, MAX_PEM_FILE_BYTES};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "client")]
+    #[test]
+    fn pools_are_one_per_connect_timeout_and_bounded() {
+        let transport = HttpTransport::new().without_proxy();
+        let tls = tls::default_config().unwrap();
+        let timeouts =
+            |connect_ms: u64, read_ms: u64| Timeouts { connect: Duration::from_millis(connect_ms), read: Duration::from_millis(read_ms) };
+        // The read timeout is the exchange's: calls that differ only in it share connections.
+        let first = transport.pool(timeouts(100, 1000), &tls);
+        assert!(std::sync::Arc::ptr_eq(&first, &transport.pool(timeouts(100, 2000), &tls)));
+        for connect_ms in 101..101 + MAX_POOLS as u64 {
+            transport.pool(timeouts(connect_ms, 1000), &tls);
+        }
+        let pools = transport.pools.lock().unwrap();
+        assert_eq!(pools.len(), MAX_POOLS);
+        assert!(pools.iter().all(|(connect, _)| *connect != Duration::from_millis(100)), "the oldest pool went first");
+    }
 
     #[test]
     fn http_text_redacts_sts_tokens() {

@@ -254,6 +254,7 @@ pub(super) async fn exchange(
             return Err(failed(kind, &*e));
         }
         Ok(Err(Failure::Send(e))) => return Err(failed(TransportErrorKind::Io, &e)),
+        Ok(Err(Failure::Invalid(message))) => return Err(invalid(message.into())),
         Err(_) => return Err(timed_out("response", timeouts.read)),
     };
     let status = head.status().as_u16();

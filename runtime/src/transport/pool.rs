@@ -46,6 +46,8 @@ pub(super) struct Lent {
 
 /// Why an exchange did not get its answer's head.
 pub(super) enum Failure {
+    /// The request cannot be sent anywhere (a URL without a host): a setting to fix.
+    Invalid(&'static str),
     /// No connection could be made (TCP, proxy, TLS).
     Connect(BoxError),
     /// The connection failed while the request was sent or the answer awaited.
@@ -75,11 +77,12 @@ impl Pool {
         let uri = request.uri().clone();
         let to = Destination {
             https: uri.scheme_str() == Some("https"),
-            authority: uri.authority().cloned().ok_or_else(|| Failure::Connect("the URL has no host".into()))?,
+            authority: uri.authority().cloned().ok_or(Failure::Invalid("the request URL has no host"))?,
         };
         if !request.headers().contains_key(http::header::HOST) {
             // HTTP/1.1 requires it; the URL's authority, as written.
-            let host = http::HeaderValue::from_str(to.authority.as_str()).map_err(|e| Failure::Connect(e.into()))?;
+            let host =
+                http::HeaderValue::from_str(to.authority.as_str()).map_err(|_| Failure::Invalid("the URL's host is not a Host header"))?;
             request.headers_mut().insert(http::header::HOST, host);
         }
         let origin_form = {
@@ -123,7 +126,8 @@ impl Pool {
         loop {
             let mut lent = {
                 let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-                idle.retain(|c| !c.sender.is_closed() && c.since.elapsed() < IDLE_TIMEOUT);
+                let now = Instant::now();
+                idle.retain(|c| !c.sender.is_closed() && now.duration_since(c.since) < IDLE_TIMEOUT);
                 let at = idle.iter().rposition(|c| c.to == *to)?;
                 idle.remove(at)
             };
