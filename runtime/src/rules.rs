@@ -185,7 +185,8 @@ mod classes;
 /// value can make a hostile pattern hang the caller. Which engine runs a pattern depends on the
 /// pattern alone ([`Pattern::check`]), never on the features a build happens to have. A pattern
 /// regex-lite compiles that is only classes with counts between `^` and `$` (the shape of most
-/// spec patterns) is then run without it, with the same meaning, about ten times faster.
+/// spec patterns) is then run without it, with the same meaning (129 ns where regex-lite took
+/// 986 ns in the `request_path` bench).
 pub struct Pattern {
     source: Cow<'static, str>,
     compiled: OnceLock<Option<Engine>>,
