@@ -154,7 +154,7 @@ pub fn from_slice<T: FromJson>(bytes: &[u8], mode: Mode) -> Result<T> {
 }
 
 /// The members of the JSON object `text` that `wanted` names, each by any of its spellings (the
-/// first spelling present with a value wins), as text: a number or boolean as written, any
+/// first member in the body, of any of them, that has a value wins), as text: a number or boolean as written, any
 /// other value as `None`. Other members are skipped. False when `text` is not one JSON object;
 /// `out` then holds what was read before the fault.
 pub(crate) fn string_members(text: &str, wanted: &[&[&str]], out: &mut [Option<String>]) -> bool {

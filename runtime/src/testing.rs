@@ -41,20 +41,10 @@ impl FromJson for Recorded {
                     status = Some(u16::try_from(code).map_err(|_| r.error(format!("`status` {code} is not an HTTP status")))?);
                 }
                 "headers" => {
-                    r.begin_array()?;
-                    while r.next_item()? {
-                        r.begin_array()?;
-                        let mut pair = [String::new(), String::new()];
-                        for part in &mut pair {
-                            if !r.next_item()? {
-                                return Err(r.error("a header is a pair [name, value]".into()));
-                            }
-                            *part = r.string()?.unwrap_or_default();
-                        }
-                        if r.next_item()? {
+                    for pair in Vec::<Vec<String>>::from_json(r)? {
+                        let Ok([name, value]) = <[String; 2]>::try_from(pair) else {
                             return Err(r.error("a header is a pair [name, value]".into()));
-                        }
-                        let [name, value] = pair;
+                        };
                         headers.push((name, value));
                     }
                 }
